@@ -1,0 +1,76 @@
+using System.Data;
+using Npgsql;
+
+namespace Hephaestus.Data;
+
+/// <summary>
+/// One connection and one transaction acting for one actor: the unit of work of a request.
+/// Disposing without <see cref="CommitAsync"/> rolls back, so an exception never leaves a partial write.
+/// </summary>
+public sealed class ActorScope : IAsyncDisposable
+{
+    ActorScope(NpgsqlConnection connection, NpgsqlTransaction transaction, Actor actor)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        Actor = actor;
+    }
+
+    public NpgsqlConnection Connection { get; }
+    public NpgsqlTransaction Transaction { get; }
+    public Actor Actor { get; }
+
+    public static async Task<ActorScope> BeginAsync(NpgsqlDataSource dataSource, Actor actor, CancellationToken ct,
+        IsolationLevel isolation = IsolationLevel.ReadCommitted)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            var transaction = await ActorSession.BeginAsync(connection, actor, ct, isolation);
+            return new ActorScope(connection, transaction, actor);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
+
+    public Task<HephaestusDbContext> EfAsync(CancellationToken ct) => HephaestusDatabase.CreateContextAsync(Connection, Transaction, ct);
+
+    public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// SERIALIZABLE transactions (used only where a multi-row rule needs them) may fail with 40001 or 40P01 through no
+/// fault of the request; the whole unit of work is then retried from the start.
+/// </summary>
+public static class TransientRetry
+{
+    public static async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct, int attempts = 8)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await work(ct);
+            }
+            catch (PostgresException e) when (IsTransient(e) && attempt < attempts)
+            {
+                // Jittered backoff so that colliding requests do not collide again in lockstep.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), ct);
+            }
+        }
+    }
+
+    public static bool IsTransient(PostgresException e) =>
+        e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
+}

@@ -1,0 +1,312 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Hephaestus.Data.Embedded;
+
+public sealed record EmbeddedPostgresOptions
+{
+    /// <summary>The PostgreSQL data directory (PGDATA). Created and initialised on first start.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Folder of initdb/pg_ctl/postgres; found automatically when null.</summary>
+    public string? BinDirectory { get; init; }
+
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one at every start.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Extra server settings written to postgresql.conf at initdb time (tests turn fsync off here).</summary>
+    public IReadOnlyDictionary<string, string> InitialSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>OS user that runs PostgreSQL when this process is root (the server refuses to run as root).</summary>
+    public string RootRunsAs { get; init; } = "postgres";
+}
+
+/// <summary>
+/// A private PostgreSQL cluster started from the machine's server binaries: initdb on first run,
+/// pg_ctl start on 127.0.0.1 (no Unix socket), a clean fast shutdown on stop. The superuser password is
+/// generated at initdb and kept in <see cref="SecretsFileName"/> inside the data directory (mode 0700).
+/// </summary>
+public sealed partial class EmbeddedPostgres : IAsyncDisposable
+{
+    public const string SecretsFileName = "hephaestus.secrets";
+    const string Superuser = "postgres";
+
+    readonly EmbeddedPostgresOptions _options;
+    readonly ILogger _logger;
+    readonly string _binDirectory;
+    bool _stopped;
+
+    EmbeddedPostgres(EmbeddedPostgresOptions options, ILogger logger, string binDirectory, EmbeddedSecrets secrets, int port)
+    {
+        _options = options;
+        _logger = logger;
+        _binDirectory = binDirectory;
+        Secrets = secrets;
+        Port = port;
+    }
+
+    public int Port { get; }
+    public string DataDirectory => _options.DataDirectory;
+    public string BinDirectory => _binDirectory;
+    public EmbeddedSecrets Secrets { get; }
+
+    /// <summary>True when the data directory had to be initialised by this start.</summary>
+    public bool CreatedNow { get; private set; }
+
+    public string ConnectionString(string database = "postgres", string? user = null, string? password = null) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = Port,
+            Database = database,
+            Username = user ?? Superuser,
+            Password = password ?? Secrets.SuperuserPassword,
+        }.ConnectionString;
+
+    public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger logger, CancellationToken ct = default)
+    {
+        var binDirectory = PostgresBinaries.Find(options.BinDirectory);
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        options = options with { DataDirectory = dataDirectory };
+        var runner = new ServerProcessRunner(binDirectory, IsRoot() ? options.RootRunsAs : null);
+
+        var createdNow = false;
+        if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+        {
+            await InitDbAsync(options, runner, logger, ct);
+            createdNow = true;
+        }
+
+        var secrets = EmbeddedSecrets.Read(dataDirectory);
+        await ClearStalePidFileAsync(dataDirectory, runner, logger, ct);
+
+        // A free port can be taken between probing and binding; try a few.
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = options.Port != 0 ? options.Port : FreePort();
+            var result = await runner.RunAsync("pg_ctl",
+                ["start", "-D", dataDirectory, "-w", "-t", "60", "-s", "-l", Path.Combine(dataDirectory, "startup.log"), "-o", $"-p {port}"], ct);
+            if (result.ExitCode == 0)
+            {
+                var cluster = new EmbeddedPostgres(options, logger, binDirectory, secrets, port) { CreatedNow = createdNow };
+                await cluster.WaitUntilAcceptingAsync(ct);
+                logger.LogInformation("Embedded PostgreSQL {Version} is running on 127.0.0.1:{Port} with data in {DataDirectory}",
+                    await cluster.ServerVersionAsync(ct), port, dataDirectory);
+                return cluster;
+            }
+
+            var log = ReadTail(Path.Combine(dataDirectory, "startup.log"));
+            if (attempt >= 3 || options.Port != 0 || !log.Contains("could not bind", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"pg_ctl could not start PostgreSQL in {dataDirectory} (exit {result.ExitCode}): {result.Output}\n{log}");
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        if (_stopped) return;
+        _stopped = true;
+        var runner = new ServerProcessRunner(_binDirectory, IsRoot() ? _options.RootRunsAs : null);
+        var result = await runner.RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "-s"], ct);
+        if (result.ExitCode != 0)
+        {
+            _logger.LogWarning("pg_ctl stop exited with {ExitCode}: {Output}", result.ExitCode, result.Output);
+        }
+        else
+        {
+            _logger.LogInformation("Embedded PostgreSQL stopped cleanly");
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    async Task WaitUntilAcceptingAsync(CancellationToken ct)
+    {
+        // pg_ctl -w already waited; this guards against a server that is up but still recovering.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false");
+                await connection.OpenAsync(ct);
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+    }
+
+    async Task<string> ServerVersionAsync(CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false");
+        await connection.OpenAsync(ct);
+        return connection.PostgreSqlVersion.ToString();
+    }
+
+    static async Task InitDbAsync(EmbeddedPostgresOptions options, ServerProcessRunner runner, ILogger logger, CancellationToken ct)
+    {
+        var dataDirectory = options.DataDirectory;
+        logger.LogInformation("Initialising a new PostgreSQL cluster in {DataDirectory}", dataDirectory);
+        if (Directory.Exists(dataDirectory) && Directory.EnumerateFileSystemEntries(dataDirectory).Any())
+        {
+            throw new InvalidOperationException(
+                $"{dataDirectory} is not empty and holds no PostgreSQL cluster (no PG_VERSION). Move it away or set Embedded:DataDirectory.");
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        runner.HandOver(dataDirectory);
+
+        var secrets = EmbeddedSecrets.Generate();
+        // initdb reads the superuser password from a file; it must be readable by the server's OS user.
+        var passwordFile = Path.Combine(Path.GetTempPath(), $"hephaestus-pw-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(passwordFile, secrets.SuperuserPassword, ct);
+        try
+        {
+            runner.HandOver(passwordFile);
+            var result = await runner.RunAsync("initdb",
+            [
+                "-D", dataDirectory, "-U", Superuser, "--pwfile", passwordFile, "--auth", "scram-sha-256",
+                "--encoding", "UTF8", "--locale", "C.UTF-8", "--data-checksums",
+            ], ct);
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"initdb failed (exit {result.ExitCode}): {result.Output}");
+            }
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+
+        var settings = new Dictionary<string, string>
+        {
+            ["listen_addresses"] = "'127.0.0.1'",
+            ["unix_socket_directories"] = "''",
+            ["logging_collector"] = "on",
+            ["log_directory"] = "'log'",
+            ["log_rotation_size"] = "'10MB'",
+            ["max_connections"] = "200",
+        };
+        foreach (var (key, value) in options.InitialSettings) settings[key] = value;
+        var conf = new StringBuilder("\n# Written by Hephaestus at initdb: a private server reachable on 127.0.0.1 only.\n");
+        foreach (var (key, value) in settings) conf.Append(CultureInfo.InvariantCulture, $"{key} = {value}\n");
+        await File.AppendAllTextAsync(Path.Combine(dataDirectory, "postgresql.conf"), conf.ToString(), ct);
+
+        secrets.Write(dataDirectory);
+    }
+
+    /// <summary>
+    /// postmaster.pid survives a crash or kill -9. PostgreSQL itself ignores it when that PID is gone, but refuses to start
+    /// when the PID now belongs to another process (common in containers). A live postmaster on this very data directory is
+    /// an orphan of a killed Hephaestus: stop it cleanly rather than start a second one.
+    /// </summary>
+    static async Task ClearStalePidFileAsync(string dataDirectory, ServerProcessRunner runner, ILogger logger, CancellationToken ct)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile)) return;
+        var lines = File.ReadAllLines(pidFile);
+        if (lines.Length < 2 || !int.TryParse(lines[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
+        {
+            logger.LogWarning("Removing unreadable {PidFile}", pidFile);
+            File.Delete(pidFile);
+            return;
+        }
+
+        var commandLine = ReadCommandLine(pid);
+        var isOurPostmaster = commandLine is not null
+            && commandLine.Contains("postgres", StringComparison.Ordinal)
+            && string.Equals(Path.GetFullPath(lines[1]), dataDirectory, StringComparison.Ordinal);
+        if (isOurPostmaster)
+        {
+            logger.LogWarning("A PostgreSQL server (pid {Pid}) left running by an earlier process is using {DataDirectory}; stopping it", pid, dataDirectory);
+            await runner.RunAsync("pg_ctl", ["stop", "-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "-s"], ct);
+        }
+        else
+        {
+            logger.LogWarning("Removing stale {PidFile} (pid {Pid} is not a PostgreSQL server on this data directory)", pidFile, pid);
+            File.Delete(pidFile);
+        }
+    }
+
+    static string? ReadCommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static string ReadTail(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path);
+            return text.Length > 4000 ? text[^4000..] : text;
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    internal static bool IsRoot() => OperatingSystem.IsLinux() && Environment.UserName == "root";
+}
+
+/// <summary>Generated passwords and keys of an embedded installation, kept in the data directory.</summary>
+public sealed record EmbeddedSecrets(string SuperuserPassword, string OwnerPassword, string AppPassword, string SigningKey)
+{
+    public static EmbeddedSecrets Generate() => new(NewSecret(), NewSecret(), NewSecret(), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+
+    static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+
+    public void Write(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, EmbeddedPostgres.SecretsFileName);
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(this));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    public static EmbeddedSecrets Read(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, EmbeddedPostgres.SecretsFileName);
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException(
+                $"{dataDirectory} holds a PostgreSQL cluster that Hephaestus did not create ({EmbeddedPostgres.SecretsFileName} is missing). " +
+                "Point Embedded:DataDirectory at an empty folder, or use ConnectionStrings:Hephaestus for an existing server.");
+        }
+
+        return System.Text.Json.JsonSerializer.Deserialize<EmbeddedSecrets>(File.ReadAllText(path))
+            ?? throw new InvalidOperationException($"{path} is empty");
+    }
+}

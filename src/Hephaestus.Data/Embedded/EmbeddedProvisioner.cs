@@ -1,0 +1,70 @@
+using Npgsql;
+
+namespace Hephaestus.Data.Embedded;
+
+/// <summary>
+/// Creates, as the embedded cluster's superuser, what a DBA would create on a managed server: the schema owner
+/// (used by migrations), the application login (a member of hephaestus_app that owns nothing) and the database.
+/// Idempotent: run at every start.
+/// </summary>
+public static class EmbeddedProvisioner
+{
+    public const string DatabaseName = "hephaestus";
+    public const string OwnerRole = "hephaestus_owner";
+    public const string AppLogin = "hephaestus";
+    public const string AppGroupRole = "hephaestus_app";
+
+    public static async Task ProvisionAsync(EmbeddedPostgres cluster, CancellationToken ct)
+    {
+        await using (var connection = new NpgsqlConnection(cluster.ConnectionString() + ";Pooling=false"))
+        {
+            await connection.OpenAsync(ct);
+            await ProvisionRolesAsync(connection, cluster.Secrets.OwnerPassword, cluster.Secrets.AppPassword, ct);
+            await CreateDatabaseAsync(connection, DatabaseName, OwnerRole, ct);
+        }
+    }
+
+    /// <summary>Roles are cluster-wide: the tests provision them once and then create many databases.</summary>
+    public static async Task ProvisionRolesAsync(NpgsqlConnection superuser, string ownerPassword, string appPassword, CancellationToken ct)
+    {
+        await ExecuteAsync(superuser, $"""
+            DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{AppGroupRole}') THEN
+                    CREATE ROLE {AppGroupRole} NOLOGIN;
+                END IF;
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OwnerRole}') THEN
+                    CREATE ROLE {OwnerRole} LOGIN;
+                END IF;
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{AppLogin}') THEN
+                    CREATE ROLE {AppLogin} LOGIN IN ROLE {AppGroupRole};
+                END IF;
+            END
+            $$;
+            ALTER ROLE {OwnerRole} PASSWORD {Quote(ownerPassword)};
+            ALTER ROLE {AppLogin} PASSWORD {Quote(appPassword)} NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+            """, ct);
+    }
+
+    public static async Task CreateDatabaseAsync(NpgsqlConnection superuser, string database, string owner, CancellationToken ct, string? template = null)
+    {
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", superuser)
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = database } },
+        };
+        if (await exists.ExecuteScalarAsync(ct) is not null) return;
+        var templateClause = template is null ? "" : $" TEMPLATE \"{template}\"";
+        await ExecuteAsync(superuser, $"CREATE DATABASE \"{database}\" OWNER {owner}{templateClause} ENCODING 'UTF8'", ct);
+        // PostgreSQL 15 no longer lets every role create in public; our schema is created by the owner anyway.
+        await ExecuteAsync(superuser, $"GRANT CONNECT ON DATABASE \"{database}\" TO {AppGroupRole}", ct);
+    }
+
+    static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    // Passwords are generated hex strings; quoting still doubles any quote so the helper is safe on its own.
+    static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace Hephaestus.Data.Embedded;
+
+/// <summary>Finds the PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine.</summary>
+public static class PostgresBinaries
+{
+    public const string InstallHint =
+        "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found. Install them " +
+        "(Debian/Ubuntu: `apt-get install -y postgresql`), or set Embedded:BinDirectory to the folder that holds them, " +
+        "or set ConnectionStrings:Hephaestus to use an existing PostgreSQL.";
+
+    /// <summary>
+    /// Search order: the configured folder; PATH; `pg_config --bindir`; the newest /usr/lib/postgresql/&lt;version&gt;/bin.
+    /// Debian keeps the server binaries out of PATH, hence the last two.
+    /// </summary>
+    public static string Find(string? configuredBinDirectory, string debianRoot = "/usr/lib/postgresql")
+    {
+        if (!string.IsNullOrWhiteSpace(configuredBinDirectory))
+        {
+            return HasServerBinaries(configuredBinDirectory)
+                ? configuredBinDirectory
+                : throw new PostgresBinariesNotFoundException(
+                    $"Embedded:BinDirectory is '{configuredBinDirectory}', but initdb, pg_ctl and postgres are not all there. {InstallHint}");
+        }
+
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (HasServerBinaries(dir)) return dir;
+        }
+
+        var fromPgConfig = PgConfigBinDir();
+        if (fromPgConfig is not null && HasServerBinaries(fromPgConfig)) return fromPgConfig;
+
+        if (Directory.Exists(debianRoot))
+        {
+            var newest = Directory.GetDirectories(debianRoot)
+                .Select(d => (dir: Path.Combine(d, "bin"), version: int.TryParse(Path.GetFileName(d), out var v) ? v : -1))
+                .Where(x => x.version > 0 && HasServerBinaries(x.dir))
+                .OrderByDescending(x => x.version)
+                .FirstOrDefault();
+            if (newest.dir is not null) return newest.dir;
+        }
+
+        throw new PostgresBinariesNotFoundException(InstallHint);
+    }
+
+    static bool HasServerBinaries(string dir) =>
+        File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "postgres"));
+
+    static string? PgConfigBinDir()
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("pg_config", "--bindir")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (process is null) return null;
+            var output = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return process.ExitCode == 0 && output.Length > 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // pg_config is not installed
+        }
+    }
+}
+
+public sealed class PostgresBinariesNotFoundException(string message) : Exception(message);

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace Hephaestus.Data.Embedded;
+
+/// <summary>
+/// Runs a PostgreSQL server binary, as the given OS user through runuser when this process is root
+/// (the server refuses to run as root).
+/// </summary>
+internal sealed class ServerProcessRunner(string binDirectory, string? runAsUser)
+{
+    public sealed record Result(int ExitCode, string Output);
+
+    public async Task<Result> RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (runAsUser is null)
+        {
+            start.FileName = Path.Combine(binDirectory, binary);
+        }
+        else
+        {
+            start.FileName = "runuser";
+            start.ArgumentList.Add("-u");
+            start.ArgumentList.Add(runAsUser);
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add(Path.Combine(binDirectory, binary));
+        }
+
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        // The server inherits our environment; a C locale keeps initdb messages predictable.
+        start.Environment["LC_MESSAGES"] = "C";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
+        // pg_ctl start leaves the postmaster holding our pipes only if it inherited them; -l redirects the server's output,
+        // so reading to end here returns when pg_ctl itself exits.
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return new Result(process.ExitCode, ((await stdout) + (await stderr)).Trim());
+    }
+
+    /// <summary>Gives a file or directory to the server's OS user (only when running as root).</summary>
+    public void HandOver(string path)
+    {
+        if (runAsUser is null || OperatingSystem.IsWindows()) return;
+        using var chown = Process.Start(new ProcessStartInfo("chown", ["-R", $"{runAsUser}:{runAsUser}", path]) { UseShellExecute = false })!;
+        chown.WaitForExit();
+        if (chown.ExitCode != 0) throw new InvalidOperationException($"chown {runAsUser} {path} failed");
+        if (Directory.Exists(path)) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        EnsureTraversable(path);
+    }
+
+    void EnsureTraversable(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        // The server's user must be able to reach the data directory through every parent folder.
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            var mode = File.GetUnixFileMode(dir);
+            if (!mode.HasFlag(UnixFileMode.OtherExecute))
+            {
+                throw new InvalidOperationException(
+                    $"The PostgreSQL server runs as OS user '{runAsUser}' (this process is root) and cannot reach {path}: " +
+                    $"{dir} is not searchable by other users. Set Embedded:DataDirectory to a folder under a searchable path (e.g. /var/lib/hephaestus).");
+            }
+        }
+    }
+}

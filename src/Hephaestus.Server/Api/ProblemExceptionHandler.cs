@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Hephaestus.Server.Api;
+
+/// <summary>
+/// Turns the exceptions a client can cause into problem details with the right 4xx status, and naming the field
+/// or constraint. Anything else is a 500 with no internals in the body (the trace id leads to the log).
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                Detail = bad.Message,
+            },
+            JsonException json => JsonProblem(json),
+            PostgresException pg => PostgresProblem(pg),
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", context.Request.Method, context.Request.Path);
+            return false;
+        }
+
+        context.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    static ValidationProblemDetails JsonProblem(JsonException json)
+    {
+        var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
+        // The serializer's message names the CLR type; keep the part a client can act on.
+        var message = json.Message.Split(" Path:", 2)[0];
+        return new ValidationProblemDetails(new Dictionary<string, string[]> { [path] = [message] })
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request body is not valid JSON for this endpoint",
+            Detail = $"{path}: {message}",
+        };
+    }
+
+    /// <summary>Constraint violations that reach here are races the handler could not see coming (two requests at once).</summary>
+    static ProblemDetails? PostgresProblem(PostgresException pg) => pg.SqlState switch
+    {
+        PostgresErrorCodes.UniqueViolation => new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Conflict",
+            Detail = $"The request conflicts with existing data ({pg.ConstraintName}).",
+            Extensions = { ["constraint"] = pg.ConstraintName },
+        },
+        PostgresErrorCodes.ForeignKeyViolation => new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Conflict",
+            Detail = $"The request refers to something that does not exist or is still referenced ({pg.ConstraintName}).",
+            Extensions = { ["constraint"] = pg.ConstraintName },
+        },
+        PostgresErrorCodes.CheckViolation => new ProblemDetails
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "Invalid value",
+            Detail = $"A value breaks the rule {pg.ConstraintName}.",
+            Extensions = { ["constraint"] = pg.ConstraintName },
+        },
+        PostgresErrorCodes.InsufficientPrivilege => new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Forbidden",
+            Detail = pg.MessageText,
+        },
+        PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Busy, retry",
+            Detail = "The request collided with concurrent writes too many times; it changed nothing and can be retried.",
+        },
+        _ => null,
+    };
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+using Hephaestus.Domain;
+
+namespace Hephaestus.Server.Api;
+
+/// <summary>Collects every problem of a request (not just the first), keyed by the JSON path of the field.</summary>
+public sealed class Validation
+{
+    readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool IsValid => _errors.Count == 0;
+
+    public Validation Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+        return this;
+    }
+
+    public Validation AddRange(IEnumerable<ValidationError> errors, string prefix = "")
+    {
+        foreach (var error in errors) Add(prefix + error.Path, error.Message);
+        return this;
+    }
+
+    public Validation Text(string field, string? value, int min, int max, bool required = true)
+    {
+        if (value is null)
+        {
+            if (required) Add(field, "is required");
+        }
+        else if (value.Length < min || value.Length > max)
+        {
+            Add(field, string.Create(CultureInfo.InvariantCulture, $"must be {min} to {max} characters long"));
+        }
+
+        return this;
+    }
+
+    public Microsoft.AspNetCore.Http.HttpResults.ValidationProblem ToProblem(string? detail = null) => TypedResults.ValidationProblem(
+        _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
+        detail: detail ?? "The request has invalid fields: " + string.Join(", ", _errors.Keys),
+        title: "One or more fields are invalid");
+}

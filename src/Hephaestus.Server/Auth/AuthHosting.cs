@@ -1,0 +1,103 @@
+using System.Security.Claims;
+using System.Text;
+using Hephaestus.Data;
+using Hephaestus.Server.Hosting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Hephaestus.Server.Auth;
+
+/// <summary>
+/// JWT bearer authentication. A token says who (its subject); the database says what that user may do (its roles),
+/// so a role change takes effect within <see cref="ActorResolver.CacheFor"/> without re-issuing tokens.
+/// Production: Auth:Authority (OpenID Connect discovery and JWKS) or Auth:SigningKey (base64 HMAC key).
+/// Embedded default: the key the service generated and keeps in its data directory; `hephaestus token` mints tokens.
+/// </summary>
+public static class AuthHosting
+{
+    public const string UserIdClaim = "hephaestus:user_id";
+    public const string DefaultIssuer = "hephaestus";
+    public const string DefaultAudience = "hephaestus";
+    public const string ProvisionedPolicy = "provisioned";
+
+    public static IHostApplicationBuilder AddHephaestusAuth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ActorResolver>();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IConfiguration, DatabaseLifetime>(ConfigureJwt);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ProvisionedPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(UserIdClaim));
+        return builder;
+    }
+
+    static void ConfigureJwt(JwtBearerOptions options, IConfiguration configuration, DatabaseLifetime database)
+    {
+        var authority = configuration["Auth:Authority"];
+        options.MapInboundClaims = false;
+        options.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = configuration["Auth:Issuer"] ?? (authority ?? DefaultIssuer),
+            ValidAudience = configuration["Auth:Audience"] ?? DefaultAudience,
+            NameClaimType = "sub",
+            ClockSkew = TimeSpan.FromSeconds(30),
+        };
+        if (!string.IsNullOrEmpty(authority))
+        {
+            options.Authority = authority;
+        }
+        else
+        {
+            var key = SigningKey(configuration, database);
+            options.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(key);
+        }
+
+        options.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = async context =>
+            {
+                var subject = context.Principal?.FindFirstValue("sub");
+                if (subject is null)
+                {
+                    context.Fail("the token has no subject (sub)");
+                    return;
+                }
+
+                var resolver = context.HttpContext.RequestServices.GetRequiredService<ActorResolver>();
+                var actor = await resolver.ResolveAsync(subject, context.HttpContext.RequestAborted);
+                if (actor is null) return; // authenticated but not provisioned: the policy answers 403
+
+                var identity = (ClaimsIdentity)context.Principal!.Identity!;
+                identity.AddClaim(new Claim(UserIdClaim, actor.UserId.ToString()));
+                foreach (var role in actor.Roles) identity.AddClaim(new Claim(ClaimTypes.Role, role));
+            },
+        };
+    }
+
+    /// <summary>The HMAC key: configured (base64), or the embedded installation's own.</summary>
+    public static byte[] SigningKey(IConfiguration configuration, DatabaseLifetime? database)
+    {
+        var configured = configuration["Auth:SigningKey"];
+        if (!string.IsNullOrEmpty(configured)) return Convert.FromBase64String(configured);
+        var embedded = database?.Endpoint.EmbeddedSigningKey;
+        if (embedded is not null) return Convert.FromBase64String(embedded);
+        throw new InvalidOperationException(
+            "No way to validate tokens: set Auth:Authority (an OpenID Connect issuer) or Auth:SigningKey (a base64 HMAC key of 32 bytes or more).");
+    }
+
+    /// <summary>The actor of an authenticated, provisioned request.</summary>
+    public static Actor? ToActor(this ClaimsPrincipal principal)
+    {
+        var id = principal.FindFirstValue(UserIdClaim);
+        if (id is null) return null;
+        var roles = principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray();
+        return new Actor(Guid.Parse(id), roles);
+    }
+
+    public static Actor RequireActor(this HttpContext context) =>
+        context.User.ToActor() ?? throw new InvalidOperationException("endpoint is missing the provisioned policy");
+
+    internal static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+}

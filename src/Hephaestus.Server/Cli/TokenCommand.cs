@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Hephaestus.Domain.Identity;
+using Hephaestus.Server.Auth;
+using Npgsql;
+
+namespace Hephaestus.Server.Cli;
+
+/// <summary>
+/// Mints a token for a user, creating the user (as the schema owner) if needed. For the embedded default and for
+/// installations that validate tokens with Auth:SigningKey; with an external identity provider, it issues the tokens.
+/// </summary>
+internal static class TokenCommand
+{
+    public static Command Create()
+    {
+        var user = new Option<string>("--user", "-u") { Description = "Email of the user (created when missing).", Required = true };
+        var roles = new Option<string[]>("--role", "-r") { Description = "Role(s) of the user: learner, educator, author, analyst, admin. Sets the user's roles when given.", Arity = ArgumentArity.ZeroOrMore };
+        var hours = new Option<double>("--hours") { Description = "Lifetime of the token in hours.", DefaultValueFactory = _ => 12 };
+        var command = new Command("token", "Mint a bearer token for a user (embedded default or Auth:SigningKey).") { user, roles, hours };
+        command.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            var email = parse.GetValue(user)!.Trim();
+            var wanted = parse.GetValue(roles) ?? [];
+            var unknown = wanted.Where(r => !Role.All.Contains(r)).ToList();
+            if (unknown.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"Unknown role(s): {string.Join(", ", unknown)}. Roles are {string.Join(", ", Role.All)}.");
+                return 1;
+            }
+
+            await using var cli = await CliDatabase.OpenAsync(ct);
+            if (!cli.Endpoint.IsEmbedded && string.IsNullOrEmpty(cli.Configuration["Auth:SigningKey"]))
+            {
+                await Console.Error.WriteLineAsync("This installation validates tokens of an identity provider (Auth:Authority); get tokens there.");
+                return 1;
+            }
+
+            await cli.EnsureEmbeddedSchemaAsync(ct);
+            var subject = await UpsertUserAsync(cli.Owner, email, wanted.Distinct().ToArray(), ct);
+            var key = cli.Configuration["Auth:SigningKey"] is { Length: > 0 } configured
+                ? Convert.FromBase64String(configured)
+                : Convert.FromBase64String(cli.Endpoint.EmbeddedSigningKey!);
+            Console.WriteLine(TokenIssuer.Issue(key, subject, TimeSpan.FromHours(parse.GetValue(hours)),
+                cli.Configuration["Auth:Issuer"] ?? AuthHosting.DefaultIssuer, cli.Configuration["Auth:Audience"] ?? AuthHosting.DefaultAudience));
+            return 0;
+        });
+        return command;
+    }
+
+    static async Task<string> UpsertUserAsync(NpgsqlDataSource owner, string email, string[] roles, CancellationToken ct)
+    {
+        // One statement, so two token commands for the same new user cannot both insert.
+        await using var command = owner.CreateCommand("""
+            INSERT INTO hephaestus.users AS u (id, external_subject, email, display_name, roles)
+            VALUES ($1, $2, $2, split_part($2, '@', 1), coalesce($3, ARRAY['learner']))
+            ON CONFLICT ((lower(email))) DO UPDATE SET roles = coalesce($3, u.roles)
+            RETURNING external_subject
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = email.ToLowerInvariant() });
+        command.Parameters.Add(new NpgsqlParameter { Value = roles.Length > 0 ? roles : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        return (string)(await command.ExecuteScalarAsync(ct))!;
+    }
+}

@@ -1,0 +1,104 @@
+using Hephaestus.Data;
+using Hephaestus.Data.Embedded;
+using Npgsql;
+
+namespace Hephaestus.Server.Hosting;
+
+/// <summary>
+/// Where the database is: an external server named by ConnectionStrings:Hephaestus, or the embedded default.
+/// </summary>
+public sealed class DatabaseEndpoint : IAsyncDisposable
+{
+    DatabaseEndpoint(string appConnectionString, string ownerConnectionString, EmbeddedPostgres? cluster, bool attached)
+    {
+        AppConnectionString = appConnectionString;
+        OwnerConnectionString = ownerConnectionString;
+        Cluster = cluster;
+        Attached = attached;
+    }
+
+    /// <summary>The service's runtime login: a member of hephaestus_app, owning nothing.</summary>
+    public string AppConnectionString { get; }
+
+    /// <summary>The schema owner, used by migrations, seeding and the token CLI.</summary>
+    public string OwnerConnectionString { get; }
+
+    public EmbeddedPostgres? Cluster { get; }
+    public bool IsEmbedded => Cluster is not null || Attached;
+
+    /// <summary>True when another Hephaestus process runs the embedded cluster and this one only connects to it.</summary>
+    public bool Attached { get; }
+
+    public string? EmbeddedSigningKey { get; private init; }
+    public string? EmbeddedDataDirectory { get; private init; }
+
+    public static async Task<DatabaseEndpoint> OpenAsync(IConfiguration configuration, ILogger logger, CancellationToken ct)
+    {
+        var external = configuration.GetConnectionString("Hephaestus");
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            var owner = configuration.GetConnectionString("HephaestusOwner");
+            return new DatabaseEndpoint(external, string.IsNullOrWhiteSpace(owner) ? external : owner, cluster: null, attached: false);
+        }
+
+        var options = new EmbeddedPostgresOptions
+        {
+            DataDirectory = configuration["Embedded:DataDirectory"] ?? Path.Combine(".hephaestus", "postgres"),
+            BinDirectory = configuration["Embedded:BinDirectory"],
+            Port = configuration.GetValue("Embedded:Port", 0),
+        };
+
+        var running = EmbeddedOwnership.FindLiveOwner(options.DataDirectory);
+        if (running is not null)
+        {
+            // Another Hephaestus process (the service, say, while a CLI verb runs) owns the cluster: share it.
+            logger.LogInformation("Using the embedded PostgreSQL of process {Pid} on port {Port}", running.Pid, running.Port);
+            var secrets = EmbeddedSecrets.Read(Path.GetFullPath(options.DataDirectory));
+            return Embedded(secrets, running.Port, cluster: null, attached: true, Path.GetFullPath(options.DataDirectory));
+        }
+
+        var started = await EmbeddedPostgres.StartAsync(options, logger, ct);
+        try
+        {
+            EmbeddedOwnership.Claim(started.DataDirectory, started.Port);
+            await EmbeddedProvisioner.ProvisionAsync(started, ct);
+            return Embedded(started.Secrets, started.Port, started, attached: false, started.DataDirectory);
+        }
+        catch
+        {
+            await started.StopAsync(CancellationToken.None);
+            throw;
+        }
+    }
+
+    static DatabaseEndpoint Embedded(EmbeddedSecrets secrets, int port, EmbeddedPostgres? cluster, bool attached, string dataDirectory)
+    {
+        string For(string user, string password) => new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Database = EmbeddedProvisioner.DatabaseName,
+            Username = user,
+            Password = password,
+        }.ConnectionString;
+
+        return new DatabaseEndpoint(
+            For(EmbeddedProvisioner.AppLogin, secrets.AppPassword),
+            For(EmbeddedProvisioner.OwnerRole, secrets.OwnerPassword),
+            cluster,
+            attached)
+        {
+            EmbeddedSigningKey = secrets.SigningKey,
+            EmbeddedDataDirectory = dataDirectory,
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            EmbeddedOwnership.Release(Cluster.DataDirectory);
+            await Cluster.StopAsync();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Hephaestus.Server.Api;
+using Hephaestus.Server.Auth;
+using Hephaestus.Server.Cli;
+using Hephaestus.Server.Features.Cohorts;
+using Hephaestus.Server.Features.Health;
+using Hephaestus.Server.Features.Users;
+using Hephaestus.Server.Hosting;
+
+// `hephaestus` serves the API; `hephaestus <verb>` runs a CLI verb on the same configuration.
+if (HephaestusCli.IsVerb(args)) return await HephaestusCli.RunAsync(args);
+
+var builder = WebApplication.CreateBuilder(HephaestusCli.ServeArguments(args));
+builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://127.0.0.1:5080");
+
+builder.AddHephaestusDatabase();
+builder.AddHephaestusAuth();
+builder.AddHephaestusApi();
+builder.AddHephaestusTelemetry();
+builder.Services.AddPersonalDataSection<CohortMembershipSection>();
+
+var app = builder.Build();
+app.UseHephaestusApi();
+
+app.MapHealth();
+app.MapApiDocs();
+app.MapUsers();
+app.MapCohorts();
+
+app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
+await app.RunAsync();
+return 0;
+
+/// <summary>Visible to the test host (WebApplicationFactory&lt;Program&gt;).</summary>
+public partial class Program;

@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using Hephaestus.Server.Auth;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Hephaestus.Testing;
+
+/// <summary>The service in process, on the test class's database, validating tokens signed with the test key.</summary>
+public sealed class ApiFactory(TestDatabase database) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Hephaestus", database.AppConnectionString);
+        builder.UseSetting("ConnectionStrings:HephaestusOwner", database.OwnerConnectionString);
+        builder.UseSetting("Auth:SigningKey", TestDatabase.SigningKeyBase64);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseEnvironment("Testing");
+    }
+
+    /// <summary>A client that authenticates as the user with this subject.</summary>
+    public HttpClient ClientFor(string subject)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(subject));
+        return client;
+    }
+
+    public static string Token(string subject, TimeSpan? lifetime = null) =>
+        TokenIssuer.Issue(Convert.FromBase64String(TestDatabase.SigningKeyBase64), subject, lifetime ?? TimeSpan.FromHours(1));
+}
+
+/// <summary>A database with the service running on it: the fixture of API test classes.</summary>
+public class ApiDatabase : TestDatabase
+{
+    ApiFactory? _factory;
+
+    public ApiFactory Api => _factory ?? throw new InvalidOperationException("not initialised");
+
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _factory = new ApiFactory(this);
+        _ = _factory.Server; // start the host now, so the first test does not pay for it inside its timing
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_factory is not null) await _factory.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    /// <summary>Creates a user with these roles and returns its id and a client acting as it.</summary>
+    public async Task<(Guid Id, HttpClient Client)> UserAsync(string email, params string[] roles)
+    {
+        var id = await CreateUserAsync(email, roles);
+        return (id, Api.ClientFor("test|" + email));
+    }
+}

@@ -1,0 +1,72 @@
+using Xunit;
+using Hephaestus.Data;
+using Hephaestus.Data.Embedded;
+using Npgsql;
+
+namespace Hephaestus.Testing;
+
+/// <summary>
+/// A class fixture: one database per test class, cloned from the migrated template, dropped at the end. Gives the two
+/// roles the product uses: the schema owner (to arrange data, bypassing row-level security) and the application role
+/// (what the service runs as, so row-level security applies).
+/// </summary>
+public class TestDatabase : IAsyncLifetime
+{
+    public const string SigningKeyBase64 = "aGVwaGFlc3R1cy10ZXN0LXNpZ25pbmcta2V5LW9mLTMyLWJ5dGVzISE=";
+
+    TestCluster? _cluster;
+    NpgsqlDataSource? _owner;
+    NpgsqlDataSource? _app;
+
+    public string Name { get; private set; } = "";
+    public TestCluster Cluster => _cluster ?? throw new InvalidOperationException("not initialised");
+    public string OwnerConnectionString => Cluster.ConnectionString(Name, EmbeddedProvisioner.OwnerRole, TestCluster.OwnerPassword);
+    public string AppConnectionString => Cluster.ConnectionString(Name, EmbeddedProvisioner.AppLogin, TestCluster.AppPassword);
+
+    /// <summary>Acts as the schema owner: arranges and inspects data regardless of row-level security.</summary>
+    public NpgsqlDataSource Owner => _owner ?? throw new InvalidOperationException("not initialised");
+
+    /// <summary>Acts as the service does: row-level security applies.</summary>
+    public NpgsqlDataSource App => _app ?? throw new InvalidOperationException("not initialised");
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        _cluster = await TestCluster.GetAsync();
+        Name = await _cluster.CreateDatabaseAsync(GetType().Name);
+        _owner = HephaestusDatabase.CreateDataSource(OwnerConnectionString);
+        _app = HephaestusDatabase.CreateDataSource(AppConnectionString);
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (_owner is not null) await _owner.DisposeAsync();
+        if (_app is not null) await _app.DisposeAsync();
+        if (_cluster is not null && Name.Length > 0) await _cluster.DropDatabaseAsync(Name);
+        GC.SuppressFinalize(this);
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var command = Owner.CreateCommand(sql);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    public async Task<int> ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var command = Owner.CreateCommand(sql);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Creates a user directly (as the owner) and returns its id; the subject is "test|" + email.</summary>
+    public async Task<Guid> CreateUserAsync(string email, params string[] roles)
+    {
+        var id = Guid.CreateVersion7();
+        await ExecuteAsync(
+            "INSERT INTO hephaestus.users (id, external_subject, email, display_name, roles) VALUES ($1, $2, $3, $4, $5)",
+            id, "test|" + email, email, email.Split('@')[0], roles.Length == 0 ? new[] { "learner" } : roles);
+        return id;
+    }
+}
