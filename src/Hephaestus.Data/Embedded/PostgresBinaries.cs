@@ -14,7 +14,11 @@ public static class PostgresBinaries
     /// Search order: the configured folder; PATH; `pg_config --bindir`; the newest /usr/lib/postgresql/&lt;version&gt;/bin.
     /// Debian keeps the server binaries out of PATH, hence the last two.
     /// </summary>
-    public static string Find(string? configuredBinDirectory, string debianRoot = "/usr/lib/postgresql")
+    public static string Find(string? configuredBinDirectory) =>
+        Find(configuredBinDirectory, Environment.GetEnvironmentVariable("PATH"), usePgConfig: true, "/usr/lib/postgresql");
+
+    /// <summary>The search with its inputs explicit, so that each step can be tested on its own.</summary>
+    public static string Find(string? configuredBinDirectory, string? pathVariable, bool usePgConfig, string debianRoot)
     {
         if (!string.IsNullOrWhiteSpace(configuredBinDirectory))
         {
@@ -24,12 +28,12 @@ public static class PostgresBinaries
                     $"Embedded:BinDirectory is '{configuredBinDirectory}', but initdb, pg_ctl and postgres are not all there. {InstallHint}");
         }
 
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (pathVariable ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             if (HasServerBinaries(dir)) return dir;
         }
 
-        var fromPgConfig = PgConfigBinDir();
+        var fromPgConfig = usePgConfig ? PgConfigBinDir() : null;
         if (fromPgConfig is not null && HasServerBinaries(fromPgConfig)) return fromPgConfig;
 
         if (Directory.Exists(debianRoot))
