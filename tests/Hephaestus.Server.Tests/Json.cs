@@ -1,0 +1,38 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Hephaestus.Server.Tests;
+
+internal static class Json
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.False(string.IsNullOrEmpty(text), $"{(int)response.StatusCode} with an empty body");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with this status and returns it.</summary>
+    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, int status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement.Clone();
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.TryGetProperty("title", out _));
+        return problem;
+    }
+
+    public static Task<HttpResponseMessage> PatchAsync(this HttpClient client, string url, object body, string? etag)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, url) { Content = JsonContent.Create(body) };
+        if (etag is not null) request.Headers.TryAddWithoutValidation("If-Match", etag);
+        return client.SendAsync(request);
+    }
+}
