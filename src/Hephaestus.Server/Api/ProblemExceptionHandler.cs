@@ -80,6 +80,21 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Title = "Forbidden",
             Detail = pg.MessageText,
         },
+        // Raised by the acyclicity triggers (skill prerequisites, step prerequisites, the skill tree); DETAIL is the
+        // cycle as a JSON array of ids. Features catch it first to name the cycle by codes; this is the safety net.
+        HephaestusSqlStates.Cycle => new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Cycle refused",
+            Detail = pg.MessageText,
+            Extensions = { ["cycle"] = HephaestusSqlStates.CycleIds(pg) },
+        },
+        HephaestusSqlStates.Frozen => new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Frozen",
+            Detail = pg.MessageText + ". Create a new draft version to change it.",
+        },
         PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
@@ -88,4 +103,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         },
         _ => null,
     };
+}
+
+/// <summary>The SQLSTATEs Hephaestus's own triggers raise (class HE, outside PostgreSQL's reserved classes).</summary>
+public static class HephaestusSqlStates
+{
+    /// <summary>An edge would close a cycle in a graph that must stay acyclic; DETAIL is the cycle as a JSON array of ids.</summary>
+    public const string Cycle = "HE001";
+
+    /// <summary>A published or retired path version (or something in it) was to be changed.</summary>
+    public const string Frozen = "HE002";
+
+    public static IReadOnlyList<Guid> CycleIds(PostgresException e) =>
+        string.IsNullOrEmpty(e.Detail) ? [] : JsonSerializer.Deserialize<List<Guid>>(e.Detail) ?? [];
 }
