@@ -3,6 +3,7 @@ using Hephaestus.Server.Auth;
 using Hephaestus.Server.Cli;
 using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Health;
+using Hephaestus.Server.Features.Paths;
 using Hephaestus.Server.Features.Users;
 using Hephaestus.Server.Hosting;
 
@@ -25,6 +26,7 @@ app.MapHealth();
 app.MapApiDocs();
 app.MapUsers();
 app.MapCohorts();
+app.MapPaths();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

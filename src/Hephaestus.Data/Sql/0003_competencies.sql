@@ -113,7 +113,7 @@ BEGIN
         SELECT 1 FROM up WHERE up.id = NEW.id
     ) THEN
         RAISE EXCEPTION 'skill % cannot move under its own descendant %', NEW.id, NEW.parent_id
-            USING ERRCODE = 'HE001', DETAIL = json_build_array(NEW.id, NEW.parent_id)::text;
+            USING ERRCODE = 'HE001', HINT = json_build_array(NEW.id, NEW.parent_id)::text;
     END IF;
     RETURN NEW;
 END
@@ -133,8 +133,8 @@ CREATE INDEX ix_skill_prerequisites_prerequisite ON hephaestus.skill_prerequisit
 
 -- The prerequisite graph spans the whole catalog and must stay acyclic. Every insert takes one transaction-level
 -- advisory lock, so concurrent inserts are checked one after another, and each check (a fresh snapshot per statement
--- under READ COMMITTED) sees the edges committed before it. The error's DETAIL is the cycle as a JSON array of ids,
--- starting and ending at the new edge's skill.
+-- under READ COMMITTED) sees the edges committed before it. The error's HINT is the cycle as a JSON array of ids,
+-- starting and ending at the new edge's skill (in HINT: Npgsql redacts DETAIL, which may hold data).
 CREATE FUNCTION hephaestus.check_skill_prerequisite_acyclic() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -154,7 +154,7 @@ BEGIN
     SELECT path INTO cycle FROM walk WHERE node = NEW.skill_id ORDER BY cardinality(path) LIMIT 1;
     IF cycle IS NOT NULL THEN
         RAISE EXCEPTION 'prerequisite % -> % would close a cycle', NEW.skill_id, NEW.prerequisite_id
-            USING ERRCODE = 'HE001', DETAIL = array_to_json(cycle)::text;
+            USING ERRCODE = 'HE001', HINT = array_to_json(cycle)::text;
     END IF;
     RETURN NEW;
 END

@@ -74,7 +74,7 @@ BEGIN
     SELECT path INTO cycle FROM walk WHERE node = NEW.step_id ORDER BY cardinality(path) LIMIT 1;
     IF cycle IS NOT NULL THEN
         RAISE EXCEPTION 'step prerequisite % -> % would close a cycle', NEW.step_id, NEW.prerequisite_step_id
-            USING ERRCODE = 'HE001', DETAIL = array_to_json(cycle)::text;
+            USING ERRCODE = 'HE001', HINT = array_to_json(cycle)::text;
     END IF;
     RETURN NEW;
 END

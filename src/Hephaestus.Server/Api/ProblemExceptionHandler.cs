@@ -80,8 +80,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Title = "Forbidden",
             Detail = pg.MessageText,
         },
-        // Raised by the acyclicity triggers (skill prerequisites, step prerequisites, the skill tree); DETAIL is the
-        // cycle as a JSON array of ids. Features catch it first to name the cycle by codes; this is the safety net.
+        // Raised by the acyclicity triggers (skill prerequisites, step prerequisites, the skill tree); HINT is the
+        // cycle as a JSON array of ids (in HINT). Features catch it first to name the cycle by codes; this is the safety net.
         HephaestusSqlStates.Cycle => new ProblemDetails
         {
             Status = StatusCodes.Status409Conflict,
@@ -108,12 +108,22 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 /// <summary>The SQLSTATEs Hephaestus's own triggers raise (class HE, outside PostgreSQL's reserved classes).</summary>
 public static class HephaestusSqlStates
 {
-    /// <summary>An edge would close a cycle in a graph that must stay acyclic; DETAIL is the cycle as a JSON array of ids.</summary>
+    /// <summary>An edge would close a cycle in a graph that must stay acyclic; HINT is the cycle as a JSON array of ids.</summary>
     public const string Cycle = "HE001";
 
     /// <summary>A published or retired path version (or something in it) was to be changed.</summary>
     public const string Frozen = "HE002";
 
-    public static IReadOnlyList<Guid> CycleIds(PostgresException e) =>
-        string.IsNullOrEmpty(e.Detail) ? [] : JsonSerializer.Deserialize<List<Guid>>(e.Detail) ?? [];
+    /// <summary>The cycle travels in HINT: Npgsql redacts DETAIL (it may hold row data) unless told otherwise.</summary>
+    public static IReadOnlyList<Guid> CycleIds(PostgresException e)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(e.Hint) ? [] : JsonSerializer.Deserialize<List<Guid>>(e.Hint) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
 }

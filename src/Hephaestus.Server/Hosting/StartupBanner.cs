@@ -8,8 +8,11 @@ internal static class StartupBanner
 {
     public static void Print(WebApplication app)
     {
-        var address = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        if (address is null) return; // the in-process test host has no address
+        var server = app.Services.GetService<IServer>();
+        // The in-process test host has no real address; only a listening Kestrel gets the banner.
+        if (server is null || !server.GetType().Name.Contains("Kestrel", StringComparison.Ordinal)) return;
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is null) return;
         var endpoint = app.Services.GetRequiredService<DatabaseEndpoint>();
         var database = endpoint.IsEmbedded
             ? $"embedded PostgreSQL, data in {endpoint.EmbeddedDataDirectory}"

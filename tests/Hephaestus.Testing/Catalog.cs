@@ -1,0 +1,36 @@
+namespace Hephaestus.Testing;
+
+/// <summary>
+/// Arranges catalog rows directly as the schema owner (a default five-level scale, a framework, skills), so tests of
+/// paths, enrollments and assessments do not depend on the authoring endpoints they are not about.
+/// </summary>
+public static class Catalog
+{
+    public static async Task<Guid> ScaleAsync(TestDatabase db)
+    {
+        var scale = Guid.CreateVersion7();
+        await db.ExecuteAsync("INSERT INTO hephaestus.mastery_scales (id, family_id, version, name) VALUES ($1, $1, 1, 'Default')", scale);
+        await db.ExecuteAsync("""
+            INSERT INTO hephaestus.mastery_levels (scale_id, rank, name, threshold, is_mastery) VALUES
+                ($1, 0, 'not_started', 0, false), ($1, 1, 'attempted', 0.01, false), ($1, 2, 'familiar', 0.5, false),
+                ($1, 3, 'proficient', 0.8, false), ($1, 4, 'mastered', 0.95, true)
+            """, scale);
+        return scale;
+    }
+
+    public static async Task<Guid> FrameworkAsync(TestDatabase db, string code, Guid? scale = null)
+    {
+        var id = Guid.CreateVersion7();
+        await db.ExecuteAsync("INSERT INTO hephaestus.competency_frameworks (id, code, title, scale_id) VALUES ($1, $2, $2, $3)",
+            id, code, scale ?? await ScaleAsync(db));
+        return id;
+    }
+
+    public static async Task<Guid> SkillAsync(TestDatabase db, Guid framework, string code, Guid? parent = null)
+    {
+        var id = Guid.CreateVersion7();
+        await db.ExecuteAsync("INSERT INTO hephaestus.skills (id, framework_id, parent_id, code, title) VALUES ($1, $2, $3, $4, $4)",
+            id, framework, parent.HasValue ? parent.Value : DBNull.Value, code);
+        return id;
+    }
+}
