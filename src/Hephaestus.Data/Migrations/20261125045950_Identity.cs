@@ -121,7 +121,7 @@ namespace Hephaestus.Data.Migrations
             // Policies go with their tables; the functions and the trigger functions do not.
             migrationBuilder.Sql("""
                 DROP FUNCTION IF EXISTS hephaestus.resolve_actor(text), hephaestus.can_write_learner(uuid),
-                    hephaestus.can_read_learner(uuid), hephaestus.is_cohort_educator(uuid), hephaestus.is_cohort_member(uuid)
+                    hephaestus.can_read_learner(uuid), hephaestus.educates(uuid), hephaestus.is_cohort_educator(uuid), hephaestus.is_cohort_member(uuid)
                     CASCADE;
                 """);
 

@@ -51,18 +51,29 @@ CREATE FUNCTION hephaestus.is_cohort_educator(cohort uuid) RETURNS boolean
             WHERE m.cohort_id = cohort AND m.user_id = current_user_id() AND m.member_role = 'educator')
     $$;
 
--- The read rule for every learner-owned row: the learner, an educator of one of the learner's cohorts, or an admin.
-CREATE FUNCTION hephaestus.can_read_learner(learner uuid) RETURNS boolean
+-- Is the acting user an educator of a cohort this learner is in? SECURITY DEFINER so that it can read cohort_members
+-- from inside policies; called only for actors with the educator role (see can_read_learner).
+CREATE FUNCTION hephaestus.educates(learner uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = hephaestus, pg_temp
     AS $$
-        SELECT learner = current_user_id()
-            OR has_role('admin')
-            OR (has_role('educator') AND EXISTS (
-                    SELECT 1
-                    FROM cohort_members e
-                    JOIN cohort_members l ON l.cohort_id = e.cohort_id
-                    WHERE e.user_id = current_user_id() AND e.member_role = 'educator'
-                      AND l.user_id = learner AND l.member_role = 'learner'))
+        SELECT EXISTS (
+            SELECT 1
+            FROM cohort_members e
+            JOIN cohort_members l ON l.cohort_id = e.cohort_id
+            WHERE e.user_id = current_user_id() AND e.member_role = 'educator'
+              AND l.user_id = learner AND l.member_role = 'learner')
+    $$;
+
+-- The read rule for every learner-owned row: the learner, an educator of one of the learner's cohorts, or an admin.
+-- A plain SQL function, so the planner inlines it into each policy and the OR stops at the first true: learners and
+-- admins never pay for the SECURITY DEFINER call (whose SET search_path costs about two thirds of a primary-key read,
+-- measured with pgbench; see docs/benchmarks.md).
+CREATE FUNCTION hephaestus.can_read_learner(learner uuid) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+        SELECT learner = hephaestus.current_user_id()
+            OR hephaestus.has_role('admin')
+            OR (hephaestus.has_role('educator') AND hephaestus.educates(learner))
     $$;
 
 -- The write rule for learner-owned rows: the learner or an admin. Features that let educators write (overrides,

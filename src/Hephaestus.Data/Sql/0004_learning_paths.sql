@@ -221,16 +221,8 @@ $$;
 
 -- Educators write progress of the learners of their cohorts (overrides); the learner writes their own.
 CREATE FUNCTION hephaestus.can_teach_learner(learner uuid) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = hephaestus, pg_temp
-    AS $$
-        SELECT has_role('admin')
-            OR (has_role('educator') AND EXISTS (
-                    SELECT 1
-                    FROM cohort_members e
-                    JOIN cohort_members l ON l.cohort_id = e.cohort_id
-                    WHERE e.user_id = current_user_id() AND e.member_role = 'educator'
-                      AND l.user_id = learner AND l.member_role = 'learner'))
-    $$;
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT hephaestus.has_role('admin') OR (hephaestus.has_role('educator') AND hephaestus.educates(learner)) $$;
 
 DO $$
 DECLARE

@@ -15,12 +15,15 @@ public static class TelemetryHosting
     /// </summary>
     public static IHostApplicationBuilder AddHephaestusTelemetry(this IHostApplicationBuilder builder)
     {
+        // Without a collector there is nobody to send spans to, and sampling every request and command still costs
+        // (measured: see docs/benchmarks.md), so tracing is on only when an OTLP endpoint is configured.
+        var exporting = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("hephaestus"))
-            .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health")).AddNpgsql())
             .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter("Npgsql"));
-        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (exporting)
         {
+            otel.WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health")).AddNpgsql());
             otel.UseOtlpExporter();
         }
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Shared parts of the benchmark scripts: build, start the service on a fresh embedded database, seed, mint a token,
+# run wrk and pgbench, and write a marked section of docs/benchmarks.md. Source it; do not run it.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/.." && pwd)
+OUT="$BENCH_DIR/out"
+APP="$OUT/app/hephaestus"
+HTTP_PORT=${HTTP_PORT:-5099}
+BASE="http://127.0.0.1:$HTTP_PORT"
+
+need_tools() {
+  if ! command -v wrk >/dev/null 2>&1; then
+    echo "installing wrk"; apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+  fi
+  PGBIN=$(dirname "$(command -v pgbench 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)")
+  export PATH="$PGBIN:$PATH"
+}
+
+build_app() {
+  echo "building the service (Release)"
+  dotnet publish "$REPO/src/Hephaestus.Server" -c Release -o "$OUT/app" --nologo -v quiet >/dev/null
+}
+
+# Starts the service on a fresh embedded cluster in a temporary folder; stop_service (trap) cleans everything up.
+start_service() {
+  WORK=$(mktemp -d /tmp/hephaestus-bench.XXXXXX)
+  chmod 755 "$WORK"
+  export Embedded__DataDirectory="$WORK/pg" Urls="$BASE" Logging__LogLevel__Default=Warning Logging__LogLevel__Hephaestus=Warning
+  (cd "$OUT/app" && exec "$APP" >"$WORK/service.log" 2>&1) &
+  SERVICE_PID=$!
+  trap stop_service EXIT
+  for _ in $(seq 1 120); do
+    if curl -fs "$BASE/health/ready" >/dev/null 2>&1; then break; fi
+    sleep 0.5
+  done
+  curl -fs "$BASE/health/ready" >/dev/null || { echo "service did not become ready"; cat "$WORK/service.log"; exit 1; }
+  PG_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Port"])' "$WORK/pg/hephaestus.owner.json")
+  PG_SUPER_PASSWORD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["SuperuserPassword"])' "$WORK/pg/hephaestus.secrets")
+  PG_APP_PASSWORD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["AppPassword"])' "$WORK/pg/hephaestus.secrets")
+  echo "service ready on $BASE, PostgreSQL on 127.0.0.1:$PG_PORT"
+}
+
+stop_service() {
+  if [ -n "${SERVICE_PID:-}" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then
+    kill -TERM "$SERVICE_PID"; wait "$SERVICE_PID" 2>/dev/null || true
+  fi
+  [ -n "${WORK:-}" ] && rm -rf "$WORK"
+}
+
+# psql as the superuser (arranging) or as the application login (measuring: row-level security applies).
+psql_super() { PGPASSWORD="$PG_SUPER_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${1:-hephaestus}" -Atq -v ON_ERROR_STOP=1 "${@:2}"; }
+
+seed() { (cd "$OUT/app" && "$APP" seed --learners "$1"); }
+
+token() { (cd "$OUT/app" && "$APP" token --user "$1" --role "$2" 2>/dev/null | tail -n 1); }
+
+# wrk_run NAME CONCURRENCY LUA -> sets WRK_RPS WRK_P50 WRK_P99 (ms)
+wrk_run() {
+  local out
+  # Warm-up (discarded): JIT tiering, the connection pool and prepared statements settle first.
+  wrk -t "${WRK_THREADS:-$(( $2 < 2 ? $2 : 2 ))}" -c "$2" -d 5s -s "$3" "$BASE" >/dev/null 2>&1
+  out=$(wrk -t "${WRK_THREADS:-$(( $2 < 2 ? $2 : 2 ))}" -c "$2" -d "$DURATION" --latency -s "$3" "$BASE" 2>&1)
+  echo "$out" > "$OUT/$1-c$2.wrk.txt"
+  WRK_RPS=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  WRK_P50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  WRK_P99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  local errors; errors=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+  if [ -n "$errors" ]; then echo "wrk $1: $errors non-2xx responses"; echo "$out"; exit 1; fi
+}
+
+# pgbench_run NAME CONCURRENCY DATABASE USER PASSWORD [pgbench args] -> sets PGB_TPS PGB_LAT (ms, average)
+pgbench_run() {
+  local name=$1 c=$2 db=$3 user=$4 password=$5; shift 5
+  local out
+  out=$(PGPASSWORD="$password" pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$user" -c "$c" -j 2 -T "${DURATION%s}" -n "$@" "$db" 2>&1)
+  echo "$out" > "$OUT/$name-c$c.pgbench.txt"
+  PGB_TPS=$(echo "$out" | awk -F'= ' '/^tps/ {split($2, a, " "); print a[1]}' | head -n 1)
+  PGB_LAT=$(echo "$out" | awk -F'= ' '/latency average/ {split($2, a, " "); print a[1]}')
+}
+
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+
+# write_section MARKER FILE: replaces <!-- bench:MARKER:begin --> … <!-- bench:MARKER:end --> in docs/benchmarks.md.
+write_section() {
+  python3 - "$REPO/docs/benchmarks.md" "$1" "$2" <<'PY'
+import sys, re, os
+path, marker, body_file = sys.argv[1:4]
+body = open(body_file).read().rstrip() + "\n"
+begin, end = f"<!-- bench:{marker}:begin -->", f"<!-- bench:{marker}:end -->"
+text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+block = f"{begin}\n{body}{end}"
+if begin in text:
+    text = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+else:
+    text = text.rstrip() + "\n\n" + block + "\n"
+open(path, "w").write(text)
+PY
+}
+
+machine_line() {
+  echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $(psql_super hephaestus -c 'SHOW server_version' | cut -d' ' -f1), .NET $(dotnet --version), $(date -u +%Y-%m-%d)"
+}
