@@ -1,0 +1,1 @@
+namespace Hephaestus.Domain; public sealed record ValidationError(string Path, string Message);
