@@ -3,6 +3,7 @@ using Hephaestus.Server.Auth;
 using Hephaestus.Server.Cli;
 using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Health;
+using Hephaestus.Server.Features.Mastery;
 using Hephaestus.Server.Features.Paths;
 using Hephaestus.Server.Features.Users;
 using Hephaestus.Server.Hosting;
@@ -27,6 +28,8 @@ app.MapApiDocs();
 app.MapUsers();
 app.MapCohorts();
 app.MapPaths();
+app.MapMastery();
+app.MapRubricScoring();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

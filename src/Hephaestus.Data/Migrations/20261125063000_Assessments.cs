@@ -13,7 +13,6 @@ public sealed class Assessments : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder) =>
         migrationBuilder.Sql("""
-            ALTER TABLE hephaestus.learner_skill_mastery DROP COLUMN last_evidence_id;
             DROP TABLE hephaestus.evidence, hephaestus.rubric_assessments, hephaestus.idempotency_keys, hephaestus.results,
                 hephaestus.attempt_responses, hephaestus.attempts, hephaestus.assessment_parts, hephaestus.assessments,
                 hephaestus.item_version_skills, hephaestus.item_versions, hephaestus.items;

@@ -156,21 +156,23 @@ CREATE TABLE hephaestus.evidence (
     item_version_id   uuid REFERENCES hephaestus.item_versions (id),
     rubric_assessment_id uuid,
     recorded_at       timestamptz NOT NULL DEFAULT now(),
+    -- Position of this observation among the learner's observations of the skill, in the order they were applied
+    -- (under the mastery row's lock): breaks ties of observed_at so that a replay folds in the same order.
+    skill_seq         integer NOT NULL CHECK (skill_seq >= 1),
     PRIMARY KEY (learner_id, id),
+    UNIQUE (learner_id, skill_id, skill_seq),
     FOREIGN KEY (learner_id, result_id) REFERENCES hephaestus.results (learner_id, id) ON DELETE CASCADE,
     FOREIGN KEY (learner_id, rubric_assessment_id) REFERENCES hephaestus.rubric_assessments (learner_id, id) ON DELETE CASCADE,
     CHECK ((source = 'item_response') = (result_id IS NOT NULL AND item_version_id IS NOT NULL)),
     CHECK ((source = 'rubric') = (rubric_assessment_id IS NOT NULL))
 );
 -- Replay reads one learner's evidence for one skill in order.
-CREATE INDEX ix_evidence_learner_skill_time ON hephaestus.evidence (learner_id, skill_id, observed_at, id);
+CREATE INDEX ix_evidence_learner_skill_time ON hephaestus.evidence (learner_id, skill_id, observed_at, skill_seq);
 -- Fitting reads one skill's evidence across learners.
 CREATE INDEX ix_evidence_skill ON hephaestus.evidence (skill_id, learner_id, observed_at);
 
 REVOKE UPDATE, DELETE ON hephaestus.results, hephaestus.evidence, hephaestus.rubric_assessments FROM hephaestus_app;
 
--- The incremental mastery update needs the position of the last evidence applied, to detect out-of-order evidence.
-ALTER TABLE hephaestus.learner_skill_mastery ADD COLUMN last_evidence_id uuid;
 
 DO $$
 DECLARE

@@ -22,7 +22,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
                 Detail = bad.Message,
             },
-            JsonException json => JsonProblem(json),
             PostgresException pg => PostgresProblem(pg),
             _ => null,
         };

@@ -1,0 +1,230 @@
+using System.Text.Json;
+using Hephaestus.Data;
+using Hephaestus.Domain.Mastery;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Hephaestus.Server.Features.Mastery;
+
+/// <summary>One observation to append to the evidence log.</summary>
+public sealed record NewEvidence(
+    Guid SkillId,
+    double Score,
+    double Weight,
+    DateTimeOffset ObservedAt,
+    DateTimeOffset? DueAt,
+    string Source,
+    Guid? AttemptId = null,
+    Guid? ResultId = null,
+    Guid? ItemVersionId = null,
+    Guid? RubricAssessmentId = null);
+
+/// <summary>What a recording changed for one skill.</summary>
+public sealed record MasteryChange(Guid SkillId, double? Before, double? After, string? LevelBefore, string? LevelAfter, bool Mastered);
+
+/// <summary>
+/// Appends evidence and brings the learner's mastery rows up to date in the caller's transaction, so mastery never
+/// disagrees with the log and a rolled-back result leaves no trace.
+/// Concurrency: the learner's mastery rows for the skills involved are locked (created first if missing) in skill
+/// order, so concurrent recordings for one learner and skill apply one after another and none is lost, and two
+/// recordings touching the same skills cannot deadlock. Each new row gets the next <c>skill_seq</c> under that lock.
+/// An observation that sorts after everything applied is folded in (O(1)); one that does not (late work under due-date
+/// ordering, or a clock that went backwards) makes the skill replay from the log.
+/// </summary>
+public static class MasteryRecorder
+{
+    const string LockAndLoad = """
+        INSERT INTO hephaestus.learner_skill_mastery (learner_id, skill_id)
+        SELECT $1, s FROM unnest($2::uuid[]) AS s ORDER BY s
+        ON CONFLICT DO NOTHING
+        """;
+
+    const string LockRows = """
+        SELECT skill_id, state::text, evidence_count, value
+        FROM hephaestus.learner_skill_mastery
+        WHERE learner_id = $1 AND skill_id = ANY ($2)
+        ORDER BY skill_id
+        FOR UPDATE
+        """;
+
+    public const string Measurements = """
+        SELECT s.id, s.code, coalesce(s.mastery_method, f.mastery_method), coalesce(s.mastery_parameters, f.mastery_parameters)::text,
+               (SELECT json_agg(json_build_object('rank', l.rank, 'name', l.name, 'threshold', l.threshold, 'isMastery', l.is_mastery) ORDER BY l.rank)
+                FROM hephaestus.mastery_levels l WHERE l.scale_id = f.scale_id)::text
+        FROM hephaestus.skills s JOIN hephaestus.competency_frameworks f ON f.id = s.framework_id
+        WHERE s.id = ANY ($1)
+        """;
+
+    public const string EvidenceOfSkills = """
+        SELECT skill_id, score, weight, observed_at, due_at
+        FROM hephaestus.evidence
+        WHERE learner_id = $1 AND skill_id = ANY ($2)
+        ORDER BY skill_id, observed_at, skill_seq
+        """;
+
+    public static async Task<IReadOnlyList<MasteryChange>> RecordAsync(ActorScope scope, Guid learnerId, IReadOnlyList<NewEvidence> evidence, CancellationToken ct)
+    {
+        if (evidence.Count == 0) return [];
+        var skills = evidence.Select(e => e.SkillId).Distinct().Order().ToArray();
+
+        var current = new Dictionary<Guid, (MasteryState State, int Count, double? Value)>();
+        Dictionary<Guid, SkillMeasurement> measurements;
+        await using (var batch = new NpgsqlBatch(scope.Connection, scope.Transaction))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(LockAndLoad) { Parameters = { Uuid(learnerId), Uuids(skills) } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(LockRows) { Parameters = { Uuid(learnerId), Uuids(skills) } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(Measurements) { Parameters = { Uuids(skills) } });
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            // The INSERT returns no rows; depending on the driver version it shows up as an empty result or not at all.
+            while (reader.FieldCount == 0) await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var stateJson = reader.GetString(1);
+                var state = stateJson == "{}" ? MasteryState.Empty : MasteryState.FromJson(stateJson);
+                current[reader.GetGuid(0)] = (state, reader.GetInt32(2), reader.IsDBNull(3) ? null : (double)reader.GetDecimal(3));
+            }
+
+            await reader.NextResultAsync(ct);
+            measurements = await ReadMeasurementsAsync(reader, ct);
+        }
+
+        var missing = skills.Where(s => !measurements.ContainsKey(s)).ToList();
+        if (missing.Count > 0) throw new InvalidOperationException($"evidence for unknown skill(s): {string.Join(", ", missing)}");
+
+        // Fold in what can be appended; remember which skills must replay from the log.
+        var next = new Dictionary<Guid, MasteryState>();
+        var replay = new HashSet<Guid>();
+        var sequence = new List<int>(evidence.Count);
+        var counters = current.ToDictionary(c => c.Key, c => c.Value.Count);
+        foreach (var e in evidence)
+        {
+            var parameters = measurements[e.SkillId].Parameters;
+            var state = next.TryGetValue(e.SkillId, out var s) ? s : current[e.SkillId].State;
+            var observation = new Observation(e.Score, e.ObservedAt, e.Weight, e.DueAt);
+            if (!replay.Contains(e.SkillId) && state.CanAppend(parameters, observation)) next[e.SkillId] = state.Apply(parameters, observation);
+            else replay.Add(e.SkillId);
+            sequence.Add(counters[e.SkillId] += 1);
+        }
+
+        await InsertEvidenceAsync(scope, learnerId, evidence, sequence, ct);
+
+        if (replay.Count > 0)
+        {
+            foreach (var (skill, state) in await ReplayAsync(scope, learnerId, replay, measurements, ct)) next[skill] = state;
+        }
+
+        var changes = new List<MasteryChange>();
+        var updates = new List<(Guid Skill, MasteryState State, double? Value, ScaleLevel? Level, bool Mastered, int Count, DateTimeOffset? Last)>();
+        foreach (var skill in skills)
+        {
+            var m = measurements[skill];
+            var state = next[skill];
+            var value = state.Value(m.Parameters);
+            var level = m.Classify(value);
+            var mastered = m.IsMastered(value);
+            var before = current[skill];
+            changes.Add(new MasteryChange(skill, before.Value, value, m.Classify(before.Value)?.Name, level?.Name, mastered));
+            updates.Add((skill, state, value, level, mastered, counters[skill], state.LastObservedAt));
+        }
+
+        await using (var update = scope.Command("""
+            UPDATE hephaestus.learner_skill_mastery m SET
+                value = u.value, level_rank = u.level_rank, level_name = u.level_name, mastered = u.mastered,
+                evidence_count = u.evidence_count, last_evidence_at = u.last_at, method = u.method, state = u.state::jsonb, updated_at = now()
+            FROM unnest($2::uuid[], $3::numeric[], $4::smallint[], $5::text[], $6::boolean[], $7::int[], $8::timestamptz[], $9::text[], $10::text[])
+                 AS u (skill_id, value, level_rank, level_name, mastered, evidence_count, last_at, method, state)
+            WHERE m.learner_id = $1 AND m.skill_id = u.skill_id
+            """))
+        {
+            update.Parameters.Add(Uuid(learnerId));
+            update.Parameters.Add(Uuids(updates.Select(u => u.Skill).ToArray()));
+            update.Parameters.Add(new NpgsqlParameter { Value = updates.Select(u => u.Value is { } v ? (object)Math.Round((decimal)v, 5) : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Numeric });
+            update.Parameters.Add(new NpgsqlParameter { Value = updates.Select(u => u.Level is { } l ? (object)l.Rank : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Smallint });
+            update.Parameters.Add(new NpgsqlParameter { Value = updates.Select(u => (object?)u.Level?.Name ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            update.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = updates.Select(u => u.Mastered).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = updates.Select(u => u.Count).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter { Value = updates.Select(u => u.Last is { } t ? (object)t : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = updates.Select(u => measurements[u.Skill].Parameters.Method.ToWireName()).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = updates.Select(u => u.State.ToJson()).ToArray() });
+            await update.ExecuteNonQueryAsync(ct);
+        }
+
+        return changes;
+    }
+
+    static async Task InsertEvidenceAsync(ActorScope scope, Guid learnerId, IReadOnlyList<NewEvidence> evidence, List<int> sequence, CancellationToken ct)
+    {
+        await using var insert = scope.Command("""
+            INSERT INTO hephaestus.evidence (learner_id, id, skill_id, score, weight, observed_at, due_at, source, attempt_id, result_id,
+                                             item_version_id, rubric_assessment_id, skill_seq)
+            SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::numeric[], $5::numeric[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+                                        $9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::int[]) AS u
+            """);
+        insert.Parameters.Add(Uuid(learnerId));
+        insert.Parameters.Add(Uuids(evidence.Select(_ => Guid.CreateVersion7()).ToArray()));
+        insert.Parameters.Add(Uuids(evidence.Select(e => e.SkillId).ToArray()));
+        insert.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = evidence.Select(e => Math.Round((decimal)e.Score, 5)).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = evidence.Select(e => Math.Round((decimal)e.Weight, 4)).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = evidence.Select(e => e.ObservedAt).ToArray() });
+        insert.Parameters.Add(NullableTimes(evidence.Select(e => e.DueAt)));
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = evidence.Select(e => e.Source).ToArray() });
+        insert.Parameters.Add(NullableUuids(evidence.Select(e => e.AttemptId)));
+        insert.Parameters.Add(NullableUuids(evidence.Select(e => e.ResultId)));
+        insert.Parameters.Add(NullableUuids(evidence.Select(e => e.ItemVersionId)));
+        insert.Parameters.Add(NullableUuids(evidence.Select(e => e.RubricAssessmentId)));
+        insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = sequence.ToArray() });
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Folds each skill's whole log (this transaction's rows included) in the method's order.</summary>
+    public static async Task<Dictionary<Guid, MasteryState>> ReplayAsync(
+        ActorScope scope, Guid learnerId, IReadOnlyCollection<Guid> skills, IReadOnlyDictionary<Guid, SkillMeasurement> measurements, CancellationToken ct,
+        Func<Guid, MasteryParameters>? parametersFor = null)
+    {
+        var observations = await ReadLogAsync(scope, learnerId, skills, ct);
+        return skills.ToDictionary(s => s, s =>
+        {
+            var parameters = parametersFor?.Invoke(s) ?? measurements[s].Parameters;
+            var log = observations.TryGetValue(s, out var list) ? list : [];
+            return MasteryState.Replay(parameters, ObservationOrdering.Order(log, parameters.Ordering));
+        });
+    }
+
+    public static async Task<Dictionary<Guid, List<Observation>>> ReadLogAsync(ActorScope scope, Guid learnerId, IReadOnlyCollection<Guid> skills, CancellationToken ct)
+    {
+        var observations = new Dictionary<Guid, List<Observation>>();
+        await using var command = scope.Command(EvidenceOfSkills);
+        command.Parameters.Add(Uuid(learnerId));
+        command.Parameters.Add(Uuids(skills.ToArray()));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var skill = reader.GetGuid(0);
+            if (!observations.TryGetValue(skill, out var list)) observations[skill] = list = [];
+            list.Add(new Observation((double)reader.GetDecimal(1), reader.GetFieldValue<DateTimeOffset>(3), (double)reader.GetDecimal(2),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return observations;
+    }
+
+    public static async Task<Dictionary<Guid, SkillMeasurement>> ReadMeasurementsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var result = new Dictionary<Guid, SkillMeasurement>();
+        while (await reader.ReadAsync(ct))
+        {
+            var levels = JsonSerializer.Deserialize<List<ScaleLevel>>(reader.GetString(4), new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
+            result[reader.GetGuid(0)] = new SkillMeasurement(reader.GetGuid(0), reader.GetString(1),
+                SkillMeasurement.ParseParameters(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)), levels);
+        }
+
+        return result;
+    }
+
+    static NpgsqlParameter<Guid> Uuid(Guid value) => new() { TypedValue = value };
+    static NpgsqlParameter<Guid[]> Uuids(Guid[] values) => new() { TypedValue = values };
+    static NpgsqlParameter NullableUuids(IEnumerable<Guid?> values) =>
+        new() { Value = values.Select(v => v is { } g ? (object)g : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
+    static NpgsqlParameter NullableTimes(IEnumerable<DateTimeOffset?> values) =>
+        new() { Value = values.Select(v => v is { } t ? (object)t : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+}

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Hephaestus.Domain.Mastery;
+
+namespace Hephaestus.Server.Features.Mastery;
+
+/// <summary>A level of a skill's mastery scale, as stored (rank order).</summary>
+public sealed record ScaleLevel(short Rank, string Name, double Threshold, bool IsMastery);
+
+/// <summary>How one skill is measured: its method and parameters (the skill's own, else its framework's) and its scale.</summary>
+public sealed record SkillMeasurement(Guid SkillId, string Code, MasteryParameters Parameters, IReadOnlyList<ScaleLevel> Levels)
+{
+    static readonly JsonSerializerOptions ParameterJson = new(JsonSerializerDefaults.Web);
+
+    public static MasteryParameters ParseParameters(string method, string? json)
+    {
+        var parameters = string.IsNullOrWhiteSpace(json) || json == "{}"
+            ? MasteryParameters.Default
+            : JsonSerializer.Deserialize<MasteryParameters>(json, ParameterJson) ?? MasteryParameters.Default;
+        return parameters with { Method = MasteryMethods.Parse(method) };
+    }
+
+    /// <summary>The highest level whose threshold the value reaches; null without a value.</summary>
+    public ScaleLevel? Classify(double? value)
+    {
+        if (value is not { } v) return null;
+        ScaleLevel? level = null;
+        foreach (var l in Levels)
+        {
+            if (l.Threshold <= v + 1e-12) level = l;
+        }
+
+        return level ?? Levels[0];
+    }
+
+    public bool IsMastered(double? value) =>
+        Classify(value) is { } level && Levels.First(l => l.IsMastery).Rank <= level.Rank;
+}
