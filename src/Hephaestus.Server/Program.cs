@@ -1,6 +1,7 @@
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
 using Hephaestus.Server.Cli;
+using Hephaestus.Server.Features.Assessments;
 using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Health;
 using Hephaestus.Server.Features.Mastery;
@@ -30,6 +31,10 @@ app.MapCohorts();
 app.MapPaths();
 app.MapMastery();
 app.MapRubricScoring();
+app.MapItems();
+app.MapAssessments();
+app.MapAttempts();
+app.MapRegrade();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

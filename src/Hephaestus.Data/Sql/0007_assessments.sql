@@ -123,7 +123,8 @@ CREATE TABLE hephaestus.idempotency_keys (
     scope           text NOT NULL,
     request_hash    bytea NOT NULL,
     response_status integer NOT NULL,
-    response_body   jsonb NOT NULL,
+    -- The exact bytes sent the first time (jsonb would reorder keys and respace them).
+    response_body   text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (learner_id, key)
 );

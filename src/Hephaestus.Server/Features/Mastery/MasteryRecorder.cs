@@ -55,14 +55,24 @@ public static class MasteryRecorder
         WHERE s.id = ANY ($1)
         """;
 
+    /// <summary>
+    /// The log of some skills, in the order it was applied. Evidence of a result that a regrade superseded (a later
+    /// revision of the same attempt exists) is left out: the regrade appended the corrected observations.
+    /// </summary>
     public const string EvidenceOfSkills = """
-        SELECT skill_id, score, weight, observed_at, due_at
-        FROM hephaestus.evidence
-        WHERE learner_id = $1 AND skill_id = ANY ($2)
-        ORDER BY skill_id, observed_at, skill_seq
+        SELECT e.skill_id, e.score, e.weight, e.observed_at, e.due_at
+        FROM hephaestus.evidence e
+        LEFT JOIN hephaestus.results r ON r.learner_id = e.learner_id AND r.id = e.result_id
+        WHERE e.learner_id = $1 AND e.skill_id = ANY ($2)
+          AND (r.id IS NULL OR NOT EXISTS (
+                SELECT 1 FROM hephaestus.results newer
+                WHERE newer.learner_id = r.learner_id AND newer.attempt_id = r.attempt_id AND newer.revision > r.revision))
+        ORDER BY e.skill_id, e.observed_at, e.skill_seq
         """;
 
-    public static async Task<IReadOnlyList<MasteryChange>> RecordAsync(ActorScope scope, Guid learnerId, IReadOnlyList<NewEvidence> evidence, CancellationToken ct)
+    /// <param name="replayAll">A regrade supersedes earlier evidence, which folding in cannot undo: replay every skill touched.</param>
+    public static async Task<IReadOnlyList<MasteryChange>> RecordAsync(ActorScope scope, Guid learnerId, IReadOnlyList<NewEvidence> evidence, CancellationToken ct,
+        bool replayAll = false)
     {
         if (evidence.Count == 0) return [];
         var skills = evidence.Select(e => e.SkillId).Distinct().Order().ToArray();
@@ -93,7 +103,7 @@ public static class MasteryRecorder
 
         // Fold in what can be appended; remember which skills must replay from the log.
         var next = new Dictionary<Guid, MasteryState>();
-        var replay = new HashSet<Guid>();
+        var replay = replayAll ? skills.ToHashSet() : [];
         var sequence = new List<int>(evidence.Count);
         var counters = current.ToDictionary(c => c.Key, c => c.Value.Count);
         foreach (var e in evidence)
