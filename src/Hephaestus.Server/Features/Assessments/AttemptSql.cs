@@ -42,14 +42,20 @@ internal static class AttemptSql
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            using var definition = JsonDocument.Parse(reader.GetString(1));
-            var (item, errors) = ItemDefinitionParser.Parse(definition.RootElement);
-            if (item is null) throw new InvalidOperationException($"stored item version {reader.GetGuid(0)} no longer parses: {string.Join("; ", errors)}");
-            rows[reader.GetGuid(0)] = new ItemVersionRow(reader.GetGuid(0), item,
-                JsonSerializer.Deserialize<List<SkillAlignment>>(reader.GetString(2), JsonSerializerOptions.Web) ?? []);
+            var row = ReadItemVersion(reader);
+            rows[row.Id] = row;
         }
 
         return rows;
+    }
+
+    /// <summary>Columns: id, definition::text, alignment JSON.</summary>
+    public static ItemVersionRow ReadItemVersion(NpgsqlDataReader reader)
+    {
+        using var definition = JsonDocument.Parse(reader.GetString(1));
+        var (item, errors) = ItemDefinitionParser.Parse(definition.RootElement);
+        if (item is null) throw new InvalidOperationException($"stored item version {reader.GetGuid(0)} no longer parses: {string.Join("; ", errors)}");
+        return new ItemVersionRow(reader.GetGuid(0), item, JsonSerializer.Deserialize<List<SkillAlignment>>(reader.GetString(2), JsonSerializerOptions.Web) ?? []);
     }
 
     public static async Task<Dictionary<Guid, JsonElement>> ReadResponsesAsync(ActorScope scope, Guid learnerId, Guid attemptId, DateTimeOffset? savedBefore, CancellationToken ct)

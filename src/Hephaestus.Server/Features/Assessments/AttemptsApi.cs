@@ -203,41 +203,32 @@ public static class AttemptsApi
         var hash = SHA256.HashData([.. Encoding.UTF8.GetBytes($"POST {http.Request.Path}\n"), .. raw]);
 
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        // One round trip for everything the submission reads: the key's lock and record, the attempt (locked), its
+        // items, the responses saved in time and the assessment's settings.
+        var read = await SubmissionReads.ReadAsync(scope, learnerId, attemptId, key, ct);
         if (key.Length > 0)
         {
-            await using (var tryLock = scope.Command("SELECT pg_try_advisory_xact_lock(hashtextextended($1::text || ':' || $2, 0))"))
+            if (!read.KeyLocked) return Problems.Conflict("A request with this Idempotency-Key is still being processed; retry after it completes.");
+            if (read.Previous is { } previous)
             {
-                tryLock.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = learnerId });
-                tryLock.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-                if (!(bool)(await tryLock.ExecuteScalarAsync(ct))!)
-                {
-                    return Problems.Conflict("A request with this Idempotency-Key is still being processed; retry after it completes.");
-                }
-            }
-
-            await using var previous = scope.Command("SELECT request_hash, response_status, response_body FROM hephaestus.idempotency_keys WHERE learner_id = $1 AND key = $2");
-            previous.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = learnerId });
-            previous.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-            await using var reader = await previous.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                if (!reader.GetFieldValue<byte[]>(0).AsSpan().SequenceEqual(hash))
+                if (!previous.Hash.AsSpan().SequenceEqual(hash))
                 {
                     return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
                         detail: "This Idempotency-Key was used with a different request; use a new key for a new request.");
                 }
 
                 http.Response.Headers["Idempotent-Replayed"] = "true";
-                return Results.Text(reader.GetString(2), "application/json", Encoding.UTF8, reader.GetInt32(1));
+                return Results.Text(previous.Body, "application/json", Encoding.UTF8, previous.Status);
             }
         }
 
-        var attempt = await AttemptSql.ReadAttemptAsync(scope, learnerId, attemptId, forUpdate: true, ct);
+        var attempt = read.Attempt;
         if (attempt is null) return Problems.NotFound("attempt", attemptId);
         if (attempt.LearnerId != actor.UserId) return Problems.Forbidden("Only the learner submits their attempt.");
         if (attempt.Status != "in_progress") return Problems.Conflict("The attempt is already submitted.");
 
-        var items = await AttemptSql.ReadItemVersionsAsync(scope, attempt.ItemVersionIds, ct);
+        var items = read.Items;
+        var responses = read.Responses;
         var now = DateTimeOffset.UtcNow;
         var inTime = attempt.DeadlineAt is not { } deadline || now <= deadline;
         if (request.Responses is { Count: > 0 } final)
@@ -253,37 +244,50 @@ public static class AttemptsApi
             if (!v.IsValid) return v.ToProblem();
             if (inTime)
             {
-                foreach (var (itemVersionId, response) in final) await AttemptSql.SaveResponseAsync(scope, learnerId, attemptId, itemVersionId, response, ct);
+                foreach (var (itemVersionId, response) in final)
+                {
+                    await AttemptSql.SaveResponseAsync(scope, learnerId, attemptId, itemVersionId, response, ct);
+                    responses[itemVersionId] = response;
+                }
             }
         }
 
-        var responses = await AttemptSql.ReadResponsesAsync(scope, learnerId, attemptId, attempt.DeadlineAt, ct);
         var scored = AttemptSql.Score(attempt.ItemVersionIds, items, responses);
-        var assessment = (await AssessmentsApi.ReadAsync(scope, attempt.AssessmentId, ct))!;
-        var result = await Grading.WriteResultAsync(scope, attempt, scored, assessment.Settings, revision: 1, reason: "submitted", observedAt: now, ct);
-
-        await using (var submit = scope.Command("UPDATE hephaestus.attempts SET status = 'submitted', submitted_at = $3 WHERE learner_id = $1 AND id = $2"))
+        var settings = read.Settings!;
+        var resultId = Guid.CreateVersion7();
+        var close = new NpgsqlBatchCommand("UPDATE hephaestus.attempts SET status = 'submitted', submitted_at = $3 WHERE learner_id = $1 AND id = $2")
         {
-            submit.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = learnerId });
-            submit.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = attemptId });
-            submit.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-            await submit.ExecuteNonQueryAsync(ct);
-        }
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = learnerId },
+                new NpgsqlParameter<Guid> { TypedValue = attemptId },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = now },
+            },
+        };
 
-        var body = JsonSerializer.Serialize(Grading.Feedback(result, assessment.Settings), json.Value.SerializerOptions);
+        // The response body is known once the result is scored (before mastery), so the key's record rides in the
+        // same round trip as the writes.
+        var result = Grading.Summarize(attempt, scored, settings, revision: 1, resultId);
+        var body = JsonSerializer.Serialize(Grading.Feedback(result, settings), json.Value.SerializerOptions);
+        var after = new List<NpgsqlBatchCommand> { close };
         if (key.Length > 0)
         {
-            await using var remember = scope.Command("""
+            after.Add(new NpgsqlBatchCommand("""
                 INSERT INTO hephaestus.idempotency_keys (learner_id, key, scope, request_hash, response_status, response_body)
                 VALUES ($1, $2, 'submit', $3, 201, $4)
-                """);
-            remember.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = learnerId });
-            remember.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-            remember.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
-            remember.Parameters.Add(new NpgsqlParameter<string> { TypedValue = body });
-            await remember.ExecuteNonQueryAsync(ct);
+                """)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<Guid> { TypedValue = learnerId },
+                    new NpgsqlParameter<string> { TypedValue = key },
+                    new NpgsqlParameter<byte[]> { TypedValue = hash },
+                    new NpgsqlParameter<string> { TypedValue = body },
+                },
+            });
         }
 
+        await Grading.WriteResultAsync(scope, attempt, scored, settings, revision: 1, reason: "submitted", observedAt: now, ct, after, resultId);
         await scope.CommitAsync(ct);
         http.Response.Headers.Location = $"/api/v1/learners/{learnerId}/attempts/{attemptId}";
         return Results.Text(body, "application/json", Encoding.UTF8, StatusCodes.Status201Created);

@@ -71,16 +71,31 @@ public static class MasteryRecorder
         """;
 
     /// <param name="replayAll">A regrade supersedes earlier evidence, which folding in cannot undo: replay every skill touched.</param>
+    /// <param name="before">Commands to run first, in the same round trip as the locks (the result the evidence refers to).</param>
+    /// <param name="after">Commands to run last, in the same round trip as the writes (closing the attempt, say).</param>
     public static async Task<IReadOnlyList<MasteryChange>> RecordAsync(ActorScope scope, Guid learnerId, IReadOnlyList<NewEvidence> evidence, CancellationToken ct,
-        bool replayAll = false)
+        bool replayAll = false, IReadOnlyList<NpgsqlBatchCommand>? before = null, IReadOnlyList<NpgsqlBatchCommand>? after = null)
     {
-        if (evidence.Count == 0) return [];
+        if (evidence.Count == 0)
+        {
+            var rest = (before ?? []).Concat(after ?? []).ToList();
+            if (rest.Count > 0)
+            {
+                await using var only = new NpgsqlBatch(scope.Connection, scope.Transaction);
+                foreach (var command in rest) only.BatchCommands.Add(command);
+                await only.ExecuteNonQueryAsync(ct);
+            }
+
+            return [];
+        }
+
         var skills = evidence.Select(e => e.SkillId).Distinct().Order().ToArray();
 
         var current = new Dictionary<Guid, (MasteryState State, int Count, double? Value)>();
         Dictionary<Guid, SkillMeasurement> measurements;
         await using (var batch = new NpgsqlBatch(scope.Connection, scope.Transaction))
         {
+            foreach (var command in before ?? []) batch.BatchCommands.Add(command);
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockAndLoad) { Parameters = { Uuid(learnerId), Uuids(skills) } });
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockRows) { Parameters = { Uuid(learnerId), Uuids(skills) } });
             batch.BatchCommands.Add(new NpgsqlBatchCommand(Measurements) { Parameters = { Uuids(skills) } });
@@ -116,10 +131,16 @@ public static class MasteryRecorder
             sequence.Add(counters[e.SkillId] += 1);
         }
 
-        await InsertEvidenceAsync(scope, learnerId, evidence, sequence, ct);
-
+        var insertEvidence = InsertEvidenceCommand(learnerId, evidence, sequence);
         if (replay.Count > 0)
         {
+            // The replay must see this transaction's new rows: insert first, then read the log.
+            await using (var batch = new NpgsqlBatch(scope.Connection, scope.Transaction) { BatchCommands = { insertEvidence } })
+            {
+                await batch.ExecuteNonQueryAsync(ct);
+            }
+
+            insertEvidence = null;
             foreach (var (skill, state) in await ReplayAsync(scope, learnerId, replay, measurements, ct)) next[skill] = state;
         }
 
@@ -132,19 +153,19 @@ public static class MasteryRecorder
             var value = state.Value(m.Parameters);
             var level = m.Classify(value);
             var mastered = m.IsMastered(value);
-            var before = current[skill];
-            changes.Add(new MasteryChange(skill, before.Value, value, m.Classify(before.Value)?.Name, level?.Name, mastered));
+            var previous = current[skill];
+            changes.Add(new MasteryChange(skill, previous.Value, value, m.Classify(previous.Value)?.Name, level?.Name, mastered));
             updates.Add((skill, state, value, level, mastered, counters[skill], state.LastObservedAt));
         }
 
-        await using (var update = scope.Command("""
+        var update = new NpgsqlBatchCommand("""
             UPDATE hephaestus.learner_skill_mastery m SET
                 value = u.value, level_rank = u.level_rank, level_name = u.level_name, mastered = u.mastered,
                 evidence_count = u.evidence_count, last_evidence_at = u.last_at, method = u.method, state = u.state::jsonb, updated_at = now()
             FROM unnest($2::uuid[], $3::numeric[], $4::smallint[], $5::text[], $6::boolean[], $7::int[], $8::timestamptz[], $9::text[], $10::text[])
                  AS u (skill_id, value, level_rank, level_name, mastered, evidence_count, last_at, method, state)
             WHERE m.learner_id = $1 AND m.skill_id = u.skill_id
-            """))
+            """);
         {
             update.Parameters.Add(Uuid(learnerId));
             update.Parameters.Add(Uuids(updates.Select(u => u.Skill).ToArray()));
@@ -156,15 +177,23 @@ public static class MasteryRecorder
             update.Parameters.Add(new NpgsqlParameter { Value = updates.Select(u => u.Last is { } t ? (object)t : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
             update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = updates.Select(u => measurements[u.Skill].Parameters.Method.ToWireName()).ToArray() });
             update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = updates.Select(u => u.State.ToJson()).ToArray() });
-            await update.ExecuteNonQueryAsync(ct);
+        }
+
+        // Evidence and mastery travel together: one round trip on the usual (append) path.
+        await using (var write = new NpgsqlBatch(scope.Connection, scope.Transaction))
+        {
+            if (insertEvidence is not null) write.BatchCommands.Add(insertEvidence);
+            write.BatchCommands.Add(update);
+            foreach (var command in after ?? []) write.BatchCommands.Add(command);
+            await write.ExecuteNonQueryAsync(ct);
         }
 
         return changes;
     }
 
-    static async Task InsertEvidenceAsync(ActorScope scope, Guid learnerId, IReadOnlyList<NewEvidence> evidence, List<int> sequence, CancellationToken ct)
+    static NpgsqlBatchCommand InsertEvidenceCommand(Guid learnerId, IReadOnlyList<NewEvidence> evidence, List<int> sequence)
     {
-        await using var insert = scope.Command("""
+        var insert = new NpgsqlBatchCommand("""
             INSERT INTO hephaestus.evidence (learner_id, id, skill_id, score, weight, observed_at, due_at, source, attempt_id, result_id,
                                              item_version_id, rubric_assessment_id, skill_seq)
             SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::numeric[], $5::numeric[], $6::timestamptz[], $7::timestamptz[], $8::text[],
@@ -183,7 +212,7 @@ public static class MasteryRecorder
         insert.Parameters.Add(NullableUuids(evidence.Select(e => e.ItemVersionId)));
         insert.Parameters.Add(NullableUuids(evidence.Select(e => e.RubricAssessmentId)));
         insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = sequence.ToArray() });
-        await insert.ExecuteNonQueryAsync(ct);
+        return insert;
     }
 
     /// <summary>Folds each skill's whole log (this transaction's rows included) in the method's order.</summary>
