@@ -20,6 +20,7 @@ builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
 builder.AddHephaestusTelemetry();
 builder.Services.AddPersonalDataSection<CohortMembershipSection>();
+builder.Services.AddLearningRecordSections();
 
 var app = builder.Build();
 app.UseHephaestusApi();

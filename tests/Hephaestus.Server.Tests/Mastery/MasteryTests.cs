@@ -135,6 +135,25 @@ public class MasteryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task The_learning_record_is_in_the_export_and_erasure_removes_it_despite_the_append_only_log()
+    {
+        var w = await ArrangeAsync();
+        Assert.Equal(HttpStatusCode.Created, (await w.Educator.PostAsJsonAsync($"/api/v1/learners/{w.Learner}/rubric-assessments", Rating(w.Rubric, w.Criterion, 4))).StatusCode);
+        var export = await Json.ReadAsync(await w.LearnerClient.GetAsync($"/api/v1/users/{w.Learner}/export"));
+        var sections = export.GetProperty("sections");
+        Assert.Equal("essay", Assert.Single(sections.GetProperty("mastery").EnumerateArray()).GetProperty("skillCode").GetString());
+        Assert.Equal(1, sections.GetProperty("evidence").GetArrayLength());
+        Assert.Equal(1, sections.GetProperty("rubricAssessments").GetArrayLength());
+        Assert.Equal(0, sections.GetProperty("attempts").GetArrayLength());
+
+        // The application role may not delete evidence, but erasing the learner cascades (run as the tables' owner).
+        Assert.Equal(HttpStatusCode.NoContent, (await w.LearnerClient.DeleteAsync($"/api/v1/users/{w.Learner}")).StatusCode);
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.evidence WHERE learner_id = $1", w.Learner));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.learner_skill_mastery WHERE learner_id = $1", w.Learner));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.rubric_assessments WHERE learner_id = $1", w.Learner));
+    }
+
+    [Fact]
     public async Task Another_learner_cannot_see_mastery_or_evidence()
     {
         var w = await ArrangeAsync();
