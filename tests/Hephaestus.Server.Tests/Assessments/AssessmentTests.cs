@@ -90,6 +90,42 @@ public class AssessmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task Pools_draw_distinct_current_versions_by_skill_and_refuse_when_too_small()
+    {
+        var w = await WorldAsync();
+        for (var i = 0; i < 3; i++) await ItemAsync(w, SingleChoice("b"));
+        var pooled = await w.Author.PostAsJsonAsync("/api/v1/assessments", new { title = "Pool", parts = new[] { new { poolSkillId = w.Skill, poolCount = 2 } } });
+        var attempt = await StartAsync(w, (await Json.ReadAsync(pooled)).GetProperty("id").GetGuid());
+        var drawn = attempt.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemVersionId").GetGuid()).ToList();
+        Assert.Equal(2, drawn.Distinct().Count());
+
+        var tooBig = await w.Author.PostAsJsonAsync("/api/v1/assessments", new { title = "Too big", parts = new[] { new { poolSkillId = w.Skill, poolCount = 4 } } });
+        var id = (await Json.ReadAsync(tooBig)).GetProperty("id").GetGuid();
+        await Json.ProblemAsync(await w.Learner.PostAsync($"/api/v1/assessments/{id}/attempts", null), 409);
+        var unknown = await Json.ProblemAsync(await w.Author.PostAsJsonAsync("/api/v1/assessments", new { title = "X", parts = new[] { new { poolSkillId = Guid.NewGuid(), poolCount = 1 } } }), 400);
+        Assert.True(unknown.GetProperty("errors").TryGetProperty("parts[0].poolSkillId", out _));
+    }
+
+    [Fact]
+    public async Task Another_learner_can_neither_read_answer_nor_submit_an_attempt()
+    {
+        var w = await WorldAsync();
+        var (itemId, versionId) = await ItemAsync(w, SingleChoice("b"));
+        var attempt = await StartAsync(w, await AssessmentAsync(w, itemId));
+        var url = $"/api/v1/learners/{w.LearnerId}/attempts/{attempt.GetProperty("id").GetGuid()}";
+        var (_, other) = await db.UserAsync($"other-{Guid.NewGuid():N}@assess.test", "learner");
+        await Json.ProblemAsync(await other.GetAsync(url), 404);
+        await Json.ProblemAsync(await other.PutAsJsonAsync($"{url}/responses/{versionId}", new { response = new { optionId = "b" } }), 404);
+        await Json.ProblemAsync(await other.PostAsync($"{url}/submit", null), 404);
+        Assert.Equal("in_progress", await db.ScalarAsync<string>("SELECT status FROM hephaestus.attempts WHERE learner_id = $1", w.LearnerId));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.attempt_responses WHERE learner_id = $1", w.LearnerId));
+        // An author sees the item with its key; an anonymous caller sees nothing.
+        var full = await Json.ReadAsync(await w.Author.GetAsync($"/api/v1/items/{itemId}"));
+        Assert.Equal("b", full.GetProperty("definition").GetProperty("correctOptionId").GetString());
+        await Json.ProblemAsync(await db.Api.CreateClient().GetAsync(url), 401);
+    }
+
+    [Fact]
     public async Task Bad_items_and_bad_responses_are_named_and_change_nothing()
     {
         var w = await WorldAsync();
