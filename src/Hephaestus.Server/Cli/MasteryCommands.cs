@@ -65,7 +65,18 @@ internal static class MasteryCommands
             }
 
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var report = BktFitter.Fit(sequences, options);
+            BktFitReport report;
+            try
+            {
+                report = BktFitter.Fit(sequences, options);
+            }
+            catch (ArgumentException e)
+            {
+                // E.g. a --held-out share that leaves no learner to fit.
+                await Console.Error.WriteLineAsync($"Cannot fit {resolved}: {e.Message}");
+                return 2;
+            }
+
             started.Stop();
             Console.WriteLine(Format(resolved, report, started.Elapsed));
 
@@ -122,6 +133,10 @@ internal static class MasteryCommands
         if (r.HeldOutObservations == 0)
         {
             lines.Add("  (nothing held out: AUC and RMSE need --held-out > 0)");
+        }
+        else if (r.Auc is null)
+        {
+            lines.Add("  Warning: the held-out answers are all correct or all incorrect, so AUC is undefined; the fit cannot be judged.");
         }
         else if (r.Auc is { } auc && r.Rmse is { } rmse && r.BaselineRmse is { } baseline && (auc <= 0.5 || rmse >= baseline))
         {
