@@ -23,6 +23,7 @@ public static class HephaestusCli
             DbCommands.Create(),
             TokenCommand.Create(),
             SeedCommand.Create(),
+            MasteryCommands.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }
