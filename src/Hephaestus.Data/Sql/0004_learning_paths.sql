@@ -159,40 +159,75 @@ CREATE TABLE hephaestus.enrollments (
     target_date      date,
     enrolled_at      timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
+    completed_at     timestamptz,
     PRIMARY KEY (learner_id, id),
     -- Once per path: enrolling again is idempotent; a new version is reached by migration, not a second enrollment.
     UNIQUE (learner_id, path_id),
-    FOREIGN KEY (path_id, path_version_id) REFERENCES hephaestus.path_versions (path_id, id)
+    -- The target of enrollment_steps' foreign key: a step row belongs to the version its enrollment is on.
+    UNIQUE (learner_id, id, path_version_id),
+    FOREIGN KEY (path_id, path_version_id) REFERENCES hephaestus.path_versions (path_id, id),
+    CHECK ((status = 'completed') = (completed_at IS NOT NULL))
 );
 CREATE INDEX ix_enrollments_version ON hephaestus.enrollments (path_version_id, learner_id);
 
+-- Learners join (or move to) published versions only; a draft can still change and a retired one takes no one new.
+-- FOR SHARE makes a concurrent retirement wait for this enrollment (or this enrollment see it retired). SECURITY
+-- DEFINER because row locks need more than the read access a learner has to the catalog.
+CREATE FUNCTION hephaestus.check_enrollment_version() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+    AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.path_version_id = OLD.path_version_id THEN
+        RETURN NEW;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM hephaestus.path_versions WHERE id = NEW.path_version_id AND status = 'published' FOR SHARE) THEN
+        RAISE EXCEPTION 'path version % is not published; learners enroll in published versions only', NEW.path_version_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ck_enrollments_published_version';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER enrollments_published_version BEFORE INSERT OR UPDATE OF path_version_id ON hephaestus.enrollments
+    FOR EACH ROW EXECUTE FUNCTION hephaestus.check_enrollment_version();
+
+-- One row per learner and step. A step of the version keeps its definition in path_steps (shared by every learner, so
+-- these rows stay narrow: 100,000 learners × 200 steps is 20 million of them); a remediation step an educator inserted
+-- for one learner has no path_step_id and carries its own definition.
 CREATE TABLE hephaestus.enrollment_steps (
     learner_id       uuid NOT NULL,
     enrollment_id    uuid NOT NULL,
+    path_version_id  uuid NOT NULL,
     step_key         text NOT NULL CHECK (step_key ~ '^[a-z0-9][a-z0-9_-]{0,63}$'),
-    -- The definition: a step of the version, or a remediation step an educator inserted for this learner.
-    path_step_id     uuid REFERENCES hephaestus.path_steps (id),
-    origin           text NOT NULL DEFAULT 'path' CHECK (origin IN ('path', 'educator')),
-    kind             text NOT NULL CHECK (kind IN ('skill', 'content', 'assessment')),
-    ref_id           uuid NOT NULL,
-    title            text NOT NULL,
-    position         numeric(12, 4) NOT NULL,
-    target_skill_ids uuid[] NOT NULL DEFAULT '{}',
+    path_step_id     uuid,
     status           text NOT NULL CHECK (status IN ('locked', 'available', 'in_progress', 'completed', 'skipped')),
-    status_reason    text,
+    status_reason    text CHECK (char_length(status_reason) <= 2000),
+    -- Latest score (0..1) on an assessment step: score-range unlock rules read it.
     last_score       numeric(6, 5) CHECK (last_score BETWEEN 0 AND 1),
     updated_at       timestamptz NOT NULL DEFAULT now(),
+    -- Definition of an educator-inserted step (NULL for steps of the version).
+    kind             text CHECK (kind IN ('skill', 'content', 'assessment')),
+    ref_id           uuid,
+    title            text CHECK (char_length(title) BETWEEN 1 AND 200),
+    after_step_key   text,
+    target_skill_ids uuid[],
     PRIMARY KEY (learner_id, enrollment_id, step_key),
-    FOREIGN KEY (learner_id, enrollment_id) REFERENCES hephaestus.enrollments (learner_id, id) ON DELETE CASCADE,
-    CHECK ((origin = 'path') = (path_step_id IS NOT NULL))
+    -- Deferred, so that moving an enrollment to a new version (enrollment row and step rows) is checked at commit.
+    FOREIGN KEY (learner_id, enrollment_id, path_version_id) REFERENCES hephaestus.enrollments (learner_id, id, path_version_id)
+        ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (path_version_id, path_step_id) REFERENCES hephaestus.path_steps (path_version_id, id) DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT ck_enrollment_steps_definition CHECK (
+        (path_step_id IS NOT NULL AND kind IS NULL AND ref_id IS NULL AND title IS NULL AND target_skill_ids IS NULL)
+        OR (path_step_id IS NULL AND kind IS NOT NULL AND ref_id IS NOT NULL AND title IS NOT NULL AND target_skill_ids IS NOT NULL))
 );
 
--- Every educator or admin override, with who, when and why. Append-only: the application role may not change it.
+-- Every educator or admin override and every move to a new version, with who, when and why. Append-only: the
+-- application role may not change it.
 CREATE TABLE hephaestus.enrollment_overrides (
     learner_id     uuid NOT NULL,
     id             uuid NOT NULL,
     enrollment_id  uuid NOT NULL,
-    kind           text NOT NULL CHECK (kind IN ('skip', 'unskip', 'insert', 'goal', 'pace')),
+    kind           text NOT NULL CHECK (kind IN ('skip', 'unskip', 'insert', 'goal', 'pace', 'migrate')),
     step_key       text,
     payload        jsonb NOT NULL DEFAULT '{}',
     reason         text NOT NULL CHECK (char_length(reason) BETWEEN 1 AND 2000),

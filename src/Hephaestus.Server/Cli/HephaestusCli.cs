@@ -9,7 +9,7 @@ namespace Hephaestus.Server.Cli;
 /// </summary>
 public static class HephaestusCli
 {
-    static readonly string[] Verbs = ["db", "token", "seed", "mastery", "--help", "-h", "-?", "--version"];
+    static readonly string[] Verbs = ["db", "token", "seed", "mastery", "paths", "--help", "-h", "-?", "--version"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
 
@@ -24,6 +24,7 @@ public static class HephaestusCli
             TokenCommand.Create(),
             SeedCommand.Create(),
             MasteryCommands.Create(),
+            PathsCommands.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hephaestus.Data;
 using Hephaestus.Domain.Assessments;
+using Hephaestus.Server.Features.Enrollments;
 using Hephaestus.Server.Features.Mastery;
 using Npgsql;
 
@@ -44,7 +45,7 @@ internal static class Grading
         var evidence = scored.SelectMany(s => s.Item.Skills.Select(a => new NewEvidence(a.SkillId, s.Score.Score01, (double)a.Weight, observedAt, null,
             "item_response", attempt.Id, resultId, s.Item.Id))).ToList();
         var changes = await MasteryRecorder.RecordAsync(scope, attempt.LearnerId, evidence, ct, replayAll: revision > 1, before: [insert], after: after);
-        await Progress.AfterMasteryChangeAsync(scope, attempt.LearnerId, changes, ct);
+        await ProgressEngine.AfterResultAsync(scope, attempt.LearnerId, new AssessmentScore(attempt.AssessmentId, score), ct);
         return summary with { Mastery = changes };
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hephaestus.Data;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
+using Hephaestus.Server.Features.Enrollments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -99,7 +100,7 @@ public static class RubricScoringApi
             .Select(x => new NewEvidence(x.Criterion.SkillId!.Value, (double)(x.Rating.Points / x.Criterion.RatingPoints.Max()), 1, now, null, "rubric", RubricAssessmentId: id))
             .ToList();
         var changes = await MasteryRecorder.RecordAsync(scope, learnerId, evidence, ct);
-        await Progress.AfterMasteryChangeAsync(scope, learnerId, changes, ct);
+        await ProgressEngine.AfterMasteryChangeAsync(scope, learnerId, changes, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/learners/{learnerId}/rubric-assessments/{id}",
             new RubricAssessmentResponse(id, learnerId, request.RubricId, points, maxPoints, changes));

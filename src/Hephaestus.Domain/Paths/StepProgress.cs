@@ -1,0 +1,202 @@
+using System.Globalization;
+
+namespace Hephaestus.Domain.Paths;
+
+/// <summary>Rule evaluation plus what step completion needs: whether a skill counts as mastered.</summary>
+public interface ILearnerPathView : ILearnerProgressView
+{
+    bool IsMastered(Guid skill);
+}
+
+/// <summary>A learner's state on one step, as stored.</summary>
+public sealed record LearnerStepState(StepStatus Status, string? Reason, double? Score);
+
+/// <summary>A learner's mastery of one skill, as stored (value null: no evidence).</summary>
+public sealed record SkillMasterySnapshot(int? LevelRank, double? Value, bool Mastered);
+
+/// <summary>
+/// Everything the progress engine knows about one learner on one enrollment: mastery of the plan's skills, the levels of
+/// their scales, and the state of every step. Built from one round trip of reads; evaluated in memory.
+/// </summary>
+public sealed class LearnerSnapshot(
+    IReadOnlyDictionary<Guid, SkillMasterySnapshot> mastery,
+    IReadOnlyDictionary<Guid, (string Code, IReadOnlyList<string> Levels)> skills,
+    Dictionary<string, LearnerStepState> steps) : ILearnerPathView
+{
+    public IReadOnlyDictionary<string, LearnerStepState> Steps => steps;
+
+    public LearnerStepState StateOf(string key) => steps.TryGetValue(key, out var s) ? s : new LearnerStepState(StepStatus.Locked, null, null);
+
+    public void Set(string key, LearnerStepState state) => steps[key] = state;
+
+    public (int? LevelRank, double? Value) Mastery(Guid skill) =>
+        mastery.TryGetValue(skill, out var m) ? (m.LevelRank, m.Value) : (null, null);
+
+    public SkillMasterySnapshot? MasteryOf(Guid skill) => mastery.GetValueOrDefault(skill);
+
+    public bool IsMastered(Guid skill) => mastery.TryGetValue(skill, out var m) && m.Mastered;
+
+    public int? LevelRank(Guid skill, string level)
+    {
+        if (!skills.TryGetValue(skill, out var s)) return null;
+        for (var i = 0; i < s.Levels.Count; i++)
+        {
+            if (string.Equals(s.Levels[i], level, StringComparison.Ordinal)) return i;
+        }
+
+        return null;
+    }
+
+    public string? LevelName(Guid skill, int rank) =>
+        skills.TryGetValue(skill, out var s) && rank >= 0 && rank < s.Levels.Count ? s.Levels[rank] : null;
+
+    public double? Score(string stepKey) => steps.TryGetValue(stepKey, out var s) ? s.Score : null;
+
+    public bool IsDone(string stepKey) => steps.TryGetValue(stepKey, out var s) && s.Status.IsDone();
+
+    public string SkillName(Guid skill) => skills.TryGetValue(skill, out var s) ? s.Code : skill.ToString();
+}
+
+/// <summary>A step whose stored status must change.</summary>
+public sealed record StepTransition(string Key, StepStatus From, StepStatus To, string? Reason);
+
+/// <summary>An available (or started) step in ranked order, with why it is where it is.</summary>
+public sealed record RankedStep(PlannedStep Step, StepStatus Status, IReadOnlyList<string> Reasons);
+
+/// <summary>A locked step and every condition that still holds it.</summary>
+public sealed record LockedStep(PlannedStep Step, IReadOnlyList<string> Conditions);
+
+public sealed record NextSteps(IReadOnlyList<RankedStep> Available, IReadOnlyList<LockedStep> Locked, int Done, int Total);
+
+/// <summary>
+/// Step status rules. Completed and skipped are final (only an educator's un-skip reopens a step). A skill step completes
+/// when its skill is mastered, wherever the evidence came from. A started step stays started. Every other step is
+/// available when its prerequisites are done and its unlock rule holds, and locked otherwise, with the unmet
+/// conditions as its reason; this is recomputed on every change, so a lowered score can lock a step again.
+/// </summary>
+public static class StepProgress
+{
+    /// <summary>Placement at enrollment: steps whose target skills the learner already masters are skipped.</summary>
+    public static IReadOnlyList<StepTransition> Place(PathPlan plan, LearnerSnapshot learner)
+    {
+        var placed = new List<StepTransition>();
+        foreach (var step in plan.Steps)
+        {
+            var current = learner.StateOf(step.Key);
+            if (current.Status.IsDone() || step.TargetSkills.Count == 0 || !step.TargetSkills.All(learner.IsMastered)) continue;
+            var reason = "placement: already masters " + string.Join(", ", step.TargetSkills.Select(learner.SkillName));
+            learner.Set(step.Key, current with { Status = StepStatus.Skipped, Reason = reason });
+            placed.Add(new StepTransition(step.Key, current.Status, StepStatus.Skipped, reason));
+        }
+
+        return placed;
+    }
+
+    /// <summary>
+    /// Brings every step's status up to date, in place on <paramref name="learner"/>, and returns what changed. Runs to a
+    /// fixed point: a skill step completed by mastery can make its dependents available in the same evaluation.
+    /// </summary>
+    public static IReadOnlyList<StepTransition> Evaluate(PathPlan plan, LearnerSnapshot learner)
+    {
+        var original = plan.Steps.ToDictionary(s => s.Key, s => learner.StateOf(s.Key), StringComparer.Ordinal);
+        for (var pass = 0; pass <= plan.Steps.Count; pass++)
+        {
+            var changed = false;
+            foreach (var step in plan.Steps)
+            {
+                var current = learner.StateOf(step.Key);
+                var (status, reason) = Next(step, current, plan, learner);
+                if (status == current.Status && reason == current.Reason) continue;
+                learner.Set(step.Key, current with { Status = status, Reason = reason });
+                changed = true;
+            }
+
+            if (!changed) break;
+        }
+
+        return [.. plan.Steps
+            .Select(s => (s.Key, Before: original[s.Key], After: learner.StateOf(s.Key)))
+            .Where(x => x.Before.Status != x.After.Status || x.Before.Reason != x.After.Reason)
+            .Select(x => new StepTransition(x.Key, x.Before.Status, x.After.Status, x.After.Reason))];
+    }
+
+    static (StepStatus Status, string? Reason) Next(PlannedStep step, LearnerStepState current, PathPlan plan, LearnerSnapshot learner)
+    {
+        if (current.Status.IsDone()) return (current.Status, current.Reason);
+        if (step.Kind == StepKind.Skill && step.TargetSkills.Count > 0 && step.TargetSkills.All(learner.IsMastered))
+        {
+            return (StepStatus.Completed, "mastered " + string.Join(", ", step.TargetSkills.Select(learner.SkillName)));
+        }
+
+        if (current.Status == StepStatus.InProgress) return (current.Status, current.Reason);
+        var unmet = UnmetConditions(step, plan, learner);
+        return unmet.Count == 0 ? (StepStatus.Available, null) : (StepStatus.Locked, string.Join("; ", unmet));
+    }
+
+    /// <summary>Why a step is not (yet) open: unfinished prerequisites first, then the unmet parts of its rule.</summary>
+    public static List<string> UnmetConditions(PlannedStep step, PathPlan plan, ILearnerProgressView learner)
+    {
+        var unmet = step.Prerequisites.Where(k => plan.Contains(k) && !learner.IsDone(k)).Select(k => $"step {k} not completed").ToList();
+        if (step.Rule is { } rule) unmet.AddRange(UnlockRuleEvaluator.Evaluate(rule, learner).UnmetConditions);
+        return unmet;
+    }
+
+    /// <summary>
+    /// The next best steps: educator inserts first; then steps whose unmet target skills are weakest; then steps that
+    /// many unfinished later steps wait on; then path order. Locked steps come back with the conditions that hold them.
+    /// </summary>
+    public static NextSteps Rank(PathPlan plan, LearnerSnapshot learner)
+    {
+        var open = new List<(RankedStep Step, double Weakest, int Unlocks)>();
+        var locked = new List<LockedStep>();
+        var done = 0;
+        foreach (var step in plan.Steps)
+        {
+            var state = learner.StateOf(step.Key);
+            if (state.Status.IsDone())
+            {
+                done++;
+                continue;
+            }
+
+            if (state.Status == StepStatus.Locked)
+            {
+                var conditions = UnmetConditions(step, plan, learner);
+                locked.Add(new LockedStep(step, conditions.Count > 0 ? conditions : [state.Reason ?? "locked"]));
+                continue;
+            }
+
+            var reasons = new List<string>();
+            if (step.InsertedByEducator) reasons.Add("inserted for you by an educator");
+            if (state.Status == StepStatus.InProgress) reasons.Add("already started");
+            var weakest = double.PositiveInfinity;
+            foreach (var skill in step.TargetSkills.Where(s => !learner.IsMastered(s)))
+            {
+                var m = learner.MasteryOf(skill);
+                var value = m?.Value ?? 0;
+                weakest = Math.Min(weakest, value);
+                reasons.Add(m?.Value is { } v
+                    ? string.Create(CultureInfo.InvariantCulture, $"works on {learner.SkillName(skill)}, not yet mastered ({v:0.00}{LevelSuffix(learner, skill, m.LevelRank)})")
+                    : $"works on {learner.SkillName(skill)}, no evidence yet");
+            }
+
+            var unlocks = plan.DependentsOf(step.Key).Count(i => !learner.StateOf(plan.Steps[i].Key).Status.IsDone());
+            if (unlocks > 0) reasons.Add(unlocks == 1 ? "1 later step waits on it" : $"{unlocks} later steps wait on it");
+            if (reasons.Count == 0) reasons.Add("next in path order");
+            open.Add((new RankedStep(step, state.Status, reasons), weakest, unlocks));
+        }
+
+        var ranked = open
+            .OrderByDescending(o => o.Step.Step.InsertedByEducator)
+            .ThenBy(o => o.Weakest)
+            .ThenByDescending(o => o.Unlocks)
+            .ThenByDescending(o => o.Step.Status == StepStatus.InProgress)
+            .ThenBy(o => o.Step.Step.Position)
+            .Select(o => o.Step)
+            .ToList();
+        return new NextSteps(ranked, locked, done, plan.Steps.Count);
+    }
+
+    static string LevelSuffix(LearnerSnapshot learner, Guid skill, int? rank) =>
+        rank is { } r && learner.LevelName(skill, r) is { } name ? ", " + name : "";
+}

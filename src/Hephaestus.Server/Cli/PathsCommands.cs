@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Hephaestus.Data;
+using Hephaestus.Server.Features.Enrollments;
+using Npgsql;
+
+namespace Hephaestus.Server.Cli;
+
+/// <summary>`hephaestus paths …`: operations on learning paths too long for one request.</summary>
+internal static class PathsCommands
+{
+    /// <summary>Who the audit names for work done from the command line (no signed-in person): the nil id.</summary>
+    internal static readonly Actor Operator = new(Guid.Empty, ["admin"]);
+
+    public static Command Create()
+    {
+        var paths = new Command("paths", "Learning paths: move enrolled learners to a new version.");
+        paths.Subcommands.Add(CreateMigrate());
+        return paths;
+    }
+
+    static Command CreateMigrate()
+    {
+        var path = new Option<string>("--path", "-p") { Description = "The path: its id or its code.", Required = true };
+        var version = new Option<int?>("--version") { Description = "The published version number to move to (default: the newest published)." };
+        var batch = new Option<int>("--batch") { Description = "Learners per progress line; each learner is its own transaction.", DefaultValueFactory = _ => 500 };
+        var migrate = new Command("migrate-enrollments",
+            "Move every learner enrolled in an older version to a published version, keeping the status of each step that still exists. "
+            + "One transaction per learner: stopping it loses nothing, and running it again resumes.")
+        {
+            path, version, batch,
+        };
+        migrate.SetAction(async (ParseResult parse, CancellationToken ct) =>
+        {
+            if (parse.GetValue(batch) is < 1 or > 10_000)
+            {
+                await Console.Error.WriteLineAsync("--batch must be between 1 and 10000.");
+                return 1;
+            }
+
+            await using var cli = await CliDatabase.OpenAsync(ct);
+            await cli.EnsureEmbeddedSchemaAsync(ct);
+            var target = await TargetAsync(cli.Owner, parse.GetValue(path)!, parse.GetValue(version), ct);
+            if (target is null)
+            {
+                await Console.Error.WriteLineAsync($"No published version {(parse.GetValue(version)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "")} of path '{parse.GetValue(path)}'.");
+                return 1;
+            }
+
+            var (pathId, versionId, number) = target.Value;
+            var total = 0;
+            while (true)
+            {
+                var result = await EnrollmentMigration.RunAsync(cli.Owner, Operator, pathId, versionId, number, parse.GetValue(batch), ct);
+                total += result.Migrated.Count;
+                Console.WriteLine($"moved {total} learner(s) to version {number}; {result.Remaining} remaining");
+                if (result.Remaining == 0 || result.Migrated.Count == 0) return result.Remaining == 0 ? 0 : 3;
+            }
+        });
+        return migrate;
+    }
+
+    static async Task<(Guid PathId, Guid VersionId, int Version)?> TargetAsync(NpgsqlDataSource owner, string path, int? version, CancellationToken ct)
+    {
+        await using var command = owner.CreateCommand("""
+            SELECT p.id, v.id, v.version
+            FROM hephaestus.learning_paths p JOIN hephaestus.path_versions v ON v.path_id = p.id
+            WHERE (p.id::text = $1 OR p.code = $1) AND v.status = 'published' AND ($2::int IS NULL OR v.version = $2)
+            ORDER BY v.version DESC LIMIT 1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = path });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2)) : null;
+    }
+}

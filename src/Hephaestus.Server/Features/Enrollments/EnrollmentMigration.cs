@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Hephaestus.Data;
+using Hephaestus.Domain.Identity;
+using Hephaestus.Domain.Paths;
+using Hephaestus.Server.Api;
+using Hephaestus.Server.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Hephaestus.Server.Features.Enrollments;
+
+/// <summary>
+/// Moves the learners enrolled in older versions of a path to a newer published version. Every step that still exists
+/// (same step key) keeps its status and score; new steps start locked and are evaluated; steps that are gone are
+/// reported; educator inserts stay. One transaction per learner, so a failure or a stop loses nothing done so far,
+/// and running it again resumes with the learners still on older versions (SKIP LOCKED lets two runs share the work).
+/// </summary>
+public static class EnrollmentMigration
+{
+    public static IEndpointRouteBuilder MapEnrollmentMigration(this IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/api/v1/paths/{pathId:guid}/versions/{versionId:guid}/migrate-enrollments", Migrate)
+            .WithTags("Enrollments").WithName("MigrateEnrollments").RequireAuthorization(AuthHosting.ProvisionedPolicy);
+        return routes;
+    }
+
+    /// <summary>Migrates up to <c>limit</c> enrollments (default 100) and says how many remain; call again to continue.</summary>
+    static async Task<Results<Ok<MigrationResponse>, ProblemHttpResult>> Migrate(Guid pathId, Guid versionId, HttpContext http, NpgsqlDataSource db, CancellationToken ct,
+        MigrateEnrollmentsRequest? request = null)
+    {
+        var actor = http.RequireActor();
+        if (!actor.Has(Role.Admin)) return Problems.Forbidden("Only admins move enrolled learners to another path version.");
+        var limit = request?.Limit ?? 100;
+        if (limit is < 1 or > 10_000)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Invalid limit", detail: "limit must be between 1 and 10000.",
+                extensions: new Dictionary<string, object?> { ["field"] = "limit" });
+        }
+
+        var target = await TargetAsync(db, actor, pathId, versionId, ct);
+        if (target is null) return Problems.NotFound("path version", versionId);
+        if (target.Value.Status != "published") return Problems.Conflict($"Version {target.Value.Version} is {target.Value.Status}; learners move to a published version only.");
+        return TypedResults.Ok(await RunAsync(db, actor, pathId, versionId, target.Value.Version, limit, ct));
+    }
+
+    static async Task<(int Version, string Status)?> TargetAsync(NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, CancellationToken ct)
+    {
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var command = scope.Command("SELECT version, status FROM hephaestus.path_versions WHERE id = $1 AND path_id = $2");
+        command.Parameters.Add(EnrollmentSql.Uuid(versionId));
+        command.Parameters.Add(EnrollmentSql.Uuid(pathId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt32(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>The loop the endpoint and the CLI share.</summary>
+    public static async Task<MigrationResponse> RunAsync(NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, int toVersion, int limit, CancellationToken ct)
+    {
+        var migrated = new List<MigratedEnrollment>();
+        while (migrated.Count < limit)
+        {
+            var one = await MigrateOneAsync(db, actor, pathId, versionId, toVersion, ct);
+            if (one is null) break;
+            migrated.Add(one);
+        }
+
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var count = scope.Command(Candidates("count(*)::int", ""));
+        count.Parameters.Add(EnrollmentSql.Uuid(pathId));
+        count.Parameters.Add(new NpgsqlParameter<int> { TypedValue = toVersion });
+        var remaining = (int)(await count.ExecuteScalarAsync(ct))!;
+        return new MigrationResponse(pathId, versionId, toVersion, migrated, remaining);
+    }
+
+    static string Candidates(string select, string tail) => $"""
+        SELECT {select} FROM hephaestus.enrollments e JOIN hephaestus.path_versions v ON v.id = e.path_version_id
+        WHERE e.path_id = $1 AND e.status <> 'withdrawn' AND v.version < $2 {tail}
+        """;
+
+    static async Task<MigratedEnrollment?> MigrateOneAsync(NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, int toVersion, CancellationToken ct)
+    {
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        Guid learnerId, enrollmentId;
+        await using (var next = scope.Command(Candidates("e.learner_id, e.id", "ORDER BY e.learner_id, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED")))
+        {
+            next.Parameters.Add(EnrollmentSql.Uuid(pathId));
+            next.Parameters.Add(new NpgsqlParameter<int> { TypedValue = toVersion });
+            await using var reader = await next.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return null;
+            (learnerId, enrollmentId) = (reader.GetGuid(0), reader.GetGuid(1));
+        }
+
+        var old = (await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: true, ct))!;
+        var target = (await PlanCache.GetAsync(scope, versionId, ct))!;
+
+        var previous = old.Learner.Steps;
+        // Steps match by key. An educator insert whose key the new version now uses gives way to the version's step.
+        var oldSteps = old.Version.Plan;
+        var kept = target.Plan.Steps.Where(s => oldSteps.Contains(s.Key) && previous.ContainsKey(s.Key)).Select(s => s.Key).ToList();
+        var added = target.Plan.Steps.Where(s => !kept.Contains(s.Key)).Select(s => s.Key).ToList();
+        var inserts = old.Rows.Where(r => r.Inserted is not null && !target.Plan.Contains(r.Key)).ToList();
+        var removed = old.Plan.Steps.Where(s => !target.Plan.Contains(s.Key) && !inserts.Any(i => i.Key == s.Key)).Select(s => s.Key)
+            .Concat(old.Rows.Where(r => r.Inserted is not null && target.Plan.Contains(r.Key)).Select(r => r.Key + " (educator insert)")).ToList();
+
+        // Kept steps carry their state; new ones start locked; then the ordinary evaluation opens what should be open.
+        var states = new Dictionary<string, LearnerStepState>(StringComparer.Ordinal);
+        foreach (var key in kept) states[key] = previous[key];
+        foreach (var insert in inserts) states[insert.Key] = insert.State;
+        foreach (var key in added) states[key] = new LearnerStepState(StepStatus.Locked, null, null);
+        var plan = EnrollmentSql.PlanWithInserts(target.Plan, inserts);
+        var learner = new LearnerSnapshot(await MasteryAsync(scope, learnerId, ct), target.Skills, states);
+        var before = plan.Steps.ToDictionary(s => s.Key, s => learner.StateOf(s.Key).Status, StringComparer.Ordinal);
+        StepProgress.Evaluate(plan, learner);
+        var changed = kept.Where(k => before[k] != learner.StateOf(k).Status)
+            .Select(k => new StepChange(k, before[k].ToWireName(), learner.StateOf(k).Status.ToWireName(), learner.StateOf(k).Reason)).ToList();
+
+        var rows = target.Plan.Steps.Select(s => new NewStepRow(s.Key, target.StepIds[s.Key], learner.StateOf(s.Key), null))
+            .Concat(inserts.Select(r => new NewStepRow(r.Key, null, learner.StateOf(r.Key), r.Inserted)))
+            .ToList();
+        var allDone = plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
+        var report = new MigratedEnrollment(learnerId, enrollmentId, old.Version.Version, toVersion, kept, added, removed, changed);
+
+        // Deferred foreign keys: the enrollment row and its step rows move together and are checked at commit.
+        await EnrollmentSql.ExecuteAsync(scope,
+        [
+            new NpgsqlBatchCommand("DELETE FROM hephaestus.enrollment_steps WHERE learner_id = $1 AND enrollment_id = $2")
+            {
+                Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) },
+            },
+            new NpgsqlBatchCommand("""
+                UPDATE hephaestus.enrollments
+                SET path_version_id = $3, updated_at = now(),
+                    status = CASE WHEN $4 THEN 'completed' ELSE 'active' END,
+                    completed_at = CASE WHEN $4 THEN coalesce(completed_at, now()) END
+                WHERE learner_id = $1 AND id = $2
+                """)
+            {
+                Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), EnrollmentSql.Uuid(versionId), new NpgsqlParameter<bool> { TypedValue = allDone } },
+            },
+            EnrollmentStepRows.Insert(learnerId, enrollmentId, versionId, rows),
+            EnrollmentSql.Audit(learnerId, enrollmentId, "migrate", null, JsonSerializer.Serialize(report, JsonSerializerOptions.Web),
+                $"moved from version {old.Version.Version} to version {toVersion}", scope.Actor.UserId),
+        ], ct);
+        await scope.CommitAsync(ct);
+        return report;
+    }
+
+    static async Task<Dictionary<Guid, SkillMasterySnapshot>> MasteryAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
+    {
+        await using var command = scope.Command(EnrollmentSql.MasteryOfLearner);
+        command.Parameters.Add(EnrollmentSql.Uuid(learnerId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await EnrollmentSql.ReadMasteryAsync(reader, ct);
+    }
+}

@@ -1,0 +1,74 @@
+using Hephaestus.Data;
+using Hephaestus.Domain.Paths;
+using Npgsql;
+
+namespace Hephaestus.Server.Features.Enrollments;
+
+/// <summary>Loading one enrollment with its steps and the learner's mastery: one round trip (plus the plan, from memory).</summary>
+internal static class EnrollmentReads
+{
+    static string EnrollmentById(bool forUpdate) =>
+        $"SELECT {EnrollmentSql.EnrollmentColumns} FROM hephaestus.enrollments WHERE learner_id = $1 AND id = $2" + (forUpdate ? " FOR UPDATE" : "");
+
+    const string StepsOfEnrollment = $"SELECT {EnrollmentSql.StepColumns} FROM hephaestus.enrollment_steps WHERE learner_id = $1 AND enrollment_id = $2";
+
+    /// <param name="forUpdate">Lock the enrollment row: every write to a learner's progress takes it first (see <see cref="ProgressEngine"/>).</param>
+    public static async Task<EnrollmentState?> LoadAsync(ActorScope scope, Guid learnerId, Guid enrollmentId, bool forUpdate, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
+        AddReads(batch, learnerId, enrollmentId, forUpdate);
+        return await ReadAsync(batch, scope.Connection, scope.Transaction, scope.Actor, false, ct);
+    }
+
+    /// <summary>A read without a transaction of its own: the actor travels in the same batch, so it is one round trip.</summary>
+    public static async Task<EnrollmentState?> ReadOnceAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { ActorSession.BatchCommand(actor) } };
+        AddReads(batch, learnerId, enrollmentId, false);
+        return await ReadAsync(batch, connection, null, actor, true, ct);
+    }
+
+    static void AddReads(NpgsqlBatch batch, Guid learnerId, Guid enrollmentId, bool forUpdate)
+    {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentById(forUpdate)) { Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(StepsOfEnrollment) { Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { EnrollmentSql.Uuid(learnerId) } });
+    }
+
+    static async Task<EnrollmentState?> ReadAsync(NpgsqlBatch batch, NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, bool skipActorResult, CancellationToken ct)
+    {
+        EnrollmentRow? enrollment = null;
+        var rows = new List<StepRow>();
+        Dictionary<Guid, SkillMasterySnapshot> mastery;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            if (skipActorResult) await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct)) enrollment = EnrollmentSql.ReadEnrollment(reader);
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) rows.Add(EnrollmentSql.ReadStep(reader));
+            await reader.NextResultAsync(ct);
+            mastery = await EnrollmentSql.ReadMasteryAsync(reader, ct);
+        }
+
+        if (enrollment is null) return null;
+        var version = await PlanCache.GetAsync(connection, transaction, actor, enrollment.VersionId, ct)
+            ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
+        return EnrollmentSql.State(enrollment, version, rows, mastery);
+    }
+
+    public static EnrollmentResponse ToResponse(EnrollmentState state)
+    {
+        var rowsByKey = state.Rows.ToDictionary(r => r.Key, StringComparer.Ordinal);
+        var steps = state.Plan.Steps.Select(s =>
+        {
+            var stored = state.Learner.StateOf(s.Key);
+            var updated = rowsByKey.TryGetValue(s.Key, out var row) ? row.UpdatedAt : state.Enrollment.EnrolledAt;
+            return new EnrollmentStepResponse(s.Key, s.Kind.ToWireName(), s.RefId, s.Title, s.Position, [.. s.TargetSkills], stored.Status.ToWireName(), stored.Reason,
+                stored.Score, s.InsertedByEducator, updated);
+        }).ToList();
+        var e = state.Enrollment;
+        return new EnrollmentResponse(e.Id, e.LearnerId, e.PathId, e.VersionId, state.Version.Version, e.Status, e.Goal, e.PaceMinutesPerWeek, e.TargetDate,
+            e.EnrolledAt, e.CompletedAt, steps.Count(s => s.Status is "completed" or "skipped"), steps.Count, steps);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Hephaestus.Data;
+using Hephaestus.Domain.Paths;
+using Npgsql;
+
+namespace Hephaestus.Server.Features.Enrollments;
+
+/// <summary>A published version's plan and what explanations need about its skills (codes, level names by rank).</summary>
+internal sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, PathPlan Plan, IReadOnlyDictionary<string, Guid> StepIds,
+    IReadOnlyDictionary<Guid, (string Code, IReadOnlyList<string> Levels)> Skills, DateTime LoadedAt);
+
+/// <summary>
+/// Plans of published versions, kept in memory: a published version never changes (the database refuses it), so its
+/// steps, parsed rules and dependency graph are read and parsed once, not on every evaluation of every learner. Skill
+/// codes and scale levels can change (a framework moved to a new scale version), so an entry is reloaded after a minute.
+/// Keys are version ids (UUIDv7), unique across databases, so one process serving several databases cannot mix them up.
+/// </summary>
+internal static class PlanCache
+{
+    static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+    const int Capacity = 4096;
+    static readonly ConcurrentDictionary<Guid, VersionPlan> Plans = new();
+
+    /// <param name="actor">Needed when there is no transaction (row-level security reads it from the transaction).</param>
+    public static async Task<VersionPlan?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, Guid versionId, CancellationToken ct)
+    {
+        if (Plans.TryGetValue(versionId, out var cached) && DateTime.UtcNow - cached.LoadedAt < Lifetime) return cached;
+        if (await LoadAsync(connection, transaction, actor, versionId, ct) is not { } loaded) return null;
+        if (Plans.Count >= Capacity) Plans.Clear();
+        // Drafts change: only frozen versions are kept.
+        if (loaded.Status != "draft") Plans[versionId] = loaded.Plan;
+        return loaded.Plan;
+    }
+
+    public static Task<VersionPlan?> GetAsync(ActorScope scope, Guid versionId, CancellationToken ct) => GetAsync(scope.Connection, scope.Transaction, scope.Actor, versionId, ct);
+
+    static async Task<(VersionPlan Plan, string Status)?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, Guid versionId, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT path_id, version, status FROM hephaestus.path_versions WHERE id = $1") { Parameters = { Id(versionId) } },
+                new NpgsqlBatchCommand("""
+                    SELECT s.id, s.step_key, s.kind, s.ref_id, s.title, s.position, s.target_skill_ids, s.unlock_rule::text,
+                           coalesce((SELECT array_agg(p.step_key ORDER BY p.position)
+                                     FROM hephaestus.path_step_prerequisites e JOIN hephaestus.path_steps p ON p.id = e.prerequisite_step_id
+                                     WHERE e.path_version_id = s.path_version_id AND e.step_id = s.id), '{}')
+                    FROM hephaestus.path_steps s WHERE s.path_version_id = $1
+                    """) { Parameters = { Id(versionId) } },
+                // Every skill a step targets or a rule names, with its code and its scale's level names by rank.
+                new NpgsqlBatchCommand("""
+                    WITH named AS (
+                        SELECT unnest(target_skill_ids) AS id FROM hephaestus.path_steps WHERE path_version_id = $1
+                        UNION
+                        SELECT (jsonb_path_query(unlock_rule, 'lax $.**.mastery.skill') #>> '{}')::uuid
+                        FROM hephaestus.path_steps WHERE path_version_id = $1 AND unlock_rule IS NOT NULL)
+                    SELECT k.id, k.code, coalesce((SELECT array_agg(l.name ORDER BY l.rank) FROM hephaestus.mastery_levels l WHERE l.scale_id = f.scale_id), '{}')
+                    FROM named JOIN hephaestus.skills k ON k.id = named.id JOIN hephaestus.competency_frameworks f ON f.id = k.framework_id
+                    """) { Parameters = { Id(versionId) } },
+            },
+        };
+        if (transaction is null) batch.BatchCommands.Insert(0, ActorSession.BatchCommand(actor));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (transaction is null) await reader.NextResultAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var (pathId, version, status) = (reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2));
+
+        await reader.NextResultAsync(ct);
+        var steps = new List<PlannedStep>();
+        var stepIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            var rule = reader.IsDBNull(7) ? null : ParseStoredRule(reader.GetString(7));
+            var key = reader.GetString(1);
+            steps.Add(new PlannedStep(key, StepWireNames.ParseKind(reader.GetString(2)), reader.GetGuid(3), reader.GetString(4), reader.GetInt32(5),
+                reader.GetFieldValue<Guid[]>(6), rule, reader.GetFieldValue<string[]>(8)));
+            stepIds[key] = reader.GetGuid(0);
+        }
+
+        await reader.NextResultAsync(ct);
+        var skills = new Dictionary<Guid, (string, IReadOnlyList<string>)>();
+        while (await reader.ReadAsync(ct)) skills[reader.GetGuid(0)] = (reader.GetString(1), reader.GetFieldValue<string[]>(2));
+
+        var plan = new PathPlan(steps);
+        return (new VersionPlan(versionId, pathId, version, plan, stepIds, skills, DateTime.UtcNow), status);
+    }
+
+    /// <summary>Stored rules were validated when the draft was written; a rule that no longer parses is a bug, not input.</summary>
+    static UnlockRule ParseStoredRule(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var parsed = UnlockRuleParser.Parse(document.RootElement);
+        return parsed.Rule ?? throw new InvalidOperationException("stored unlock rule does not parse: " + string.Join("; ", parsed.Errors.Select(e => e.Path + " " + e.Message)));
+    }
+
+    static NpgsqlParameter<Guid> Id(Guid value) => new() { TypedValue = value };
+}
