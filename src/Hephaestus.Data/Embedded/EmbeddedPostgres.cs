@@ -223,10 +223,8 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
             return;
         }
 
-        var commandLine = ReadCommandLine(pid);
-        var isOurPostmaster = commandLine is not null
-            && commandLine.Contains("postgres", StringComparison.Ordinal)
-            && string.Equals(Path.GetFullPath(lines[1]), dataDirectory, StringComparison.Ordinal);
+        // The file is ours, so its line 2 always names this directory: what matters is what the PID is now.
+        var isOurPostmaster = IsPostmasterOf(ReadArgv(pid), ReadCwd(pid), dataDirectory);
         if (isOurPostmaster)
         {
             logger.LogWarning("A PostgreSQL server (pid {Pid}) left running by an earlier process is using {DataDirectory}; stopping it", pid, dataDirectory);
@@ -239,11 +237,57 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    static string? ReadCommandLine(int pid)
+    /// <summary>
+    /// Whether a process is a postmaster serving <paramref name="dataDirectory"/>, judged from its argv
+    /// (/proc/&lt;pid&gt;/cmdline) and working directory (/proc/&lt;pid&gt;/cwd, null if unreadable). After a crash the PID
+    /// in postmaster.pid may belong to anything, including another cluster's postmaster or a program whose arguments merely
+    /// mention "postgres"; signalling those would be wrong. So: the program must be postgres (or postmaster), and either its
+    /// -D names this directory (pg_ctl starts it with our full path) or it runs in this directory (the server chdirs into
+    /// its data directory at start).
+    /// </summary>
+    internal static bool IsPostmasterOf(IReadOnlyList<string> argv, string? cwd, string dataDirectory)
+    {
+        if (argv.Count == 0 || Path.GetFileName(argv[0]) is not ("postgres" or "postmaster")) return false;
+        var ours = Normalize(dataDirectory);
+        if (cwd is not null && Path.IsPathRooted(cwd) && string.Equals(Normalize(cwd), ours, StringComparison.Ordinal)) return true;
+        for (var i = 1; i < argv.Count; i++)
+        {
+            // "-D dir" or "-Ddir"; a relative directory cannot be resolved (the server has left the directory it started in).
+            string? directory = null;
+            if (argv[i] == "-D" && i + 1 < argv.Count) directory = argv[++i];
+            else if (argv[i].StartsWith("-D", StringComparison.Ordinal)) directory = argv[i][2..];
+            if (directory is { Length: > 0 } && Path.IsPathRooted(directory) && string.Equals(Normalize(directory), ours, StringComparison.Ordinal)) return true;
+        }
+
+        return false;
+
+        static string Normalize(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+    }
+
+    /// <summary>The arguments of a process (NUL-separated in /proc), empty when it is gone or unreadable.</summary>
+    internal static string[] ReadArgv(int pid)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            var text = File.ReadAllText($"/proc/{pid}/cmdline");
+            return text.Length == 0 ? [] : text.TrimEnd('\0').Split('\0');
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Where a process runs (the target of /proc/&lt;pid&gt;/cwd), null when it is gone or unreadable.</summary>
+    internal static string? ReadCwd(int pid)
+    {
+        try
+        {
+            return new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
         }
         catch (IOException)
         {

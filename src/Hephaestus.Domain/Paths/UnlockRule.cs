@@ -8,7 +8,7 @@ namespace Hephaestus.Domain.Paths;
 /// Wire format (JSON, one property per node):
 /// <c>{"all":[…]}</c>, <c>{"any":[…]}</c>,
 /// <c>{"mastery":{"skill":"&lt;uuid&gt;","atLeast":"proficient"}}</c> or <c>{"mastery":{"skill":"&lt;uuid&gt;","minProbability":0.8}}</c>,
-/// <c>{"score":{"step":"quiz-1","min":0.4,"max":0.7}}</c> (Canvas Mastery Paths: min ≤ score &lt; max; without max, score ≤ 1),
+/// <c>{"score":{"step":"quiz-1","min":0.4,"max":0.7}}</c> (Canvas Mastery Paths: min ≤ score &lt; max; without max or with max 1, score ≤ 1),
 /// <c>{"completed":{"steps":["intro"]}}</c>.
 /// </summary>
 public abstract record UnlockRule
@@ -63,14 +63,21 @@ public sealed record MasteryAtLeastProbability(Guid Skill, double MinProbability
     public override JsonNode ToJson() => new JsonObject { ["mastery"] = new JsonObject { ["skill"] = Skill.ToString(), ["minProbability"] = MinProbability } };
 }
 
-/// <summary>Canvas Mastery Paths' ranges: <c>Min ≤ score &lt; Max</c>; with no Max, up to and including 1.</summary>
+/// <summary>
+/// Canvas Mastery Paths' ranges: <c>Min ≤ score &lt; Max</c>, except the top range, which includes a perfect score:
+/// with no Max, or with Max = 1 (the top of the 0..1 scale), the range is <c>Min ≤ score ≤ 1</c>.
+/// (Canvas leaves the top range's upper bound empty; an exclusive Max of 1 would be a range no perfect score satisfies.)
+/// </summary>
 public sealed record ScoreInRange(string Step, double Min, double? Max) : UnlockRule
 {
-    public bool Contains(double score) => score >= Min && (Max is { } max ? score < max : score <= 1.0);
+    /// <summary>True when the range reaches the top of the scale, so its upper end is inclusive.</summary>
+    public bool IsTopRange => Max is not { } max || max >= 1.0;
 
-    public string Describe() => Max is { } max
-        ? string.Create(CultureInfo.InvariantCulture, $"{Min:0.###} ≤ score < {max:0.###}")
-        : string.Create(CultureInfo.InvariantCulture, $"score ≥ {Min:0.###}");
+    public bool Contains(double score) => score >= Min && (IsTopRange ? score <= 1.0 : score < Max!.Value);
+
+    public string Describe() => IsTopRange
+        ? string.Create(CultureInfo.InvariantCulture, $"score ≥ {Min:0.###}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Min:0.###} ≤ score < {Max!.Value:0.###}");
 
     public override JsonNode ToJson()
     {

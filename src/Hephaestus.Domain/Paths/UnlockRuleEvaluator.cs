@@ -66,7 +66,10 @@ public static class UnlockRuleEvaluator
                 var needed = learner.LevelRank(m.Skill, m.Level);
                 if (needed is not null && rank >= needed) return true;
                 var current = rank is { } r ? learner.LevelName(m.Skill, r) ?? "unknown" : "no evidence yet";
-                unmet.Add($"skill {learner.SkillName(m.Skill)} below {m.Level} (currently {current})");
+                // A level checked at authoring can disappear when the scale is edited later: say so rather than "below".
+                unmet.Add(needed is null
+                    ? $"skill {learner.SkillName(m.Skill)} has no level '{m.Level}' on its scale (currently {current})"
+                    : $"skill {learner.SkillName(m.Skill)} below {m.Level} (currently {current})");
                 return false;
             }
 

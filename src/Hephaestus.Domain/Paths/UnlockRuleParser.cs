@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Hephaestus.Domain.Assessments;
 
 namespace Hephaestus.Domain.Paths;
 
@@ -7,7 +8,9 @@ namespace Hephaestus.Domain.Paths;
 public sealed record RuleReference(string Pointer, Guid? Skill, string? Step, string? Level);
 
 /// <summary>
-/// Parses and validates an unlock rule, collecting every error with a JSON pointer (RFC 6901) into the rule.
+/// Parses and validates an unlock rule, collecting every error with a JSON pointer (RFC 6901) into the rule: "" is the
+/// rule itself. A problem in one property does not hide the others, and the references found are returned even when the
+/// rule has errors, so that the caller can check them too and report everything at once.
 /// Guards: depth ≤ 16 and ≤ 256 nodes, so a rule cannot be made expensive to store or evaluate.
 /// </summary>
 public static partial class UnlockRuleParser
@@ -33,7 +36,7 @@ public static partial class UnlockRuleParser
         public List<RuleReference> References { get; } = [];
         public int Nodes { get; set; }
 
-        public void Error(string pointer, string message) => Errors.Add(new ValidationError(pointer.Length == 0 ? "/" : pointer, message));
+        public void Error(string pointer, string message) => Errors.Add(new ValidationError(pointer, message));
     }
 
     static UnlockRule? Node(JsonElement json, string at, int depth, State s)
@@ -64,7 +67,7 @@ public static partial class UnlockRuleParser
         }
 
         var p = properties[0];
-        var inner = $"{at}/{p.Name}";
+        var inner = JsonPointer.Append(at, p.Name);
         switch (p.Name)
         {
             case "all":
@@ -92,7 +95,7 @@ public static partial class UnlockRuleParser
 
     static UnlockRule? Mastery(JsonElement json, string at, State s)
     {
-        if (!ExpectObject(json, at, ["skill", "atLeast", "minProbability"], s)) return null;
+        if (!ExpectObject(json, at, ["skill", "atLeast", "minProbability"], s, out var clean)) return null;
         Guid? skill = null;
         if (!json.TryGetProperty("skill", out var skillJson)) s.Error($"{at}/skill", "is required");
         else if (skillJson.ValueKind != JsonValueKind.String || !Guid.TryParse(skillJson.GetString(), out var parsed)) s.Error($"{at}/skill", "must be a skill id (uuid)");
@@ -103,61 +106,58 @@ public static partial class UnlockRuleParser
         if (hasLevel == hasProbability)
         {
             s.Error(at, "must have exactly one of atLeast (a level name) or minProbability (0 < p ≤ 1)");
+            if (skill is { } id) s.References.Add(new RuleReference(at, id, null, null));
             return null;
         }
 
         if (hasLevel)
         {
-            if (level.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(level.GetString()))
-            {
-                s.Error($"{at}/atLeast", "must be the name of a level of the skill's mastery scale");
-                return null;
-            }
-
-            if (skill is null) return null;
-            s.References.Add(new RuleReference(at, skill, null, level.GetString()));
-            return new MasteryAtLeastLevel(skill.Value, level.GetString()!);
+            string? name = level.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(level.GetString()) ? level.GetString() : null;
+            if (name is null) s.Error($"{at}/atLeast", "must be the name of a level of the skill's mastery scale");
+            if (skill is not { } id) return null;
+            s.References.Add(new RuleReference(at, id, null, name));
+            return clean && name is not null ? new MasteryAtLeastLevel(id, name) : null;
         }
 
-        if (probability.ValueKind != JsonValueKind.Number || !probability.TryGetDouble(out var p) || p <= 0 || p > 1)
-        {
-            s.Error($"{at}/minProbability", "must be a number with 0 < p ≤ 1");
-            return null;
-        }
-
-        if (skill is null) return null;
-        s.References.Add(new RuleReference(at, skill, null, null));
-        return new MasteryAtLeastProbability(skill.Value, p);
+        var valid = probability.ValueKind == JsonValueKind.Number && probability.TryGetDouble(out var p) && p > 0 && p <= 1;
+        if (!valid) s.Error($"{at}/minProbability", "must be a number with 0 < p ≤ 1");
+        if (skill is not { } skillId) return null;
+        s.References.Add(new RuleReference(at, skillId, null, null));
+        return clean && valid ? new MasteryAtLeastProbability(skillId, probability.GetDouble()) : null;
     }
 
     static UnlockRule? Score(JsonElement json, string at, State s)
     {
-        if (!ExpectObject(json, at, ["step", "min", "max"], s)) return null;
+        if (!ExpectObject(json, at, ["step", "min", "max"], s, out var clean)) return null;
         var step = StepKeyAt(json, "step", $"{at}/step", s);
+        var valid = clean && step is not null;
         double? Bound(string name)
         {
             if (!json.TryGetProperty(name, out var value)) return null;
             if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) && d is >= 0 and <= 1) return d;
             s.Error($"{at}/{name}", "must be a number from 0 to 1");
-            return double.NaN;
-        }
-
-        var min = Bound("min") ?? 0;
-        var max = Bound("max");
-        if (double.IsNaN(min) || max is double.NaN || step is null) return null;
-        if (max is { } upper && min >= upper)
-        {
-            s.Error($"{at}/min", FormattableString.Invariant($"must be less than max ({upper})"));
+            valid = false;
             return null;
         }
 
-        s.References.Add(new RuleReference(at, null, step, null));
-        return new ScoreInRange(step, min, max);
+        var hasMin = json.TryGetProperty("min", out _);
+        var min = Bound("min");
+        var max = Bound("max");
+        if (max is { } upper && (min ?? (hasMin ? double.NaN : 0)) >= upper)
+        {
+            // An empty range. The error goes on the bound the author wrote: min when given, else max (min defaults to 0).
+            if (hasMin) s.Error($"{at}/min", FormattableString.Invariant($"must be less than max ({upper})"));
+            else s.Error($"{at}/max", "must be greater than min (0)");
+            valid = false;
+        }
+
+        if (step is not null) s.References.Add(new RuleReference(at, null, step, null));
+        return valid ? new ScoreInRange(step!, min ?? 0, max) : null;
     }
 
     static UnlockRule? Completed(JsonElement json, string at, State s)
     {
-        if (!ExpectObject(json, at, ["steps"], s)) return null;
+        if (!ExpectObject(json, at, ["steps"], s, out var clean)) return null;
         if (!json.TryGetProperty("steps", out var steps) || steps.ValueKind != JsonValueKind.Array || steps.GetArrayLength() == 0)
         {
             s.Error($"{at}/steps", "must be a non-empty array of step keys");
@@ -177,7 +177,7 @@ public static partial class UnlockRuleParser
             }
         }
 
-        return keys.Count == steps.GetArrayLength() ? new StepsCompleted(keys) : null;
+        return clean && keys.Count == steps.GetArrayLength() ? new StepsCompleted(keys) : null;
     }
 
     static string? StepKeyAt(JsonElement json, string property, string pointer, State s)
@@ -188,24 +188,36 @@ public static partial class UnlockRuleParser
         return null;
     }
 
-    static bool ExpectObject(JsonElement json, string at, string[] allowed, State s)
+    /// <summary>
+    /// False (with an error) when not an object. Otherwise true, with <paramref name="clean"/> false when it has unknown or
+    /// repeated properties (each reported); the caller still checks the known ones, so one pass reports everything.
+    /// </summary>
+    static bool ExpectObject(JsonElement json, string at, string[] allowed, State s, out bool clean)
     {
+        clean = false;
         if (json.ValueKind != JsonValueKind.Object)
         {
             s.Error(at, "must be an object");
             return false;
         }
 
-        var ok = true;
+        clean = true;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in json.EnumerateObject())
         {
             if (!allowed.Contains(property.Name))
             {
-                s.Error($"{at}/{property.Name}", $"unknown property; allowed: {string.Join(", ", allowed)}");
-                ok = false;
+                s.Error(JsonPointer.Append(at, property.Name), $"unknown property; allowed: {string.Join(", ", allowed)}");
+                clean = false;
+            }
+            else if (!seen.Add(property.Name))
+            {
+                // JSON parsers disagree on which repeated name wins (PostgreSQL jsonb keeps the last): refuse rather than guess.
+                s.Error(JsonPointer.Append(at, property.Name), "duplicate property");
+                clean = false;
             }
         }
 
-        return ok;
+        return true;
     }
 }
