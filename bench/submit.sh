@@ -18,11 +18,11 @@ seed "$LEARNERS"
 # A framework, a skill, one single-choice item aligned to it, an assessment; then prepared open attempts with a saved
 # answer for every seeded learner (as the superuser: arranging, not measuring).
 psql_super hephaestus <<'SQL'
-INSERT INTO hephaestus.mastery_scales VALUES ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000001', 1, 'Default', now());
+INSERT INTO hephaestus.mastery_scales VALUES ('00000000-0000-7000-8000-0000000000a1', '00000000-0000-7000-8000-0000000000a1', 1, 'Default', now());
 INSERT INTO hephaestus.mastery_levels (scale_id, rank, name, threshold, is_mastery) VALUES
-  ('00000000-0000-7000-8000-000000000001', 0, 'attempted', 0, false), ('00000000-0000-7000-8000-000000000001', 1, 'familiar', 0.5, false),
-  ('00000000-0000-7000-8000-000000000001', 2, 'proficient', 0.8, false), ('00000000-0000-7000-8000-000000000001', 3, 'mastered', 0.95, true);
-INSERT INTO hephaestus.competency_frameworks (id, code, title, scale_id) VALUES ('00000000-0000-7000-8000-000000000002', 'math', 'Math', '00000000-0000-7000-8000-000000000001');
+  ('00000000-0000-7000-8000-0000000000a1', 0, 'attempted', 0, false), ('00000000-0000-7000-8000-0000000000a1', 1, 'familiar', 0.5, false),
+  ('00000000-0000-7000-8000-0000000000a1', 2, 'proficient', 0.8, false), ('00000000-0000-7000-8000-0000000000a1', 3, 'mastered', 0.95, true);
+INSERT INTO hephaestus.competency_frameworks (id, code, title, scale_id) VALUES ('00000000-0000-7000-8000-000000000002', 'math', 'Math', '00000000-0000-7000-8000-0000000000a1');
 INSERT INTO hephaestus.skills (id, framework_id, code, title) VALUES ('00000000-0000-7000-8000-000000000003', '00000000-0000-7000-8000-000000000002', 'fractions', 'Fractions');
 INSERT INTO hephaestus.items (id, code) VALUES ('00000000-0000-7000-8000-000000000004', 'q1');
 INSERT INTO hephaestus.item_versions (id, item_id, version, type, definition, points) VALUES ('00000000-0000-7000-8000-000000000005', '00000000-0000-7000-8000-000000000004', 1, 'single_choice',
