@@ -22,6 +22,7 @@ builder.AddHephaestusApi();
 builder.AddHephaestusTelemetry();
 builder.Services.AddPersonalDataSection<CohortMembershipSection>();
 builder.Services.AddLearningRecordSections();
+builder.Services.AddEnrollmentRecordSection();
 
 var app = builder.Build();
 app.UseHephaestusApi();

@@ -278,6 +278,12 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.All(audit.EnumerateArray(), o => Assert.Equal(w.EducatorId, o.GetProperty("actorId").GetGuid()));
         Assert.Equal("Struggled with fractions", audit[1].GetProperty("reason").GetString());
 
+        // The learner's personal data export carries the enrollment, its steps and every override.
+        var export = await Json.ReadAsync(await w.Learner.GetAsync($"/api/v1/users/{w.LearnerId}/export"));
+        var exported = Assert.Single(export.GetProperty("sections").GetProperty("enrollments").EnumerateArray());
+        Assert.Equal(4, exported.GetProperty("steps").GetArrayLength());
+        Assert.Equal(5, exported.GetProperty("overrides").GetArrayLength());
+
         // The audit is append-only for the application's database role.
         var tamper = await Assert.ThrowsAsync<Npgsql.PostgresException>(async () =>
         {
