@@ -172,6 +172,45 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task Two_simultaneous_mastery_changes_for_one_learner_never_lose_an_unlock_that_needs_both()
+    {
+        var w = await WorldAsync();
+        await db.ExecuteAsync("UPDATE hephaestus.competency_frameworks SET mastery_method = 'latest' WHERE id = $1", w.Framework);
+        var a = await Catalog.SkillAsync(db, w.Framework, "both.a");
+        var b = await Catalog.SkillAsync(db, w.Framework, "both.b");
+        var rubrics = new Dictionary<Guid, (Guid Rubric, Guid Criterion)>();
+        foreach (var skill in new[] { a, b })
+        {
+            var (rubric, criterion) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+            await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'R')", rubric);
+            await db.ExecuteAsync("""
+                INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
+                VALUES ($1, $2, 0, 'C', $3, '[{"description":"Full","points":4},{"description":"None","points":0}]', 4)
+                """, criterion, rubric, skill);
+            rubrics[skill] = (rubric, criterion);
+        }
+
+        var (pathId, _) = await PublishedPathAsync(w, new
+        {
+            key = "capstone", kind = "content", refId = Guid.NewGuid(), title = "Capstone",
+            unlockRule = new { all = new object[] { new { mastery = new { skill = a, minProbability = 0.9 } }, new { mastery = new { skill = b, minProbability = 0.9 } } } },
+        });
+
+        // Each scoring commits one of the two conditions. Without the enrollment lock each would evaluate the rule
+        // before the other committed, and the capstone would stay locked although both conditions hold.
+        for (var round = 0; round < 10; round++)
+        {
+            var (learner, client) = await LearnerInCohortAsync(w, $"race{round}");
+            var enrollment = await EnrollAsync(client, learner, pathId);
+            var scorings = new[] { a, b }.Select(skill => w.Educator.PostAsJsonAsync($"/api/v1/learners/{learner}/rubric-assessments",
+                new { rubricId = rubrics[skill].Rubric, ratings = new[] { new { criterionId = rubrics[skill].Criterion, points = 4 } } }));
+            Assert.All(await Task.WhenAll(scorings), r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+            var after = await Json.ReadAsync(await client.GetAsync(Url(learner, enrollment)));
+            Assert.Equal("available", Status(after, "capstone"));
+        }
+    }
+
+    [Fact]
     public async Task Score_ranges_route_like_Canvas_mastery_paths_and_any_of_rules_open_either_way()
     {
         var w = await WorldAsync();
