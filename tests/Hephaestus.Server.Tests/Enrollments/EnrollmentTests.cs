@@ -391,6 +391,13 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var draftOnly = await Json.ReadAsync(await w.Author.PostAsJsonAsync("/api/v1/paths", new { code = "d-" + w.Tag, title = "Draft only" }));
         await Json.ProblemAsync(await w.Learner.PostAsJsonAsync($"/api/v1/learners/{w.LearnerId}/enrollments", new { pathId = draftOnly.GetProperty("id").GetGuid() }), 409);
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.enrollments WHERE learner_id = $1", w.LearnerId));
+
+        // Retiring the only published version stops new enrollments; the enrolled learner keeps theirs.
+        var versionId = (await Json.ReadAsync(await w.Learner.GetAsync(Url(w.LearnerId, enrollment)))).GetProperty("pathVersionId").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await w.Author.PostAsync($"/api/v1/paths/{pathId}/versions/{versionId}/retire", null)).StatusCode);
+        var (late, lateClient) = await LearnerInCohortAsync(w, "late");
+        await Json.ProblemAsync(await lateClient.PostAsJsonAsync($"/api/v1/learners/{late}/enrollments", new { pathId }), 409);
+        Assert.Equal(HttpStatusCode.OK, (await w.Learner.GetAsync(Url(w.LearnerId, enrollment) + "/next")).StatusCode);
     }
 
     [Fact]
