@@ -34,6 +34,7 @@ app.MapCohorts();
 app.MapPaths();
 app.MapEnrollments();
 app.MapEnrollmentMigration();
+app.MapCohortProgress();
 app.MapMastery();
 app.MapRubricScoring();
 app.MapItems();

@@ -447,5 +447,18 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 
         var audit = await Json.ReadAsync(await secondClient.GetAsync(Url(second, other) + "/overrides"));
         Assert.Equal("migrate", Assert.Single(audit.EnumerateArray()).GetProperty("kind").GetString());
+
+        // The cohort's educator sees where everyone stands, least advanced first; nobody else does.
+        var progress = await Json.ReadAsync(await w.Educator.GetAsync($"/api/v1/cohorts/{w.Cohort}/paths/{pathId}/progress"));
+        Assert.Equal(2, progress.GetProperty("enrolled").GetInt32());
+        var rows = progress.GetProperty("learnerProgress").EnumerateArray().ToList();
+        Assert.Equal([w.LearnerId, second], rows.Select(r => r.GetProperty("learnerId").GetGuid()).ToArray());
+        Assert.Equal([1, 2], rows.Select(r => r.GetProperty("done").GetInt32()).ToArray());
+        Assert.All(rows, r => Assert.Equal(4, r.GetProperty("total").GetInt32()));
+        var stepA = progress.GetProperty("steps").EnumerateArray().First();
+        Assert.Equal("a", stepA.GetProperty("key").GetString());
+        Assert.Equal(2, stepA.GetProperty("completed").GetInt32());
+        await Json.ProblemAsync(await w.OtherEducator.GetAsync($"/api/v1/cohorts/{w.Cohort}/paths/{pathId}/progress"), 404);
+        await Json.ProblemAsync(await w.Learner.GetAsync($"/api/v1/cohorts/{w.Cohort}/paths/{pathId}/progress"), 403);
     }
 }
