@@ -192,6 +192,33 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task A_skill_named_only_in_a_path_steps_unlock_rule_or_a_rubric_criterion_is_not_deleted()
+    {
+        var author = await AuthorAsync();
+        var framework = await FrameworkAsync(author);
+        var gated = await SkillAsync(author, framework, "gated");
+        var rated = await SkillAsync(author, framework, "rated");
+        var (path, version) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        await db.ExecuteAsync("INSERT INTO hephaestus.learning_paths (id, code, title) VALUES ($1, $2, 'P')", path, NewCode("p"));
+        await db.ExecuteAsync("INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ($1, $2, 1)", version, path);
+        await db.ExecuteAsync("""
+            INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position, unlock_rule)
+            VALUES ($1, $2, 'read', 'content', $3, 'Read', 0, jsonb_build_object('any', jsonb_build_array(jsonb_build_object('mastery', jsonb_build_object('skill', $4::text, 'atLeast', 'familiar')))))
+            """, Guid.CreateVersion7(), version, Guid.NewGuid(), gated.ToString());
+        var rubric = await author.PostAsJsonAsync("/api/v1/rubrics", new
+        {
+            title = "R", criteria = new[] { new { description = "c", skillId = rated, masteryPoints = 1, ratings = new[] { new { description = "ok", points = 1 } } } },
+        });
+        Assert.Equal(HttpStatusCode.Created, rubric.StatusCode);
+
+        var gatedProblem = await Json.ProblemAsync(await author.DeleteAsync($"/api/v1/skills/{gated}"), 409);
+        Assert.Equal(["path steps"], gatedProblem.GetProperty("references").EnumerateArray().Select(r => r.GetString()));
+        var ratedProblem = await Json.ProblemAsync(await author.DeleteAsync($"/api/v1/skills/{rated}"), 409);
+        Assert.Equal(["rubric criteria"], ratedProblem.GetProperty("references").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.skills WHERE framework_id = $1", framework));
+    }
+
+    [Fact]
     public async Task A_prerequisite_cycle_is_refused_and_named_by_codes_and_nothing_is_written()
     {
         var author = await AuthorAsync();

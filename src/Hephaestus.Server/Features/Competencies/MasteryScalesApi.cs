@@ -69,16 +69,7 @@ internal static class MasteryScalesApi
     static async Task<Ok<IReadOnlyList<MasteryScaleResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var ids = new List<Guid>();
-        await using (var command = scope.Command("SELECT id FROM hephaestus.mastery_scales ORDER BY family_id, version"))
-        {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
-        }
-
-        var scales = new List<MasteryScaleResponse>();
-        foreach (var id in ids) scales.Add((await ReadAsync(scope, id, ct))!);
-        return TypedResults.Ok<IReadOnlyList<MasteryScaleResponse>>(scales);
+        return TypedResults.Ok(await ReadManyAsync(scope, null, ct));
     }
 
     static async Task<Results<Ok<MasteryScaleResponse>, ProblemHttpResult>> Get(Guid scaleId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
@@ -215,29 +206,38 @@ internal static class MasteryScalesApi
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task<MasteryScaleResponse?> ReadAsync(ActorScope scope, Guid scaleId, CancellationToken ct)
+    public static async Task<MasteryScaleResponse?> ReadAsync(ActorScope scope, Guid scaleId, CancellationToken ct) =>
+        (await ReadManyAsync(scope, scaleId, ct)).SingleOrDefault();
+
+    /// <summary>One scale, or every scale (by family, then version) when no id is given; one statement either way.</summary>
+    static async Task<IReadOnlyList<MasteryScaleResponse>> ReadManyAsync(ActorScope scope, Guid? scaleId, CancellationToken ct)
     {
         await using var command = scope.Command("""
             SELECT s.id, s.family_id, s.version, s.name, s.created_at, hephaestus.mastery_scale_in_use(s.id),
                    l.rank, l.name, l.threshold, l.points, l.color, l.is_mastery
             FROM hephaestus.mastery_scales s
             LEFT JOIN hephaestus.mastery_levels l ON l.scale_id = s.id
-            WHERE s.id = $1
-            ORDER BY l.rank
+            WHERE $1::uuid IS NULL OR s.id = $1
+            ORDER BY s.family_id, s.version, l.rank
             """);
-        command.Parameters.Add(CompetencySql.Uuid(scaleId));
+        command.Parameters.Add(CompetencySql.NullableUuid(scaleId));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        MasteryScaleResponse? scale = null;
-        var levels = new List<MasteryLevelResponse>();
+        var scales = new List<MasteryScaleResponse>();
+        List<MasteryLevelResponse> levels = [];
         while (await reader.ReadAsync(ct))
         {
-            scale ??= new MasteryScaleResponse(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5), levels);
+            if (scales.Count == 0 || scales[^1].Id != reader.GetGuid(0))
+            {
+                levels = [];
+                scales.Add(new MasteryScaleResponse(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3),
+                    reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5), levels));
+            }
+
             if (reader.IsDBNull(6)) continue;
             levels.Add(new MasteryLevelResponse(reader.GetInt16(6), reader.GetString(7), reader.GetDecimal(8),
                 reader.IsDBNull(9) ? null : reader.GetDecimal(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetBoolean(11)));
         }
 
-        return scale;
+        return scales;
     }
 }

@@ -120,19 +120,11 @@ internal static class RubricsApi
         return TypedResults.Created($"/api/v1/rubrics/{id}", rubric!);
     }
 
+    /// <summary>The newest 100 rubrics, with their criteria, in one statement.</summary>
     static async Task<Ok<IReadOnlyList<RubricResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var ids = new List<Guid>();
-        await using (var command = scope.Command("SELECT id FROM hephaestus.rubrics ORDER BY id DESC LIMIT 100"))
-        {
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
-        }
-
-        var rubrics = new List<RubricResponse>();
-        foreach (var id in ids) rubrics.Add((await ReadAsync(scope, id, ct))!);
-        return TypedResults.Ok<IReadOnlyList<RubricResponse>>(rubrics);
+        return TypedResults.Ok(await ReadManyAsync(scope, null, ct));
     }
 
     static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Get(Guid rubricId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
@@ -144,30 +136,30 @@ internal static class RubricsApi
 
     static readonly JsonSerializerOptions RatingJson = new(JsonSerializerDefaults.Web);
 
-    static async Task<RubricResponse?> ReadAsync(ActorScope scope, Guid rubricId, CancellationToken ct)
+    static async Task<RubricResponse?> ReadAsync(ActorScope scope, Guid rubricId, CancellationToken ct) =>
+        (await ReadManyAsync(scope, rubricId, ct)).SingleOrDefault();
+
+    static async Task<IReadOnlyList<RubricResponse>> ReadManyAsync(ActorScope scope, Guid? rubricId, CancellationToken ct)
     {
         await using var command = scope.Command("""
             SELECT r.id, r.title, r.created_at, c.id, c.position, c.description, c.long_description, c.skill_id, c.ratings::text, c.mastery_points
-            FROM hephaestus.rubrics r
+            FROM (SELECT * FROM hephaestus.rubrics WHERE $1::uuid IS NULL OR id = $1 ORDER BY id DESC LIMIT 100) r
             LEFT JOIN hephaestus.rubric_criteria c ON c.rubric_id = r.id
-            WHERE r.id = $1
-            ORDER BY c.position
+            ORDER BY r.id DESC, c.position
             """);
-        command.Parameters.Add(CompetencySql.Uuid(rubricId));
+        command.Parameters.Add(CompetencySql.NullableUuid(rubricId));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        (Guid Id, string Title, DateTimeOffset CreatedAt)? header = null;
-        var criteria = new List<RubricCriterionResponse>();
+        var rubrics = new List<(Guid Id, string Title, DateTimeOffset CreatedAt, List<RubricCriterionResponse> Criteria)>();
         while (await reader.ReadAsync(ct))
         {
-            header ??= (reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+            if (rubrics.Count == 0 || rubrics[^1].Id != reader.GetGuid(0)) rubrics.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), []));
             if (reader.IsDBNull(3)) continue;
-            criteria.Add(new RubricCriterionResponse(reader.GetGuid(3), reader.GetInt16(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+            rubrics[^1].Criteria.Add(new RubricCriterionResponse(reader.GetGuid(3), reader.GetInt16(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6),
                 reader.IsDBNull(7) ? null : reader.GetGuid(7), JsonSerializer.Deserialize<List<RubricRatingDefinition>>(reader.GetString(8), RatingJson)!,
                 reader.IsDBNull(9) ? null : reader.GetDecimal(9)));
         }
 
-        return header is { } h
-            ? new RubricResponse(h.Id, h.Title, h.CreatedAt, criteria.Sum(c => c.Ratings.Count > 0 ? c.Ratings.Max(r => r.Points) : 0), criteria)
-            : null;
+        return rubrics.Select(r => new RubricResponse(r.Id, r.Title, r.CreatedAt, r.Criteria.Sum(c => c.Ratings.Count > 0 ? c.Ratings.Max(x => x.Points) : 0), r.Criteria))
+            .ToList();
     }
 }
