@@ -23,8 +23,9 @@ CREATE INDEX ix_learner_skill_mastery_skill ON hephaestus.learner_skill_mastery 
 
 -- Levels of a scale in use never change: recorded level names and ranks would silently mean something else.
 -- A new version of the scale is made instead (POST /mastery-scales/{id}/versions) and frameworks are re-pointed to it.
--- (Evidence recorded concurrently with a level change is not serialized against it; the API locks the scale row,
--- and the window is one transaction wide.)
+-- Known gap: the very first mastery or evidence of a scale not yet in use, committed while a level change of that scale
+-- is in flight, is not serialized against it (the recorder does not lock the scale, and making it do so would put a
+-- lock on a hot, shared row into every recording). Two level changes of one scale take turns on the scale row (API).
 CREATE FUNCTION hephaestus.guard_mastery_levels_in_use() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
