@@ -94,6 +94,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Title = "Frozen",
             Detail = pg.MessageText + ". Create a new draft version to change it.",
         },
+        HephaestusSqlStates.ScaleInUse => new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Scale in use",
+            Detail = pg.MessageText + ". Create a new version of the scale (POST /api/v1/mastery-scales/{id}/versions) and point frameworks to it.",
+        },
         PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => new ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,
@@ -112,6 +118,9 @@ public static class HephaestusSqlStates
 
     /// <summary>A published or retired path version (or something in it) was to be changed.</summary>
     public const string Frozen = "HE002";
+
+    /// <summary>The levels of a mastery scale that recorded mastery or evidence refers to were to be changed.</summary>
+    public const string ScaleInUse = "HE003";
 
     /// <summary>The cycle travels in HINT: Npgsql redacts DETAIL (it may hold row data) unless told otherwise.</summary>
     public static IReadOnlyList<Guid> CycleIds(PostgresException e)
