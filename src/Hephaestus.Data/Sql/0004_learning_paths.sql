@@ -148,6 +148,11 @@ CREATE TABLE hephaestus.learner_skill_mastery (
     PRIMARY KEY (learner_id, skill_id)
 );
 
+-- Progress lives on the enrollment row: `steps` maps each step key to its state
+-- ({"status", "reason"?, "score"?, "updatedAt"}), `inserted_steps` lists the steps an educator inserted for this learner
+-- with their definitions. One row per learner and path, not one per step: reading or re-evaluating a learner's progress
+-- touches one row (and row-level security checks one row) instead of two hundred, and 100,000 learners on a 200-step
+-- path are 100,000 rows, not 20 million. The step definitions themselves stay in path_steps, shared by every learner.
 CREATE TABLE hephaestus.enrollments (
     learner_id       uuid NOT NULL REFERENCES hephaestus.users (id) ON DELETE CASCADE,
     id               uuid NOT NULL,
@@ -157,18 +162,29 @@ CREATE TABLE hephaestus.enrollments (
     goal             text CHECK (char_length(goal) <= 500),
     pace_minutes_per_week integer CHECK (pace_minutes_per_week > 0),
     target_date      date,
+    steps            jsonb NOT NULL DEFAULT '{}',
+    inserted_steps   jsonb NOT NULL DEFAULT '[]',
     enrolled_at      timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     completed_at     timestamptz,
     PRIMARY KEY (learner_id, id),
     -- Once per path: enrolling again is idempotent; a new version is reached by migration, not a second enrollment.
     UNIQUE (learner_id, path_id),
-    -- The target of enrollment_steps' foreign key: a step row belongs to the version its enrollment is on.
-    UNIQUE (learner_id, id, path_version_id),
     FOREIGN KEY (path_id, path_version_id) REFERENCES hephaestus.path_versions (path_id, id),
-    CHECK ((status = 'completed') = (completed_at IS NOT NULL))
+    CHECK ((status = 'completed') = (completed_at IS NOT NULL)),
+    -- Every step state has a known status and a score, if any, on 0..1.
+    CONSTRAINT ck_enrollments_steps CHECK (
+        jsonb_typeof(steps) = 'object'
+        AND NOT jsonb_path_exists(steps, '$.* ? (!exists(@.status) || !(@.status == "locked" || @.status == "available" || @.status == "in_progress" || @.status == "completed" || @.status == "skipped"))')
+        AND NOT jsonb_path_exists(steps, '$.*.score ? (@ < 0 || @ > 1)')),
+    -- Every inserted step has a key, a kind, a reference and a title.
+    CONSTRAINT ck_enrollments_inserted_steps CHECK (
+        jsonb_typeof(inserted_steps) = 'array'
+        AND NOT jsonb_path_exists(inserted_steps, '$[*] ? (!exists(@.key) || !exists(@.refId) || !exists(@.title) || !(@.kind == "skill" || @.kind == "content" || @.kind == "assessment"))'))
 );
 CREATE INDEX ix_enrollments_version ON hephaestus.enrollments (path_version_id, learner_id);
+-- The few enrollments with educator inserts, for the catalog's "is this skill still referenced" check.
+CREATE INDEX ix_enrollments_with_inserts ON hephaestus.enrollments (learner_id) WHERE inserted_steps <> '[]';
 
 -- Learners join (or move to) published versions only; a draft can still change and a retired one takes no one new.
 -- FOR SHARE makes a concurrent retirement wait for this enrollment (or this enrollment see it retired). SECURITY
@@ -190,36 +206,6 @@ $$;
 
 CREATE TRIGGER enrollments_published_version BEFORE INSERT OR UPDATE OF path_version_id ON hephaestus.enrollments
     FOR EACH ROW EXECUTE FUNCTION hephaestus.check_enrollment_version();
-
--- One row per learner and step. A step of the version keeps its definition in path_steps (shared by every learner, so
--- these rows stay narrow: 100,000 learners × 200 steps is 20 million of them); a remediation step an educator inserted
--- for one learner has no path_step_id and carries its own definition.
-CREATE TABLE hephaestus.enrollment_steps (
-    learner_id       uuid NOT NULL,
-    enrollment_id    uuid NOT NULL,
-    path_version_id  uuid NOT NULL,
-    step_key         text NOT NULL CHECK (step_key ~ '^[a-z0-9][a-z0-9_-]{0,63}$'),
-    path_step_id     uuid,
-    status           text NOT NULL CHECK (status IN ('locked', 'available', 'in_progress', 'completed', 'skipped')),
-    status_reason    text CHECK (char_length(status_reason) <= 2000),
-    -- Latest score (0..1) on an assessment step: score-range unlock rules read it.
-    last_score       numeric(6, 5) CHECK (last_score BETWEEN 0 AND 1),
-    updated_at       timestamptz NOT NULL DEFAULT now(),
-    -- Definition of an educator-inserted step (NULL for steps of the version).
-    kind             text CHECK (kind IN ('skill', 'content', 'assessment')),
-    ref_id           uuid,
-    title            text CHECK (char_length(title) BETWEEN 1 AND 200),
-    after_step_key   text,
-    target_skill_ids uuid[],
-    PRIMARY KEY (learner_id, enrollment_id, step_key),
-    -- Deferred, so that moving an enrollment to a new version (enrollment row and step rows) is checked at commit.
-    FOREIGN KEY (learner_id, enrollment_id, path_version_id) REFERENCES hephaestus.enrollments (learner_id, id, path_version_id)
-        ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
-    FOREIGN KEY (path_version_id, path_step_id) REFERENCES hephaestus.path_steps (path_version_id, id) DEFERRABLE INITIALLY DEFERRED,
-    CONSTRAINT ck_enrollment_steps_definition CHECK (
-        (path_step_id IS NOT NULL AND kind IS NULL AND ref_id IS NULL AND title IS NULL AND target_skill_ids IS NULL)
-        OR (path_step_id IS NULL AND kind IS NOT NULL AND ref_id IS NOT NULL AND title IS NOT NULL AND target_skill_ids IS NOT NULL))
-);
 
 -- Every educator or admin override and every move to a new version, with who, when and why. Append-only: the
 -- application role may not change it.
@@ -263,7 +249,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['learner_skill_mastery', 'enrollments', 'enrollment_steps', 'enrollment_overrides']
+    FOREACH t IN ARRAY ARRAY['learner_skill_mastery', 'enrollments', 'enrollment_overrides']
     LOOP
         EXECUTE format('ALTER TABLE hephaestus.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY %I ON hephaestus.%I FOR SELECT USING (hephaestus.can_read_learner(learner_id))', t || '_read', t);

@@ -107,7 +107,11 @@ CREATE FUNCTION hephaestus.skill_subtree_references(root uuid) RETURNS text[]
                                  OR EXISTS (SELECT 1 FROM unnest(ids.all_ids) AS i (id)
                                             WHERE jsonb_path_exists(p.unlock_rule, '$.**.skill ? (@ == $id)', jsonb_build_object('id', i.id::text))))
                  THEN 'path steps' END,
-            CASE WHEN EXISTS (SELECT 1 FROM enrollment_steps p, ids WHERE p.ref_id = ANY (ids.all_ids) OR p.target_skill_ids && ids.all_ids)
+            CASE WHEN EXISTS (SELECT 1 FROM enrollments e CROSS JOIN LATERAL jsonb_array_elements(e.inserted_steps) AS x (step), ids
+                              WHERE e.inserted_steps <> '[]'
+                                AND ((x.step ->> 'refId')::uuid = ANY (ids.all_ids)
+                                     OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(x.step -> 'targetSkillIds') AS t (id)
+                                                WHERE t.id::uuid = ANY (ids.all_ids))))
                  THEN 'enrollment steps' END,
             CASE WHEN EXISTS (SELECT 1 FROM item_version_skills i, ids WHERE i.skill_id = ANY (ids.all_ids)) THEN 'items' END,
             CASE WHEN EXISTS (SELECT 1 FROM assessment_parts a, ids WHERE a.pool_skill_id = ANY (ids.all_ids)) THEN 'assessment pools' END,

@@ -98,14 +98,14 @@ public static class EnrollmentMigration
         var oldSteps = old.Version.Plan;
         var kept = target.Plan.Steps.Where(s => oldSteps.Contains(s.Key) && previous.ContainsKey(s.Key)).Select(s => s.Key).ToList();
         var added = target.Plan.Steps.Where(s => !kept.Contains(s.Key)).Select(s => s.Key).ToList();
-        var inserts = old.Rows.Where(r => r.Inserted is not null && !target.Plan.Contains(r.Key)).ToList();
+        var inserts = old.Enrollment.Inserted.Where(i => !target.Plan.Contains(i.Key)).ToList();
         var removed = old.Plan.Steps.Where(s => !target.Plan.Contains(s.Key) && !inserts.Any(i => i.Key == s.Key)).Select(s => s.Key)
-            .Concat(old.Rows.Where(r => r.Inserted is not null && target.Plan.Contains(r.Key)).Select(r => r.Key + " (educator insert)")).ToList();
+            .Concat(old.Enrollment.Inserted.Where(i => target.Plan.Contains(i.Key)).Select(i => i.Key + " (educator insert)")).ToList();
 
         // Kept steps carry their state; new ones start locked; then the ordinary evaluation opens what should be open.
         var states = new Dictionary<string, LearnerStepState>(StringComparer.Ordinal);
         foreach (var key in kept) states[key] = previous[key];
-        foreach (var insert in inserts) states[insert.Key] = insert.State;
+        foreach (var insert in inserts) states[insert.Key] = old.Learner.StateOf(insert.Key);
         foreach (var key in added) states[key] = new LearnerStepState(StepStatus.Locked, null, null);
         var plan = EnrollmentSql.PlanWithInserts(target.Plan, inserts);
         var learner = new LearnerSnapshot(await MasteryAsync(scope, learnerId, ct), target.Skills, states);
@@ -114,30 +114,32 @@ public static class EnrollmentMigration
         var changed = kept.Where(k => before[k] != learner.StateOf(k).Status)
             .Select(k => new StepChange(k, before[k].ToWireName(), learner.StateOf(k).Status.ToWireName(), learner.StateOf(k).Reason)).ToList();
 
-        var rows = target.Plan.Steps.Select(s => new NewStepRow(s.Key, target.StepIds[s.Key], learner.StateOf(s.Key), null))
-            .Concat(inserts.Select(r => new NewStepRow(r.Key, null, learner.StateOf(r.Key), r.Inserted)))
-            .ToList();
+        var now = DateTimeOffset.UtcNow;
+        var steps = plan.Steps.ToDictionary(s => s.Key,
+            s => old.Enrollment.Steps.GetValueOrDefault(s.Key) is { } stored && stored.ToState() == learner.StateOf(s.Key) && kept.Contains(s.Key)
+                ? stored
+                : StoredStep.From(learner.StateOf(s.Key), now),
+            StringComparer.Ordinal);
         var allDone = plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
         var report = new MigratedEnrollment(learnerId, enrollmentId, old.Version.Version, toVersion, kept, added, removed, changed);
 
-        // Deferred foreign keys: the enrollment row and its step rows move together and are checked at commit.
+        // The version, the whole step map and the surviving inserts change in one statement, with the audit row.
         await EnrollmentSql.ExecuteAsync(scope,
         [
-            new NpgsqlBatchCommand("DELETE FROM hephaestus.enrollment_steps WHERE learner_id = $1 AND enrollment_id = $2")
-            {
-                Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) },
-            },
             new NpgsqlBatchCommand("""
                 UPDATE hephaestus.enrollments
-                SET path_version_id = $3, updated_at = now(),
+                SET path_version_id = $3, steps = $5::jsonb, inserted_steps = $6::jsonb, updated_at = now(),
                     status = CASE WHEN $4 THEN 'completed' ELSE 'active' END,
                     completed_at = CASE WHEN $4 THEN coalesce(completed_at, now()) END
                 WHERE learner_id = $1 AND id = $2
                 """)
             {
-                Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), EnrollmentSql.Uuid(versionId), new NpgsqlParameter<bool> { TypedValue = allDone } },
+                Parameters =
+                {
+                    EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), EnrollmentSql.Uuid(versionId), new NpgsqlParameter<bool> { TypedValue = allDone },
+                    new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(steps) }, new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserts) },
+                },
             },
-            EnrollmentStepRows.Insert(learnerId, enrollmentId, versionId, rows),
             EnrollmentSql.Audit(learnerId, enrollmentId, "migrate", null, JsonSerializer.Serialize(report, JsonSerializerOptions.Web),
                 $"moved from version {old.Version.Version} to version {toVersion}", scope.Actor.UserId),
         ], ct);

@@ -70,7 +70,7 @@ internal static class EnrollmentOverrides
                 if (!state.Plan.Contains(stepKey!)) return UnknownStep(stepKey!);
                 var current = state.Learner.StateOf(stepKey!);
                 if (current.Status.IsDone()) return Problems.Conflict($"Step '{stepKey}' is already {current.Status.ToWireName()}.");
-                commands.Add(EnrollmentSql.UpdateSteps(learnerId, [(enrollmentId, stepKey!, current with { Status = StepStatus.Skipped, Reason = "skipped by an educator: " + request.Reason })]));
+                commands.Add(EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey!, current with { Status = StepStatus.Skipped, Reason = "skipped by an educator: " + request.Reason }));
                 payload = JsonSerializer.Serialize(new { from = current.Status.ToWireName() });
                 break;
             }
@@ -81,7 +81,7 @@ internal static class EnrollmentOverrides
                 var current = state.Learner.StateOf(stepKey!);
                 if (current.Status != StepStatus.Skipped) return Problems.Conflict($"Step '{stepKey}' is {current.Status.ToWireName()}, not skipped.");
                 // Locked for now: the re-evaluation that follows opens it if its conditions hold.
-                commands.Add(EnrollmentSql.UpdateSteps(learnerId, [(enrollmentId, stepKey!, current with { Status = StepStatus.Locked, Reason = null })]));
+                commands.Add(EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey!, current with { Status = StepStatus.Locked, Reason = null }));
                 commands.Add(EnrollmentSql.SetCompletion(learnerId, [], [enrollmentId]));
                 payload = JsonSerializer.Serialize(new { previousReason = current.Reason });
                 break;
@@ -97,11 +97,18 @@ internal static class EnrollmentOverrides
                 var targets = step.TargetSkillIds ?? (step.Kind == "skill" ? [step.RefId] : []);
                 await CheckSkillsAsync(scope, targets, step.TargetSkillIds is null ? "step.refId" : "step.targetSkillIds", v, ct);
                 if (!v.IsValid) return v.ToProblem();
-                var inserted = new InsertedStep(StepWireNames.ParseKind(step.Kind), step.RefId, step.Title, step.AfterStep, targets.Distinct().ToArray());
-                commands.Add(EnrollmentStepRows.Insert(learnerId, enrollmentId, state.Enrollment.VersionId,
-                    [new NewStepRow(step.Key, null, new LearnerStepState(StepStatus.Locked, null, null), inserted)]));
+                var inserted = new InsertedStep(step.Key, step.Kind, step.RefId, step.Title, step.AfterStep, targets.Distinct().ToArray(), DateTimeOffset.UtcNow);
+                // The definition joins the learner's inserts; its state starts locked and the re-evaluation that follows opens it.
+                commands.Add(new NpgsqlBatchCommand("""
+                    UPDATE hephaestus.enrollments SET inserted_steps = inserted_steps || jsonb_build_array($3::jsonb), updated_at = now()
+                    WHERE learner_id = $1 AND id = $2
+                    """)
+                {
+                    Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserted) } },
+                });
+                commands.Add(EnrollmentSql.MergeStep(learnerId, enrollmentId, step.Key, new LearnerStepState(StepStatus.Locked, null, null)));
                 commands.Add(EnrollmentSql.SetCompletion(learnerId, [], [enrollmentId]));
-                payload = JsonSerializer.Serialize(new { step.Kind, step.RefId, step.Title, step.AfterStep, targetSkillIds = inserted.TargetSkillIds }, JsonSerializerOptions.Web);
+                payload = EnrollmentSql.ToJson(inserted);
                 break;
             }
 

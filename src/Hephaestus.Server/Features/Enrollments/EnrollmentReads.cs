@@ -4,13 +4,11 @@ using Npgsql;
 
 namespace Hephaestus.Server.Features.Enrollments;
 
-/// <summary>Loading one enrollment with its steps and the learner's mastery: one round trip (plus the plan, from memory).</summary>
+/// <summary>Loading one enrollment (its progress is on the row) and the learner's mastery: one round trip (plus the plan, from memory).</summary>
 internal static class EnrollmentReads
 {
     static string EnrollmentById(bool forUpdate) =>
         $"SELECT {EnrollmentSql.EnrollmentColumns} FROM hephaestus.enrollments WHERE learner_id = $1 AND id = $2" + (forUpdate ? " FOR UPDATE" : "");
-
-    const string StepsOfEnrollment = $"SELECT {EnrollmentSql.StepColumns} FROM hephaestus.enrollment_steps WHERE learner_id = $1 AND enrollment_id = $2";
 
     /// <param name="forUpdate">Lock the enrollment row: every write to a learner's progress takes it first (see <see cref="ProgressEngine"/>).</param>
     public static async Task<EnrollmentState?> LoadAsync(ActorScope scope, Guid learnerId, Guid enrollmentId, bool forUpdate, CancellationToken ct)
@@ -32,21 +30,17 @@ internal static class EnrollmentReads
     static void AddReads(NpgsqlBatch batch, Guid learnerId, Guid enrollmentId, bool forUpdate)
     {
         batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentById(forUpdate)) { Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(StepsOfEnrollment) { Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { EnrollmentSql.Uuid(learnerId) } });
     }
 
     static async Task<EnrollmentState?> ReadAsync(NpgsqlBatch batch, NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, bool skipActorResult, CancellationToken ct)
     {
         EnrollmentRow? enrollment = null;
-        var rows = new List<StepRow>();
         Dictionary<Guid, SkillMasterySnapshot> mastery;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (skipActorResult) await reader.NextResultAsync(ct);
             if (await reader.ReadAsync(ct)) enrollment = EnrollmentSql.ReadEnrollment(reader);
-            await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) rows.Add(EnrollmentSql.ReadStep(reader));
             await reader.NextResultAsync(ct);
             mastery = await EnrollmentSql.ReadMasteryAsync(reader, ct);
         }
@@ -54,16 +48,15 @@ internal static class EnrollmentReads
         if (enrollment is null) return null;
         var version = await PlanCache.GetAsync(connection, transaction, actor, enrollment.VersionId, ct)
             ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
-        return EnrollmentSql.State(enrollment, version, rows, mastery);
+        return EnrollmentSql.State(enrollment, version, mastery);
     }
 
     public static EnrollmentResponse ToResponse(EnrollmentState state)
     {
-        var rowsByKey = state.Rows.ToDictionary(r => r.Key, StringComparer.Ordinal);
         var steps = state.Plan.Steps.Select(s =>
         {
             var stored = state.Learner.StateOf(s.Key);
-            var updated = rowsByKey.TryGetValue(s.Key, out var row) ? row.UpdatedAt : state.Enrollment.EnrolledAt;
+            var updated = state.Enrollment.Steps.GetValueOrDefault(s.Key)?.UpdatedAt ?? state.Enrollment.EnrolledAt;
             return new EnrollmentStepResponse(s.Key, s.Kind.ToWireName(), s.RefId, s.Title, s.Position, [.. s.TargetSkills], stored.Status.ToWireName(), stored.Reason,
                 stored.Score, s.InsertedByEducator, updated);
         }).ToList();

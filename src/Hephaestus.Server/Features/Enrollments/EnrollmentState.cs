@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Hephaestus.Data;
 using Hephaestus.Domain.Paths;
 using Npgsql;
@@ -5,42 +7,61 @@ using NpgsqlTypes;
 
 namespace Hephaestus.Server.Features.Enrollments;
 
+/// <summary>One step's state as stored in <c>enrollments.steps</c> (a map from step key to this).</summary>
+internal sealed record StoredStep(string Status, string? Reason = null, double? Score = null, DateTimeOffset? UpdatedAt = null)
+{
+    public LearnerStepState ToState() => new(StepWireNames.ParseStatus(Status), Reason, Score);
+
+    public static StoredStep From(LearnerStepState state, DateTimeOffset at) =>
+        new(state.Status.ToWireName(), state.Reason, state.Score is { } s ? Math.Round(s, 5) : null, at);
+}
+
+/// <summary>A step an educator inserted for one learner, with its definition (an element of <c>enrollments.inserted_steps</c>).</summary>
+internal sealed record InsertedStep(string Key, string Kind, Guid RefId, string Title, string? AfterStep, Guid[] TargetSkillIds, DateTimeOffset InsertedAt);
+
 internal sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, string Status, string? Goal, int? PaceMinutesPerWeek,
-    DateOnly? TargetDate, DateTimeOffset EnrolledAt, DateTimeOffset? CompletedAt);
-
-/// <summary>A stored step row; <see cref="Inserted"/> is the definition of an educator insert (null for steps of the version).</summary>
-internal sealed record StepRow(Guid EnrollmentId, string Key, Guid? PathStepId, LearnerStepState State, DateTimeOffset UpdatedAt, InsertedStep? Inserted);
-
-internal sealed record InsertedStep(StepKind Kind, Guid RefId, string Title, string? AfterStepKey, Guid[] TargetSkillIds);
+    DateOnly? TargetDate, DateTimeOffset EnrolledAt, DateTimeOffset? CompletedAt, IReadOnlyDictionary<string, StoredStep> Steps,
+    IReadOnlyList<InsertedStep> Inserted);
 
 /// <summary>One enrollment as the engine evaluates it: the version's plan with this learner's inserts, and their state.</summary>
-internal sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Version, PathPlan Plan, LearnerSnapshot Learner, IReadOnlyList<StepRow> Rows);
+internal sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Version, PathPlan Plan, LearnerSnapshot Learner)
+{
+    /// <summary>The stored states that differ from what <see cref="Learner"/> holds now, stamped with this moment.</summary>
+    public Dictionary<string, StoredStep> Changes(DateTimeOffset at)
+    {
+        var changes = new Dictionary<string, StoredStep>(StringComparer.Ordinal);
+        foreach (var step in Plan.Steps)
+        {
+            var now = Learner.StateOf(step.Key);
+            var stored = Enrollment.Steps.GetValueOrDefault(step.Key);
+            if (stored is null || stored.ToState() != now) changes[step.Key] = StoredStep.From(now, at);
+        }
+
+        return changes;
+    }
+}
 
 /// <summary>The enrollment SQL beside its readers and writers.</summary>
 internal static class EnrollmentSql
 {
     public const string EnrollmentColumns =
-        "learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at";
-
-    public const string StepColumns =
-        "enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids";
+        "learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text";
 
     public const string MasteryOfLearner = "SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $1";
+
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static NpgsqlParameter<Guid> Uuid(Guid value) => new() { TypedValue = value };
     public static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
+    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
+
     public static EnrollmentRow ReadEnrollment(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetGuid(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
         r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateOnly>(7), r.GetFieldValue<DateTimeOffset>(8),
-        r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9));
-
-    public static StepRow ReadStep(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetGuid(2),
-        new LearnerStepState(StepWireNames.ParseStatus(r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : (double)r.GetDecimal(5)),
-        r.GetFieldValue<DateTimeOffset>(6),
-        r.IsDBNull(7) ? null : new InsertedStep(StepWireNames.ParseKind(r.GetString(7)), r.GetGuid(8), r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-            r.GetFieldValue<Guid[]>(11)));
+        r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
+        JsonSerializer.Deserialize<Dictionary<string, StoredStep>>(r.GetString(10), Json) ?? [],
+        JsonSerializer.Deserialize<List<InsertedStep>>(r.GetString(11), Json) ?? []);
 
     public static async Task<Dictionary<Guid, SkillMasterySnapshot>> ReadMasteryAsync(NpgsqlDataReader r, CancellationToken ct)
     {
@@ -54,42 +75,45 @@ internal static class EnrollmentSql
     }
 
     /// <summary>The version's plan plus this learner's inserted steps, each placed just after the step it follows.</summary>
-    public static PathPlan PlanWithInserts(PathPlan plan, IEnumerable<StepRow> rows) =>
-        plan.With([.. rows.Where(r => r.Inserted is not null).Select(r => Planned(plan, r.Key, r.Inserted!))]);
+    public static PathPlan PlanWithInserts(PathPlan plan, IEnumerable<InsertedStep> inserted) => plan.With([.. inserted.Select(i => Planned(plan, i))]);
 
-    public static PlannedStep Planned(PathPlan plan, string key, InsertedStep inserted)
+    static PlannedStep Planned(PathPlan plan, InsertedStep inserted)
     {
-        var after = inserted.AfterStepKey is { } a && plan.Contains(a) ? plan[a].Position + 0.5 : -0.5;
-        return new PlannedStep(key, inserted.Kind, inserted.RefId, inserted.Title, after, inserted.TargetSkillIds, null, [], InsertedByEducator: true);
+        var after = inserted.AfterStep is { } a && plan.Contains(a) ? plan[a].Position + 0.5 : -0.5;
+        return new PlannedStep(inserted.Key, StepWireNames.ParseKind(inserted.Kind), inserted.RefId, inserted.Title, after, inserted.TargetSkillIds, null, [],
+            InsertedByEducator: true);
     }
 
-    public static EnrollmentState State(EnrollmentRow enrollment, VersionPlan version, IReadOnlyList<StepRow> rows, IReadOnlyDictionary<Guid, SkillMasterySnapshot> mastery)
+    public static EnrollmentState State(EnrollmentRow enrollment, VersionPlan version, IReadOnlyDictionary<Guid, SkillMasterySnapshot> mastery)
     {
-        var plan = PlanWithInserts(version.Plan, rows);
-        var steps = rows.ToDictionary(r => r.Key, r => r.State, StringComparer.Ordinal);
-        return new EnrollmentState(enrollment, version, plan, new LearnerSnapshot(mastery, version.Skills, steps), rows);
+        var plan = PlanWithInserts(version.Plan, enrollment.Inserted);
+        var steps = enrollment.Steps.ToDictionary(s => s.Key, s => s.Value.ToState(), StringComparer.Ordinal);
+        return new EnrollmentState(enrollment, version, plan, new LearnerSnapshot(mastery, version.Skills, steps));
     }
 
-    /// <summary>Writes the statuses that changed: one statement for any number of steps.</summary>
-    public static NpgsqlBatchCommand UpdateSteps(Guid learnerId, IReadOnlyList<(Guid EnrollmentId, string Key, LearnerStepState State)> steps) => new("""
-        UPDATE hephaestus.enrollment_steps s
-        SET status = u.status, status_reason = u.reason, last_score = u.score, updated_at = now()
-        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::numeric[]) AS u (enrollment_id, step_key, status, reason, score)
-        WHERE s.learner_id = $1 AND s.enrollment_id = u.enrollment_id AND s.step_key = u.step_key
+    /// <summary>
+    /// Merges changed step states into each enrollment's map (<c>steps || changes</c>): only what changed travels, and
+    /// one statement serves any number of enrollments.
+    /// </summary>
+    public static NpgsqlBatchCommand MergeSteps(Guid learnerId, IReadOnlyList<(Guid EnrollmentId, Dictionary<string, StoredStep> Changes)> changes) => new("""
+        UPDATE hephaestus.enrollments e
+        SET steps = e.steps || u.changes::jsonb, updated_at = now()
+        FROM unnest($2::uuid[], $3::text[]) AS u (id, changes)
+        WHERE e.learner_id = $1 AND e.id = u.id
         """)
     {
         Parameters =
         {
             Uuid(learnerId),
-            new NpgsqlParameter<Guid[]> { TypedValue = steps.Select(s => s.EnrollmentId).ToArray() },
-            new NpgsqlParameter<string[]> { TypedValue = steps.Select(s => s.Key).ToArray() },
-            new NpgsqlParameter<string[]> { TypedValue = steps.Select(s => s.State.Status.ToWireName()).ToArray() },
-            new NpgsqlParameter { Value = steps.Select(s => (object?)s.State.Reason ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-            new NpgsqlParameter { Value = steps.Select(s => s.State.Score is { } v ? (object)Math.Round((decimal)v, 5) : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Numeric },
+            new NpgsqlParameter<Guid[]> { TypedValue = changes.Select(c => c.EnrollmentId).ToArray() },
+            new NpgsqlParameter<string[]> { TypedValue = changes.Select(c => ToJson(c.Changes)).ToArray() },
         },
     };
 
-    /// <summary>An enrollment is completed when every step is done, and active again when an un-skip reopens one.</summary>
+    public static NpgsqlBatchCommand MergeStep(Guid learnerId, Guid enrollmentId, string key, LearnerStepState state) =>
+        MergeSteps(learnerId, [(enrollmentId, new Dictionary<string, StoredStep>(StringComparer.Ordinal) { [key] = StoredStep.From(state, DateTimeOffset.UtcNow) })]);
+
+    /// <summary>An enrollment is completed when every step is done, and active again when an un-skip or insert reopens one.</summary>
     public static NpgsqlBatchCommand SetCompletion(Guid learnerId, Guid[] completed, Guid[] reopened) => new("""
         UPDATE hephaestus.enrollments
         SET status = CASE WHEN id = ANY ($2) THEN 'completed' ELSE 'active' END,
@@ -118,42 +142,5 @@ internal static class EnrollmentSql
         await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
         foreach (var command in commands) batch.BatchCommands.Add(command);
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
-    }
-}
-
-/// <summary>Step rows to write for an enrollment (at enrollment, at an educator insert, at a move to a new version).</summary>
-internal sealed record NewStepRow(string Key, Guid? PathStepId, LearnerStepState State, InsertedStep? Inserted);
-
-internal static class EnrollmentStepRows
-{
-    /// <summary>Every row in one statement: parallel arrays through unnest.</summary>
-    public static NpgsqlBatchCommand Insert(Guid learnerId, Guid enrollmentId, Guid versionId, IReadOnlyList<NewStepRow> rows)
-    {
-        static NpgsqlParameter Nullable<T>(IEnumerable<T?> values, NpgsqlDbType type) where T : class =>
-            new() { Value = values.Select(v => (object?)v ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };
-
-        return new NpgsqlBatchCommand("""
-            INSERT INTO hephaestus.enrollment_steps (learner_id, enrollment_id, path_version_id, step_key, path_step_id, status, status_reason, last_score,
-                                                     kind, ref_id, title, after_step_key, target_skill_ids)
-            SELECT $1, $2, $3, u.step_key, u.path_step_id, u.status, u.reason, u.score, u.kind, u.ref_id, u.title, u.after_step_key, u.targets::uuid[]
-            FROM unnest($4::text[], $5::uuid[], $6::text[], $7::text[], $8::numeric[], $9::text[], $10::uuid[], $11::text[], $12::text[], $13::text[])
-                 AS u (step_key, path_step_id, status, reason, score, kind, ref_id, title, after_step_key, targets)
-            """)
-        {
-            Parameters =
-            {
-                EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), EnrollmentSql.Uuid(versionId),
-                new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Key).ToArray() },
-                new NpgsqlParameter { Value = rows.Select(r => r.PathStepId is { } id ? (object)id : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-                new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.State.Status.ToWireName()).ToArray() },
-                Nullable(rows.Select(r => r.State.Reason), NpgsqlDbType.Text),
-                new NpgsqlParameter { Value = rows.Select(r => r.State.Score is { } v ? (object)Math.Round((decimal)v, 5) : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Numeric },
-                Nullable(rows.Select(r => r.Inserted?.Kind.ToWireName()), NpgsqlDbType.Text),
-                new NpgsqlParameter { Value = rows.Select(r => r.Inserted is { } i ? (object)i.RefId : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-                Nullable(rows.Select(r => r.Inserted?.Title), NpgsqlDbType.Text),
-                Nullable(rows.Select(r => r.Inserted?.AfterStepKey), NpgsqlDbType.Text),
-                Nullable(rows.Select(r => r.Inserted is { } i ? "{" + string.Join(',', i.TargetSkillIds) + "}" : null), NpgsqlDbType.Text),
-            },
-        };
     }
 }

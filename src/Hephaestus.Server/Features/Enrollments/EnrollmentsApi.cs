@@ -66,9 +66,19 @@ public static class EnrollmentsApi
 
         if (versionId is null) return Problems.Conflict($"Learning path {request.PathId} has no published version open to enrollment.");
 
+        // Placement and the first evaluation happen before the insert, so the enrollment is written once, complete.
+        var version = (await PlanCache.GetAsync(scope, versionId.Value, ct))!;
+        var learner = new LearnerSnapshot(await MasteryAsync(scope, learnerId, ct), version.Skills, new Dictionary<string, LearnerStepState>(StringComparer.Ordinal));
+        StepProgress.Place(version.Plan, learner);
+        StepProgress.Evaluate(version.Plan, learner);
+        var now = DateTimeOffset.UtcNow;
+        var steps = version.Plan.Steps.ToDictionary(s => s.Key, s => StoredStep.From(learner.StateOf(s.Key), now), StringComparer.Ordinal);
+        var allDone = version.Plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
+
         var enrollmentId = Guid.CreateVersion7();
         await using (var insert = scope.Command("""
-            INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id) VALUES ($1, $2, $3, $4)
+            INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, steps, status, completed_at)
+            VALUES ($1, $2, $3, $4, $5::jsonb, CASE WHEN $6 THEN 'completed' ELSE 'active' END, CASE WHEN $6 THEN now() END)
             ON CONFLICT (learner_id, path_id) DO NOTHING
             RETURNING id
             """))
@@ -77,6 +87,8 @@ public static class EnrollmentsApi
             insert.Parameters.Add(EnrollmentSql.Uuid(enrollmentId));
             insert.Parameters.Add(EnrollmentSql.Uuid(request.PathId));
             insert.Parameters.Add(EnrollmentSql.Uuid(versionId.Value));
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(steps) });
+            insert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = allDone });
             if (await insert.ExecuteScalarAsync(ct) is null)
             {
                 // Already enrolled (perhaps by a concurrent request that committed first): the same answer, not a second enrollment.
@@ -86,18 +98,17 @@ public static class EnrollmentsApi
             }
         }
 
-        var state = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
-        var plan = state!.Version.Plan;
-        StepProgress.Place(plan, state.Learner);
-        StepProgress.Evaluate(plan, state.Learner);
-        var rows = plan.Steps.Select(s => new NewStepRow(s.Key, state.Version.StepIds[s.Key], state.Learner.StateOf(s.Key), null)).ToList();
-        var commands = new List<NpgsqlBatchCommand> { EnrollmentStepRows.Insert(learnerId, enrollmentId, versionId.Value, rows) };
-        if (plan.Steps.All(s => state.Learner.StateOf(s.Key).Status.IsDone())) commands.Add(EnrollmentSql.SetCompletion(learnerId, [enrollmentId], []));
-        await EnrollmentSql.ExecuteAsync(scope, commands, ct);
-
         var created = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/learners/{learnerId}/enrollments/{enrollmentId}", EnrollmentReads.ToResponse(created!));
+    }
+
+    static async Task<Dictionary<Guid, SkillMasterySnapshot>> MasteryAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
+    {
+        await using var command = scope.Command(EnrollmentSql.MasteryOfLearner);
+        command.Parameters.Add(EnrollmentSql.Uuid(learnerId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await EnrollmentSql.ReadMasteryAsync(reader, ct);
     }
 
     static async Task<EnrollmentState?> ExistingAsync(ActorScope scope, Guid learnerId, Guid pathId, CancellationToken ct)
@@ -168,7 +179,7 @@ public static class EnrollmentsApi
                 (current.Reason is { } r ? $" ({r})" : ""), new Dictionary<string, object?> { ["stepStatus"] = current.Status.ToWireName() });
         }
 
-        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.UpdateSteps(learnerId, [(enrollmentId, stepKey, current with { Status = StepStatus.InProgress, Reason = null })])], ct);
+        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey, current with { Status = StepStatus.InProgress, Reason = null })], ct);
         var updated = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(EnrollmentReads.ToResponse(updated!));
@@ -200,7 +211,7 @@ public static class EnrollmentsApi
                 (current.Reason is { } r ? $" ({r})" : ""), new Dictionary<string, object?> { ["stepStatus"] = current.Status.ToWireName() });
         }
 
-        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.UpdateSteps(learnerId, [(enrollmentId, stepKey, current with { Status = StepStatus.Completed, Reason = "completed" })])], ct);
+        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey, current with { Status = StepStatus.Completed, Reason = "completed" })], ct);
         await ProgressEngine.ReevaluateAsync(scope, learnerId, ct);
         var updated = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);

@@ -17,19 +17,14 @@ public sealed record EnrollmentProgressChange(Guid EnrollmentId, IReadOnlyList<S
 /// recordings for one learner re-evaluate one after the other, and the second (READ COMMITTED: each statement sees what
 /// committed before it) evaluates on top of the first's mastery and statuses. Callers lock mastery rows before calling
 /// and enrollment rows only here, and nothing locks them the other way round, so the two cannot deadlock.
-/// Cost: one round trip to lock and read, the plans from memory, one round trip to write what changed (none when nothing did).
+/// Cost: one round trip to lock and read (progress is on the enrollment row), the plans from memory, one statement to
+/// merge what changed into the row (none when nothing did).
 /// </summary>
 public static class ProgressEngine
 {
-    const string LockActive = """
-        SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at
+    const string LockActive = $"""
+        SELECT {EnrollmentSql.EnrollmentColumns}
         FROM hephaestus.enrollments WHERE learner_id = $1 AND status = 'active' ORDER BY id FOR UPDATE
-        """;
-
-    const string StepsOfActive = """
-        SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids
-        FROM hephaestus.enrollment_steps
-        WHERE learner_id = $1 AND enrollment_id IN (SELECT id FROM hephaestus.enrollments WHERE learner_id = $1 AND status = 'active')
         """;
 
     /// <summary>After evidence moved mastery (a rubric assessment, an event).</summary>
@@ -43,14 +38,12 @@ public static class ProgressEngine
     public static async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, AssessmentScore? score = null)
     {
         var enrollments = new List<EnrollmentRow>();
-        var rows = new List<StepRow>();
         Dictionary<Guid, SkillMasterySnapshot> mastery;
         await using (var batch = new Npgsql.NpgsqlBatch(scope.Connection, scope.Transaction)
         {
             BatchCommands =
             {
                 new Npgsql.NpgsqlBatchCommand(LockActive) { Parameters = { EnrollmentSql.Uuid(learnerId) } },
-                new Npgsql.NpgsqlBatchCommand(StepsOfActive) { Parameters = { EnrollmentSql.Uuid(learnerId) } },
                 new Npgsql.NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { EnrollmentSql.Uuid(learnerId) } },
             },
         })
@@ -58,50 +51,48 @@ public static class ProgressEngine
             await using var reader = await batch.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) enrollments.Add(EnrollmentSql.ReadEnrollment(reader));
             await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct)) rows.Add(EnrollmentSql.ReadStep(reader));
-            await reader.NextResultAsync(ct);
             mastery = await EnrollmentSql.ReadMasteryAsync(reader, ct);
         }
 
         if (enrollments.Count == 0) return [];
 
         var changes = new List<EnrollmentProgressChange>();
-        var writes = new List<(Guid, string, LearnerStepState)>();
+        var writes = new List<(Guid, Dictionary<string, StoredStep>)>();
         var completed = new List<Guid>();
+        var now = DateTimeOffset.UtcNow;
         foreach (var enrollment in enrollments)
         {
             var version = await PlanCache.GetAsync(scope, enrollment.VersionId, ct)
                 ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
-            var state = EnrollmentSql.State(enrollment, version, [.. rows.Where(r => r.EnrollmentId == enrollment.Id)], mastery);
+            var state = EnrollmentSql.State(enrollment, version, mastery);
             var transitions = new List<StepTransition>();
-            var scored = new HashSet<string>(StringComparer.Ordinal);
-            if (score is not null) transitions.AddRange(RecordScore(state, score, scored));
+            if (score is not null) transitions.AddRange(RecordScore(state, score));
             transitions.AddRange(StepProgress.Evaluate(state.Plan, state.Learner));
 
-            var touched = transitions.Select(t => t.Key).Concat(scored).Distinct(StringComparer.Ordinal);
-            writes.AddRange(touched.Select(k => (enrollment.Id, k, state.Learner.StateOf(k))));
+            var stepChanges = state.Changes(now);
+            if (stepChanges.Count > 0) writes.Add((enrollment.Id, stepChanges));
             var allDone = state.Plan.Steps.All(s => state.Learner.StateOf(s.Key).Status.IsDone());
             if (allDone) completed.Add(enrollment.Id);
             if (transitions.Count > 0 || allDone) changes.Add(new EnrollmentProgressChange(enrollment.Id, Collapse(transitions), allDone));
         }
 
         var commands = new List<Npgsql.NpgsqlBatchCommand>();
-        if (writes.Count > 0) commands.Add(EnrollmentSql.UpdateSteps(learnerId, writes));
+        if (writes.Count > 0) commands.Add(EnrollmentSql.MergeSteps(learnerId, writes));
         if (completed.Count > 0) commands.Add(EnrollmentSql.SetCompletion(learnerId, [.. completed], []));
         await EnrollmentSql.ExecuteAsync(scope, commands, ct);
         return changes;
     }
 
     /// <summary>The latest score goes on every step that is this assessment; taking it completes the step (score ranges then route).</summary>
-    static IEnumerable<StepTransition> RecordScore(EnrollmentState state, AssessmentScore score, HashSet<string> scored)
+    static IEnumerable<StepTransition> RecordScore(EnrollmentState state, AssessmentScore score)
     {
+        var value = Math.Round(score.Score, 5);
         foreach (var step in state.Plan.Steps.Where(s => s.Kind == StepKind.Assessment && s.RefId == score.AssessmentId))
         {
             var current = state.Learner.StateOf(step.Key);
-            scored.Add(step.Key);
             var next = current.Status.IsDone()
-                ? current with { Score = score.Score }
-                : current with { Status = StepStatus.Completed, Reason = "assessment submitted", Score = score.Score };
+                ? current with { Score = value }
+                : current with { Status = StepStatus.Completed, Reason = "assessment submitted", Score = value };
             state.Learner.Set(step.Key, next);
             if (next.Status != current.Status) yield return new StepTransition(step.Key, current.Status, next.Status, next.Reason);
         }
