@@ -162,8 +162,9 @@ cat > "$OUT/next.sql" <<SQL
 \set n random(1, $NEXT_LEARNERS)
 SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_next WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true) \; SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at FROM hephaestus.enrollments WHERE learner_id = $SUB AND id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = $SUB AND enrollment_id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUB;
 SQL
-# ProgressEngine.ReevaluateAsync's transaction for a random learner of all: lock the active enrollments, read their
-# steps and the mastery, write two changed step rows through unnest. With COMMIT (durable, as alone) and with ROLLBACK
+# ProgressEngine.ReevaluateAsync's transaction for a random learner of all, in the service's round trips (BEGIN and the
+# actor; the lock of the active enrollments, their steps and the mastery in one batch; the update of two changed step
+# rows through unnest; the end). With COMMIT (durable, as alone) and with ROLLBACK
 # (the re-evaluation's own database time: in the service it runs inside the submission's transaction, whose commit is
 # counted there).
 SUBA="(SELECT learner_id FROM public.bench_all WHERE n = :n)"
@@ -171,11 +172,8 @@ for end in COMMIT ROLLBACK; do
 cat > "$OUT/reevaluate-$end.sql" <<SQL
 \set n random(1, $LEARNERS)
 \set k random(0, 198)
-BEGIN;
-SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_all WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true);
-SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE;
-SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = $SUBA AND enrollment_id IN (SELECT id FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active');
-SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
+BEGIN \; SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_all WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true);
+SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE \; SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = $SUBA AND enrollment_id IN (SELECT id FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active') \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
 UPDATE hephaestus.enrollment_steps s SET status = u.status, status_reason = u.reason, last_score = u.score, updated_at = now() FROM unnest(ARRAY[(SELECT enrollment_id FROM public.bench_all WHERE n = :n), (SELECT enrollment_id FROM public.bench_all WHERE n = :n)]::uuid[], ARRAY['step-' || lpad(:k::text, 3, '0'), 'step-' || lpad((:k + 1)::text, 3, '0')]::text[], ARRAY['available', 'locked']::text[], ARRAY[NULL, 'waiting for mastery']::text[], ARRAY[NULL, NULL]::numeric[]) AS u (enrollment_id, step_key, status, reason, score) WHERE s.learner_id = $SUBA AND s.enrollment_id = u.enrollment_id AND s.step_key = u.step_key;
 $end;
 SQL
@@ -200,6 +198,7 @@ print(f"{sum(v) / len(v) / 1000:.3f} {q(0.50):.3f} {q(0.99):.3f}")')
 to_ms() { python3 -c "import sys,re; m=re.match(r'([\d.]+)(us|ms|s)', sys.argv[1]); v=float(m[1]); print(f'{v/1000 if m[2]==\"us\" else v*1000 if m[2]==\"s\" else v:.2f}')" "$1"; }
 
 c=$CONCURRENCY
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 table="$OUT/next-table.md"
 wrk_run next "$c" "$BENCH_DIR/lua/next.lua"
 next_rps=$(printf '%.0f' "$WRK_RPS") next_p50=$(to_ms "$WRK_P50") next_p99=$(to_ms "$WRK_P99")
@@ -208,6 +207,8 @@ pgb select-only "$c" pgbench postgres "$PG_SUPER_PASSWORD" -S
 s_tps=$PGB_TPS s_avg=$PGB_AVG s_p50=$PGB_P50 s_p99=$PGB_P99
 pgb next-same-sql "$c" hephaestus hephaestus "$PG_APP_PASSWORD" -f "$OUT/next.sql"
 q_tps=$PGB_TPS q_avg=$PGB_AVG q_p50=$PGB_P50 q_p99=$PGB_P99
+pgb next-same-sql-superuser "$c" hephaestus postgres "$PG_SUPER_PASSWORD" -f "$OUT/next.sql"
+u_tps=$PGB_TPS u_avg=$PGB_AVG u_p50=$PGB_P50 u_p99=$PGB_P99
 declare -A RE
 for end in ROLLBACK COMMIT; do
   for cc in 1 "$c"; do
@@ -219,7 +220,7 @@ done
 
 # Where the database time goes: the two steps reads, one learner, as the application login.
 read -r L E <<<"$(psql_super hephaestus -F ' ' -c 'SELECT learner_id, enrollment_id FROM public.bench_all WHERE n = (SELECT max(n) / 2 FROM public.bench_all)')"
-PGPASSWORD="$PG_APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U hephaestus -d hephaestus -q > "$OUT/next-explain.txt" <<SQL
+for _ in 1 2; do PGPASSWORD="$PG_APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U hephaestus -d hephaestus -q > "$OUT/next-explain.txt" <<SQL
 BEGIN;
 SELECT set_config('hephaestus.user_id', '$L', true), set_config('hephaestus.roles', '{learner}', true);
 EXPLAIN (ANALYZE, BUFFERS) SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = '$L' AND enrollment_id = '$E';
@@ -229,6 +230,7 @@ EXPLAIN (ANALYZE, BUFFERS) SELECT enrollment_id, step_key, path_step_id, status,
 EXPLAIN (ANALYZE, BUFFERS) UPDATE hephaestus.enrollment_steps s SET status = u.status, status_reason = u.reason, last_score = u.score, updated_at = now() FROM unnest(ARRAY['$E', '$E']::uuid[], ARRAY['step-100', 'step-101']::text[], ARRAY['available', 'locked']::text[], ARRAY[NULL, 'waiting for mastery']::text[], ARRAY[NULL, NULL]::numeric[]) AS u (enrollment_id, step_key, status, reason, score) WHERE s.learner_id = '$L' AND s.enrollment_id = u.enrollment_id AND s.step_key = u.step_key;
 ROLLBACK;
 SQL
+done
 explain_steps=$(grep -m1 "Execution Time" "$OUT/next-explain.txt" | sed 's/^ *//')
 explain_buffers=$(grep -m1 "Buffers" "$OUT/next-explain.txt" | sed 's/^ *//')
 
@@ -240,7 +242,8 @@ verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) $2 float(s
   echo "### Next best steps and re-evaluation at scale (issue 5)"
   echo
   echo "Command: \`LEARNERS=$LEARNERS NEXT_LEARNERS=$NEXT_LEARNERS CONCURRENCY=$c DURATION=$DURATION bench/next.sh\` on $(machine_line)"
-  echo "(2 cores shared by the service, PostgreSQL, wrk/pgbench and other work; measurements run one after another, same server, same run)."
+  echo "(2 cores shared by the service, PostgreSQL, wrk/pgbench and other work: load average before measuring $LOAD_BEFORE;
+measurements run one after another, same server, same run)."
   echo
   echo "Data: $N_ENR enrollments on one published 200-step path (DAG of prerequisites, 10% of steps with unlock rules), $N_STEPS"
   echo "enrollment_steps rows ($STEPS_SIZE with indexes), $N_MASTERY mastery rows; database $DB_SIZE. Seed: $SEED_LINE."
@@ -252,6 +255,7 @@ verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) $2 float(s
   echo "| \`next\` through the API (wrk) | $c | $next_rps | $next_avg | $next_p50 | $next_p99 | |"
   echo "| \`pgbench -S\` (scale 10) | $c | $s_tps | $s_avg | $s_p50 | $s_p99 | $ratio_s |"
   echo "| \`next\`'s SQL via pgbench (actor + enrollment + 200 steps + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
+  echo "| the same SQL as the superuser (diagnostic: row-level security bypassed) | $c | $u_tps | $u_avg | $u_p50 | $u_p99 | $(ratio "$next_rps" "$u_tps") |"
   echo "| re-evaluation transaction, ending in ROLLBACK (its own DB time) | 1 | $r1_tps | $r1_avg | $r1_p50 | $r1_p99 | |"
   echo "| re-evaluation transaction, ending in ROLLBACK | $c | $r8_tps | $r8_avg | $r8_p50 | $r8_p99 | |"
   echo "| re-evaluation transaction, ending in COMMIT (durable) | 1 | $c1_tps | $c1_avg | $c1_p50 | $c1_p99 | |"
