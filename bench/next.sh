@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# Next best steps (GET …/enrollments/{id}/next) on a large generated catalog and progress, side by side with pgbench -S
+# and with pgbench running the endpoint's own SQL; and the database time of one progress re-evaluation (the
+# transaction ProgressEngine.ReevaluateAsync issues after a mastery change), at 1 and at CONCURRENCY clients.
+#   bench/next.sh     (LEARNERS=100000 NEXT_LEARNERS=3000 CONCURRENCY=8 DURATION=20s by default)
+# 100,000 learners × 200 steps is 20 million enrollment_steps rows: the seed takes minutes and ~5 GB of disk.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+LEARNERS=${LEARNERS:-100000}
+NEXT_LEARNERS=${NEXT_LEARNERS:-3000}
+CONCURRENCY=${CONCURRENCY:-8}
+DURATION=${DURATION:-20s}
+
+need_tools
+mkdir -p "$OUT"
+[ -n "${SKIP_BUILD:-}" ] || build_app
+start_service
+t0=$(date +%s)
+seed "$LEARNERS"
+t1=$(date +%s)
+
+# The catalog and the progress, as the superuser (arranging, not measuring). Ids in the …8b… range: the well-known
+# ids ending in 0001 belong to the default scale another migration seeds.
+#  - one scale (4 levels), one framework, 200 skills; one path, version 1 with 200 steps: mostly skill steps on their
+#    own skill, every 10th a content step (position 4, 14, …), every 10th an assessment (9, 19, …);
+#  - prerequisites: each step on the one before, every 4th (from 8) also on the step 6 before; 20 steps (7, 17, …:
+#    10%) carry an unlock rule, rotating through mastery level, mastery probability, score range and any/all nesting;
+#  - every learner enrolled, with the first hash % 120 steps completed (a few skipped; assessments with a score), the
+#    next one in progress or available, three more available, the rest locked with a reason; 20 mastery rows each.
+# Steps and prerequisites go in while the version is a draft; it is published afterwards (published versions are frozen).
+# The acyclicity trigger is off for the prerequisite insert only: it walks every path of the DAG, which is exponential
+# for this graph, and every edge here points to an earlier position, so the graph is acyclic by construction.
+# The primary keys and foreign keys of enrollment_steps and learner_skill_mastery are dropped for the bulk insert and
+# re-created afterwards from their own definitions (validated in one pass instead of 40 million trigger checks).
+psql_super hephaestus <<'SQL'
+ALTER SYSTEM SET max_wal_size = '16GB';
+SELECT pg_reload_conf() \g /dev/null
+SET maintenance_work_mem = '1GB';
+SET work_mem = '256MB';
+CREATE FUNCTION pg_temp.uid(block text, i int) RETURNS uuid LANGUAGE sql IMMUTABLE AS
+  $$ SELECT ('00000000-0000-7000-' || block || '-' || lpad(to_hex(i), 12, '0'))::uuid $$;
+CREATE FUNCTION pg_temp.k(i int) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'step-' || lpad(i::text, 3, '0') $$;
+
+INSERT INTO hephaestus.mastery_scales VALUES ('00000000-0000-7000-8b00-0000000000b1', '00000000-0000-7000-8b00-0000000000b1', 1, 'Bench', now());
+INSERT INTO hephaestus.mastery_levels (scale_id, rank, name, threshold, is_mastery) VALUES
+  ('00000000-0000-7000-8b00-0000000000b1', 0, 'attempted', 0, false), ('00000000-0000-7000-8b00-0000000000b1', 1, 'familiar', 0.5, false),
+  ('00000000-0000-7000-8b00-0000000000b1', 2, 'proficient', 0.8, false), ('00000000-0000-7000-8b00-0000000000b1', 3, 'mastered', 0.95, true);
+INSERT INTO hephaestus.competency_frameworks (id, code, title, scale_id)
+  VALUES ('00000000-0000-7000-8b00-0000000000b2', 'bench', 'Bench', '00000000-0000-7000-8b00-0000000000b1');
+INSERT INTO hephaestus.skills (id, framework_id, code, title, position)
+  SELECT pg_temp.uid('8b01', i), '00000000-0000-7000-8b00-0000000000b2', 'skill-' || i, 'Skill ' || i, i FROM generate_series(0, 199) i;
+INSERT INTO hephaestus.learning_paths (id, code, title) VALUES ('00000000-0000-7000-8b00-0000000000b3', 'bench-path', 'Bench path');
+INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ('00000000-0000-7000-8b00-0000000000b4', '00000000-0000-7000-8b00-0000000000b3', 1);
+INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position, target_skill_ids, unlock_rule, estimated_minutes)
+  SELECT pg_temp.uid('8b02', i), '00000000-0000-7000-8b00-0000000000b4', pg_temp.k(i), kind,
+         CASE kind WHEN 'skill' THEN pg_temp.uid('8b01', i) WHEN 'content' THEN pg_temp.uid('8b03', i) ELSE pg_temp.uid('8b04', i) END,
+         initcap(kind) || ' ' || i, i,
+         CASE kind WHEN 'content' THEN '{}' ELSE ARRAY[pg_temp.uid('8b01', i)] END,
+         CASE WHEN i % 10 <> 7 THEN NULL
+              WHEN i < 17 OR (i / 10) % 4 = 0 THEN jsonb_build_object('mastery', jsonb_build_object('skill', pg_temp.uid('8b01', i - 1), 'atLeast', 'proficient'))
+              WHEN (i / 10) % 4 = 1 THEN jsonb_build_object('mastery', jsonb_build_object('skill', pg_temp.uid('8b01', i - 2), 'minProbability', 0.8))
+              WHEN (i / 10) % 4 = 2 THEN jsonb_build_object('score', jsonb_build_object('step', pg_temp.k(i - 8), 'min', 0.4, 'max', 0.7))
+              ELSE jsonb_build_object('any', jsonb_build_array(
+                     jsonb_build_object('completed', jsonb_build_object('steps', jsonb_build_array(pg_temp.k(i - 3)))),
+                     jsonb_build_object('all', jsonb_build_array(
+                       jsonb_build_object('mastery', jsonb_build_object('skill', pg_temp.uid('8b01', i - 1), 'atLeast', 'familiar')),
+                       jsonb_build_object('score', jsonb_build_object('step', pg_temp.k(i - 8), 'min', 0.5))))))
+         END,
+         5 + i % 20
+  FROM generate_series(0, 199) i, LATERAL (SELECT CASE WHEN i % 10 = 4 THEN 'content' WHEN i % 10 = 9 THEN 'assessment' ELSE 'skill' END AS kind) x;
+ALTER TABLE hephaestus.path_step_prerequisites DISABLE TRIGGER path_step_prerequisites_acyclic;
+INSERT INTO hephaestus.path_step_prerequisites (path_version_id, step_id, prerequisite_step_id)
+  SELECT '00000000-0000-7000-8b00-0000000000b4', pg_temp.uid('8b02', i), pg_temp.uid('8b02', p)
+  FROM generate_series(1, 199) i, LATERAL (SELECT i - 1 AS p UNION ALL SELECT i - 6 WHERE i % 4 = 0 AND i >= 8) x;
+ALTER TABLE hephaestus.path_step_prerequisites ENABLE TRIGGER path_step_prerequisites_acyclic;
+UPDATE hephaestus.path_versions SET status = 'published', published_at = now() WHERE id = '00000000-0000-7000-8b00-0000000000b4';
+
+CREATE TEMP TABLE saved_constraints AS
+  SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def, contype
+  FROM pg_constraint WHERE conrelid IN ('hephaestus.enrollment_steps'::regclass, 'hephaestus.learner_skill_mastery'::regclass) AND contype IN ('p', 'f');
+DO $$ DECLARE c record; BEGIN
+  FOR c IN SELECT * FROM saved_constraints ORDER BY contype DESC LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.tbl, c.conname);
+  END LOOP; END $$;
+
+INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, status, enrolled_at, updated_at)
+  SELECT id, ('00000000-0000-7000-8b05-' || substr(md5(id::text), 1, 12))::uuid, '00000000-0000-7000-8b00-0000000000b3',
+         '00000000-0000-7000-8b00-0000000000b4', 'active', now() - interval '60 days', now() - interval '1 day'
+  FROM hephaestus.users WHERE roles = '{learner}';
+INSERT INTO hephaestus.enrollment_steps (learner_id, enrollment_id, path_version_id, step_key, path_step_id, status, status_reason, last_score, updated_at)
+  SELECT e.learner_id, e.id, e.path_version_id, s.step_key, s.id,
+         CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped'
+              WHEN s.position < e.h THEN 'completed'
+              WHEN s.position = e.h AND e.h % 2 = 0 THEN 'in_progress'
+              WHEN s.position <= e.h + 3 THEN 'available'
+              ELSE 'locked' END,
+         CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped by educator: already known'
+              WHEN s.position > e.h + 3 THEN 'waiting for ' || pg_temp.k(s.position - 1) END,
+         CASE WHEN s.kind = 'assessment' AND s.position < e.h THEN ((e.h * 37 + s.position) % 100) / 100.0 END,
+         now() - make_interval(mins => 200 - s.position)
+  FROM (SELECT learner_id, id, path_version_id, abs(hashtext(learner_id::text)) % 120 AS h FROM hephaestus.enrollments
+        WHERE path_version_id = '00000000-0000-7000-8b00-0000000000b4') e,
+       LATERAL (SELECT id, step_key, kind, position FROM hephaestus.path_steps WHERE path_version_id = e.path_version_id) s;
+INSERT INTO hephaestus.learner_skill_mastery (learner_id, skill_id, value, level_rank, level_name, mastered, evidence_count, last_evidence_at, updated_at)
+  SELECT u.id, pg_temp.uid('8b01', ((u.h + 10 * k) % 200)::int), v, r, (ARRAY['attempted', 'familiar', 'proficient', 'mastered'])[r + 1], r = 3, 1 + k % 5,
+         now() - make_interval(days => k), now() - make_interval(days => k)
+  FROM (SELECT id, abs(hashtext(id::text)) % 120 AS h FROM hephaestus.users WHERE roles = '{learner}') u, generate_series(0, 19) k,
+       LATERAL (SELECT ((u.h * 13 + k * 29) % 100) / 100.0 AS v) x,
+       LATERAL (SELECT CASE WHEN v >= 0.95 THEN 3 WHEN v >= 0.8 THEN 2 WHEN v >= 0.5 THEN 1 ELSE 0 END AS r) y;
+
+DO $$ DECLARE c record; BEGIN
+  FOR c IN SELECT * FROM saved_constraints ORDER BY contype DESC, tbl DESC LOOP
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.tbl, c.conname, c.def);
+  END LOOP; END $$;
+SQL
+t2=$(date +%s)
+psql_super hephaestus -c "VACUUM (ANALYZE) hephaestus.enrollments, hephaestus.enrollment_steps, hephaestus.learner_skill_mastery, hephaestus.path_steps, hephaestus.users"
+psql_super hephaestus -c "CHECKPOINT"
+psql_super hephaestus -c "ALTER SYSTEM RESET max_wal_size" -c "SELECT pg_reload_conf()" >/dev/null
+t3=$(date +%s)
+SEED_LINE="users (seed verb) $((t1 - t0)) s, catalog + enrollments + steps + mastery + constraints $((t2 - t1)) s, VACUUM ANALYZE + CHECKPOINT $((t3 - t2)) s"
+SIZES=$(psql_super hephaestus -F '|' -c "SELECT (SELECT count(*) FROM hephaestus.enrollments), (SELECT count(*) FROM hephaestus.enrollment_steps),
+  (SELECT count(*) FROM hephaestus.learner_skill_mastery), pg_size_pretty(pg_total_relation_size('hephaestus.enrollment_steps')),
+  pg_size_pretty(pg_database_size('hephaestus'))")
+IFS='|' read -r N_ENR N_STEPS N_MASTERY STEPS_SIZE DB_SIZE <<<"$SIZES"
+echo "seeded: $SEED_LINE; $N_ENR enrollments, $N_STEPS steps ($STEPS_SIZE), $N_MASTERY mastery rows, database $DB_SIZE"
+
+# A sample of learners spread over the id space for the HTTP run and the same SQL; every learner for re-evaluation.
+psql_super hephaestus <<SQL
+CREATE TABLE public.bench_all AS SELECT row_number() OVER (ORDER BY learner_id) AS n, learner_id, id AS enrollment_id FROM hephaestus.enrollments;
+CREATE TABLE public.bench_next AS SELECT row_number() OVER (ORDER BY md5(learner_id::text)) AS n, learner_id, enrollment_id FROM public.bench_all ORDER BY md5(learner_id::text) LIMIT $NEXT_LEARNERS;
+CREATE UNIQUE INDEX ON public.bench_all (n); CREATE UNIQUE INDEX ON public.bench_next (n);
+GRANT SELECT ON public.bench_all, public.bench_next TO hephaestus_app;
+ANALYZE public.bench_all, public.bench_next;
+SQL
+psql_super hephaestus -F ' ' -c "SELECT b.learner_id, b.enrollment_id, u.email FROM public.bench_next b JOIN hephaestus.users u ON u.id = b.learner_id ORDER BY b.n" > "$OUT/next-learners.txt"
+cut -d' ' -f3 "$OUT/next-learners.txt" > "$OUT/next-emails.txt"
+(cd "$OUT/app" && "$APP" token --users-file "$OUT/next-emails.txt" 2>/dev/null) > "$OUT/next-tokens.txt"
+python3 - "$OUT/next-tokens.txt" "$OUT/next-learners.txt" "$OUT/next.txt" <<'PY'
+import sys
+tokens = dict(line.split() for line in open(sys.argv[1]) if line.strip())
+with open(sys.argv[3], "w") as out:
+    for line in open(sys.argv[2]):
+        learner, enrollment, email = line.split()
+        out.write(f"{learner} {enrollment} {tokens[email]}\n")
+PY
+export NEXT_FILE="$OUT/next.txt"
+
+# One request first: the server parses every stored unlock rule and fails on an invalid one.
+read -r L E T < "$NEXT_FILE"
+status=$(curl -s -o "$OUT/next-sample.json" -w '%{http_code}' -H "Authorization: Bearer $T" "$BASE/api/v1/learners/$L/enrollments/$E/next")
+if [ "$status" != 200 ]; then echo "GET /next answered $status"; cat "$OUT/next-sample.json"; tail -n 50 "$WORK/service.log"; exit 1; fi
+echo "sample /next: $(head -c 400 "$OUT/next-sample.json")…"
+
+psql_super postgres -c "CREATE DATABASE pgbench"
+PGPASSWORD="$PG_SUPER_PASSWORD" pgbench -h 127.0.0.1 -p "$PG_PORT" -U postgres -i -s 10 -q pgbench >/dev/null 2>&1
+
+# The endpoint's round trip: actor + enrollment + its steps + the learner's mastery, one compound query (the service
+# sends one batch), as the application login for a random learner of the sample.
+SUB="(SELECT learner_id FROM public.bench_next WHERE n = :n)"
+cat > "$OUT/next.sql" <<SQL
+\set n random(1, $NEXT_LEARNERS)
+SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_next WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true) \; SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at FROM hephaestus.enrollments WHERE learner_id = $SUB AND id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = $SUB AND enrollment_id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUB;
+SQL
+# ProgressEngine.ReevaluateAsync's transaction for a random learner of all, in the service's round trips (BEGIN and the
+# actor; the lock of the active enrollments, their steps and the mastery in one batch; the update of two changed step
+# rows through unnest; the end). With COMMIT (durable, as alone) and with ROLLBACK
+# (the re-evaluation's own database time: in the service it runs inside the submission's transaction, whose commit is
+# counted there).
+SUBA="(SELECT learner_id FROM public.bench_all WHERE n = :n)"
+for end in COMMIT ROLLBACK; do
+cat > "$OUT/reevaluate-$end.sql" <<SQL
+\set n random(1, $LEARNERS)
+\set k random(0, 198)
+BEGIN \; SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_all WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true);
+SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE \; SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = $SUBA AND enrollment_id IN (SELECT id FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active') \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
+UPDATE hephaestus.enrollment_steps s SET status = u.status, status_reason = u.reason, last_score = u.score, updated_at = now() FROM unnest(ARRAY[(SELECT enrollment_id FROM public.bench_all WHERE n = :n), (SELECT enrollment_id FROM public.bench_all WHERE n = :n)]::uuid[], ARRAY['step-' || lpad(:k::text, 3, '0'), 'step-' || lpad((:k + 1)::text, 3, '0')]::text[], ARRAY['available', 'locked']::text[], ARRAY[NULL, 'waiting for mastery']::text[], ARRAY[NULL, NULL]::numeric[]) AS u (enrollment_id, step_key, status, reason, score) WHERE s.learner_id = $SUBA AND s.enrollment_id = u.enrollment_id AND s.step_key = u.step_key;
+$end;
+SQL
+done
+
+# The same re-evaluation with prepared statements (pgbench -M prepared: no compound statements, so one round trip per
+# statement): the service auto-prepares its statements, so this is its database time without parse and plan.
+sed -e 's/ \\; /;\n/g' "$OUT/reevaluate-ROLLBACK.sql" > "$OUT/reevaluate-prepared-ROLLBACK.sql"
+
+# pgb NAME CLIENTS DATABASE USER PASSWORD [args] -> PGB_TPS PGB_AVG PGB_P50 PGB_P99 (ms, from the per-transaction log)
+pgb() {
+  local name=$1 c=$2 db=$3 user=$4 password=$5; shift 5
+  local dir="$OUT/pglog-$name-c$c"; rm -rf "$dir"; mkdir -p "$dir"
+  local out
+  out=$(cd "$dir" && PGPASSWORD="$password" pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$user" -c "$c" -j "$(( c < 2 ? c : 2 ))" -T "${DURATION%s}" -n -r -l "$@" "$db" 2>&1)
+  echo "$out" > "$OUT/$name-c$c.pgbench.txt"
+  if echo "$out" | grep -q "number of failed transactions: [1-9]\|aborted"; then echo "$out"; exit 1; fi
+  PGB_TPS=$(echo "$out" | awk -F'= ' '/^tps/ {split($2, a, " "); printf "%.0f", a[1]}' | head -n 1)
+  read -r PGB_AVG PGB_P50 PGB_P99 < <(cat "$dir"/pgbench_log.* | python3 -c '
+import sys
+v = sorted(int(l.split()[2]) for l in sys.stdin if l.strip())
+q = lambda p: v[min(len(v) - 1, int(p * len(v)))] / 1000
+print(f"{sum(v) / len(v) / 1000:.3f} {q(0.50):.3f} {q(0.99):.3f}")')
+  rm -rf "$dir"
+}
+to_ms() { python3 -c "import sys,re; m=re.match(r'([\d.]+)(us|ms|s)', sys.argv[1]); v=float(m[1]); print(f'{v/1000 if m[2]==\"us\" else v*1000 if m[2]==\"s\" else v:.2f}')" "$1"; }
+
+c=$CONCURRENCY
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+table="$OUT/next-table.md"
+wrk_run next "$c" "$BENCH_DIR/lua/next.lua"
+next_rps=$(printf '%.0f' "$WRK_RPS") next_p50=$(to_ms "$WRK_P50") next_p99=$(to_ms "$WRK_P99")
+next_avg=$(to_ms "$(awk '$1=="Latency" {print $2; exit}' "$OUT/next-c$c.wrk.txt")")
+pgb select-only "$c" pgbench postgres "$PG_SUPER_PASSWORD" -S
+s_tps=$PGB_TPS s_avg=$PGB_AVG s_p50=$PGB_P50 s_p99=$PGB_P99
+pgb next-same-sql "$c" hephaestus hephaestus "$PG_APP_PASSWORD" -f "$OUT/next.sql"
+q_tps=$PGB_TPS q_avg=$PGB_AVG q_p50=$PGB_P50 q_p99=$PGB_P99
+pgb next-same-sql-superuser "$c" hephaestus postgres "$PG_SUPER_PASSWORD" -f "$OUT/next.sql"
+u_tps=$PGB_TPS u_avg=$PGB_AVG u_p50=$PGB_P50 u_p99=$PGB_P99
+declare -A RE
+for end in ROLLBACK COMMIT; do
+  for cc in 1 "$c"; do
+    pgb "reevaluate-$end" "$cc" hephaestus hephaestus "$PG_APP_PASSWORD" -f "$OUT/reevaluate-$end.sql"
+    RE[$end-$cc]="$PGB_TPS $PGB_AVG $PGB_P50 $PGB_P99"
+    if [ "$end-$cc" = "ROLLBACK-1" ]; then awk '/statement latencies/,0' "$OUT/reevaluate-$end-c1.pgbench.txt" > "$OUT/reevaluate-statements.txt"; fi
+  done
+done
+
+pgb reevaluate-prepared-ROLLBACK 1 hephaestus hephaestus "$PG_APP_PASSWORD" -M prepared -f "$OUT/reevaluate-prepared-ROLLBACK.sql"
+p1_tps=$PGB_TPS p1_avg=$PGB_AVG p1_p50=$PGB_P50 p1_p99=$PGB_P99
+# Sum of the four statements' average latencies (lock, steps, mastery, update), without BEGIN, actor and ROLLBACK.
+p1_sum=$(awk '/statement latencies/ {on=1; next} on && /(SELECT learner_id, id|SELECT enrollment_id|SELECT skill_id|UPDATE)/ {s += $1} END {printf "%.3f", s}' "$OUT/reevaluate-prepared-ROLLBACK-c1.pgbench.txt")
+
+# Where the database time goes: the two steps reads, one learner, as the application login.
+read -r L E <<<"$(psql_super hephaestus -F ' ' -c 'SELECT learner_id, enrollment_id FROM public.bench_all WHERE n = (SELECT max(n) / 2 FROM public.bench_all)')"
+for _ in 1 2; do PGPASSWORD="$PG_APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U hephaestus -d hephaestus -q > "$OUT/next-explain.txt" <<SQL
+BEGIN;
+SELECT set_config('hephaestus.user_id', '$L', true), set_config('hephaestus.roles', '{learner}', true);
+EXPLAIN (ANALYZE, BUFFERS) SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = '$L' AND enrollment_id = '$E';
+EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active' ORDER BY id FOR UPDATE;
+EXPLAIN (ANALYZE, BUFFERS) SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = '$L';
+EXPLAIN (ANALYZE, BUFFERS) SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = '$L' AND enrollment_id IN (SELECT id FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active');
+EXPLAIN (ANALYZE, BUFFERS) UPDATE hephaestus.enrollment_steps s SET status = u.status, status_reason = u.reason, last_score = u.score, updated_at = now() FROM unnest(ARRAY['$E', '$E']::uuid[], ARRAY['step-100', 'step-101']::text[], ARRAY['available', 'locked']::text[], ARRAY[NULL, 'waiting for mastery']::text[], ARRAY[NULL, NULL]::numeric[]) AS u (enrollment_id, step_key, status, reason, score) WHERE s.learner_id = '$L' AND s.enrollment_id = u.enrollment_id AND s.step_key = u.step_key;
+ROLLBACK;
+SQL
+done
+explain_steps=$(grep -m1 "Execution Time" "$OUT/next-explain.txt" | sed 's/^ *//')
+explain_buffers=$(grep -m1 "Buffers" "$OUT/next-explain.txt" | sed 's/^ *//')
+
+read -r r1_tps r1_avg r1_p50 r1_p99 <<<"${RE[ROLLBACK-1]}"; read -r r8_tps r8_avg r8_p50 r8_p99 <<<"${RE[ROLLBACK-$c]}"
+read -r c1_tps c1_avg c1_p50 c1_p99 <<<"${RE[COMMIT-1]}"; read -r c8_tps c8_avg c8_p50 c8_p99 <<<"${RE[COMMIT-$c]}"
+ratio_s=$(ratio "$next_rps" "$s_tps"); ratio_q=$(ratio "$next_rps" "$q_tps")
+verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) $2 float(sys.argv[2]) else 'NOT met')" "$1" "$3"; }
+{
+  echo "### Next best steps and re-evaluation at scale (issue 5)"
+  echo
+  echo "Command: \`LEARNERS=$LEARNERS NEXT_LEARNERS=$NEXT_LEARNERS CONCURRENCY=$c DURATION=$DURATION bench/next.sh\` on $(machine_line)"
+  echo "(2 cores shared by the service, PostgreSQL, wrk/pgbench and other work: load average before measuring $LOAD_BEFORE;
+measurements run one after another, same server, same run)."
+  echo
+  echo "Data: $N_ENR enrollments on one published 200-step path (DAG of prerequisites, 10% of steps with unlock rules), $N_STEPS"
+  echo "enrollment_steps rows ($STEPS_SIZE with indexes), $N_MASTERY mastery rows; database $DB_SIZE. Seed: $SEED_LINE."
+  echo "HTTP: wrk on \`GET …/enrollments/{id}/next\` (default limits), a random learner of $NEXT_LEARNERS per request with the learner's own token."
+  echo "Latencies in ms; pgbench percentiles from its per-transaction log."
+  echo
+  echo "| measurement | clients | req/s or tps | avg | p50 | p99 | next ÷ this |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "| \`next\` through the API (wrk) | $c | $next_rps | $next_avg | $next_p50 | $next_p99 | |"
+  echo "| \`pgbench -S\` (scale 10) | $c | $s_tps | $s_avg | $s_p50 | $s_p99 | $ratio_s |"
+  echo "| \`next\`'s SQL via pgbench (actor + enrollment + 200 steps + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
+  echo "| the same SQL as the superuser (diagnostic: row-level security bypassed) | $c | $u_tps | $u_avg | $u_p50 | $u_p99 | $(ratio "$next_rps" "$u_tps") |"
+  echo "| re-evaluation transaction, ending in ROLLBACK (its own DB time) | 1 | $r1_tps | $r1_avg | $r1_p50 | $r1_p99 | |"
+  echo "| re-evaluation transaction, ending in ROLLBACK | $c | $r8_tps | $r8_avg | $r8_p50 | $r8_p99 | |"
+  echo "| re-evaluation, prepared statements (-M prepared, one round trip each), ROLLBACK; sum of the 4 statements' averages: $p1_sum ms | 1 | $p1_tps | $p1_avg | $p1_p50 | $p1_p99 | |"
+  echo "| re-evaluation transaction, ending in COMMIT (durable) | 1 | $c1_tps | $c1_avg | $c1_p50 | $c1_p99 | |"
+  echo "| re-evaluation transaction, ending in COMMIT | $c | $c8_tps | $c8_avg | $c8_p50 | $c8_p99 | |"
+  echo
+  echo "Goals: \`next\` p99 under 10 ms at $c clients: **$(verdict "$next_p99" '<' 10)** ($next_p99 ms);"
+  echo "throughput at least 0.3× \`pgbench -S\`: **$(verdict "$ratio_s" '>=' 0.3)** ($ratio_s×);"
+  echo "re-evaluation under 2 ms of database time (1 client, without the commit): **$(verdict "$r1_avg" '<' 2)** as the service batches it
+(average $r1_avg ms, p99 $r1_p99 ms, parse and plan included); **$(verdict "$p1_sum" '<' 2)** on the sum of the prepared statements' averages ($p1_sum ms)."
+  echo
+  echo "Steps read of one enrollment (EXPLAIN ANALYZE, warm): $explain_steps; $explain_buffers."
+  echo "Raw outputs (wrk, pgbench with per-statement latencies, EXPLAIN) of the last run are in bench/out/ (not committed)."
+} > "$table"
+cat "$table"
+write_section next "$table"
