@@ -3,7 +3,7 @@
 # and with pgbench running the endpoint's own SQL; and the database time of one progress re-evaluation (the
 # transaction ProgressEngine.ReevaluateAsync issues after a mastery change), at 1 and at CONCURRENCY clients.
 #   bench/next.sh     (LEARNERS=100000 NEXT_LEARNERS=3000 CONCURRENCY=8 DURATION=20s by default)
-# 100,000 learners × 200 steps is 20 million enrollment_steps rows: the seed takes minutes and ~5 GB of disk.
+# 100,000 learners × 200 steps: 100,000 enrollment rows each carrying a 200-entry step map; the seed takes minutes.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 LEARNERS=${LEARNERS:-100000}
@@ -26,12 +26,13 @@ t1=$(date +%s)
 #  - prerequisites: each step on the one before, every 4th (from 8) also on the step 6 before; 20 steps (7, 17, …:
 #    10%) carry an unlock rule, rotating through mastery level, mastery probability, score range and any/all nesting;
 #  - every learner enrolled, with the first hash % 120 steps completed (a few skipped; assessments with a score), the
-#    next one in progress or available, three more available, the rest locked with a reason; 20 mastery rows each.
+#    next one in progress or available, three more available, the rest locked with a reason (all in the enrollment's
+#    JSONB step map, as the service stores it); 20 mastery rows each.
 # Steps and prerequisites go in while the version is a draft; it is published afterwards (published versions are frozen).
 # The acyclicity trigger is off for the prerequisite insert only: it walks every path of the DAG, which is exponential
 # for this graph, and every edge here points to an earlier position, so the graph is acyclic by construction.
-# The primary keys and foreign keys of enrollment_steps and learner_skill_mastery are dropped for the bulk insert and
-# re-created afterwards from their own definitions (validated in one pass instead of 40 million trigger checks).
+# The primary and foreign keys of learner_skill_mastery are dropped for the bulk insert and re-created afterwards from
+# their own definitions (validated in one pass instead of millions of trigger checks).
 psql_super hephaestus <<'SQL'
 ALTER SYSTEM SET max_wal_size = '16GB';
 SELECT pg_reload_conf() \g /dev/null
@@ -77,30 +78,30 @@ UPDATE hephaestus.path_versions SET status = 'published', published_at = now() W
 
 CREATE TEMP TABLE saved_constraints AS
   SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def, contype
-  FROM pg_constraint WHERE conrelid IN ('hephaestus.enrollment_steps'::regclass, 'hephaestus.learner_skill_mastery'::regclass) AND contype IN ('p', 'f');
+  FROM pg_constraint WHERE conrelid = 'hephaestus.learner_skill_mastery'::regclass AND contype IN ('p', 'f');
 DO $$ DECLARE c record; BEGIN
   FOR c IN SELECT * FROM saved_constraints ORDER BY contype DESC LOOP
     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.tbl, c.conname);
   END LOOP; END $$;
 
-INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, status, enrolled_at, updated_at)
-  SELECT id, ('00000000-0000-7000-8b05-' || substr(md5(id::text), 1, 12))::uuid, '00000000-0000-7000-8b00-0000000000b3',
-         '00000000-0000-7000-8b00-0000000000b4', 'active', now() - interval '60 days', now() - interval '1 day'
-  FROM hephaestus.users WHERE roles = '{learner}';
-INSERT INTO hephaestus.enrollment_steps (learner_id, enrollment_id, path_version_id, step_key, path_step_id, status, status_reason, last_score, updated_at)
-  SELECT e.learner_id, e.id, e.path_version_id, s.step_key, s.id,
-         CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped'
-              WHEN s.position < e.h THEN 'completed'
-              WHEN s.position = e.h AND e.h % 2 = 0 THEN 'in_progress'
-              WHEN s.position <= e.h + 3 THEN 'available'
-              ELSE 'locked' END,
-         CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped by educator: already known'
-              WHEN s.position > e.h + 3 THEN 'waiting for ' || pg_temp.k(s.position - 1) END,
-         CASE WHEN s.kind = 'assessment' AND s.position < e.h THEN ((e.h * 37 + s.position) % 100) / 100.0 END,
-         now() - make_interval(mins => 200 - s.position)
-  FROM (SELECT learner_id, id, path_version_id, abs(hashtext(learner_id::text)) % 120 AS h FROM hephaestus.enrollments
-        WHERE path_version_id = '00000000-0000-7000-8b00-0000000000b4') e,
-       LATERAL (SELECT id, step_key, kind, position FROM hephaestus.path_steps WHERE path_version_id = e.path_version_id) s;
+CREATE TEMP TABLE bench_steps AS
+  SELECT step_key, kind, position FROM hephaestus.path_steps WHERE path_version_id = '00000000-0000-7000-8b00-0000000000b4';
+INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, status, steps, enrolled_at, updated_at)
+  SELECT e.id, ('00000000-0000-7000-8b05-' || substr(md5(e.id::text), 1, 12))::uuid, '00000000-0000-7000-8b00-0000000000b3',
+         '00000000-0000-7000-8b00-0000000000b4', 'active',
+         (SELECT jsonb_object_agg(s.step_key, jsonb_strip_nulls(jsonb_build_object(
+             'status', CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped'
+                            WHEN s.position < e.h THEN 'completed'
+                            WHEN s.position = e.h AND e.h % 2 = 0 THEN 'in_progress'
+                            WHEN s.position <= e.h + 3 THEN 'available'
+                            ELSE 'locked' END,
+             'reason', CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped by an educator: already known'
+                            WHEN s.position > e.h + 3 THEN 'step ' || pg_temp.k(s.position - 1) || ' not completed' END,
+             'score', CASE WHEN s.kind = 'assessment' AND s.position < e.h THEN ((e.h * 37 + s.position) % 100) / 100.0 END,
+             'updatedAt', now() - make_interval(mins => 200 - s.position))))
+          FROM bench_steps s),
+         now() - interval '60 days', now() - interval '1 day'
+  FROM (SELECT id, abs(hashtext(id::text)) % 120 AS h FROM hephaestus.users WHERE roles = '{learner}') e;
 INSERT INTO hephaestus.learner_skill_mastery (learner_id, skill_id, value, level_rank, level_name, mastered, evidence_count, last_evidence_at, updated_at)
   SELECT u.id, pg_temp.uid('8b01', ((u.h + 10 * k) % 200)::int), v, r, (ARRAY['attempted', 'familiar', 'proficient', 'mastered'])[r + 1], r = 3, 1 + k % 5,
          now() - make_interval(days => k), now() - make_interval(days => k)
@@ -114,16 +115,16 @@ DO $$ DECLARE c record; BEGIN
   END LOOP; END $$;
 SQL
 t2=$(date +%s)
-psql_super hephaestus -c "VACUUM (ANALYZE) hephaestus.enrollments, hephaestus.enrollment_steps, hephaestus.learner_skill_mastery, hephaestus.path_steps, hephaestus.users"
+psql_super hephaestus -c "VACUUM (ANALYZE) hephaestus.enrollments, hephaestus.learner_skill_mastery, hephaestus.path_steps, hephaestus.users"
 psql_super hephaestus -c "CHECKPOINT"
 psql_super hephaestus -c "ALTER SYSTEM RESET max_wal_size" -c "SELECT pg_reload_conf()" >/dev/null
 t3=$(date +%s)
 SEED_LINE="users (seed verb) $((t1 - t0)) s, catalog + enrollments + steps + mastery + constraints $((t2 - t1)) s, VACUUM ANALYZE + CHECKPOINT $((t3 - t2)) s"
-SIZES=$(psql_super hephaestus -F '|' -c "SELECT (SELECT count(*) FROM hephaestus.enrollments), (SELECT count(*) FROM hephaestus.enrollment_steps),
-  (SELECT count(*) FROM hephaestus.learner_skill_mastery), pg_size_pretty(pg_total_relation_size('hephaestus.enrollment_steps')),
+SIZES=$(psql_super hephaestus -F '|' -c "SELECT (SELECT count(*) FROM hephaestus.enrollments), (SELECT count(*) FROM hephaestus.enrollments e, jsonb_object_keys(e.steps)),
+  (SELECT count(*) FROM hephaestus.learner_skill_mastery), pg_size_pretty(pg_total_relation_size('hephaestus.enrollments')),
   pg_size_pretty(pg_database_size('hephaestus'))")
 IFS='|' read -r N_ENR N_STEPS N_MASTERY STEPS_SIZE DB_SIZE <<<"$SIZES"
-echo "seeded: $SEED_LINE; $N_ENR enrollments, $N_STEPS steps ($STEPS_SIZE), $N_MASTERY mastery rows, database $DB_SIZE"
+echo "seeded: $SEED_LINE; $N_ENR enrollments ($STEPS_SIZE with their step maps), $N_STEPS step states, $N_MASTERY mastery rows, database $DB_SIZE"
 
 # A sample of learners spread over the id space for the HTTP run and the same SQL; every learner for re-evaluation.
 psql_super hephaestus <<SQL
@@ -155,16 +156,16 @@ echo "sample /next: $(head -c 400 "$OUT/next-sample.json")…"
 psql_super postgres -c "CREATE DATABASE pgbench"
 PGPASSWORD="$PG_SUPER_PASSWORD" pgbench -h 127.0.0.1 -p "$PG_PORT" -U postgres -i -s 10 -q pgbench >/dev/null 2>&1
 
-# The endpoint's round trip: actor + enrollment + its steps + the learner's mastery, one compound query (the service
-# sends one batch), as the application login for a random learner of the sample.
+# The endpoint's round trip: actor + the enrollment row (its step map included) + the learner's mastery, one compound
+# query (the service sends one batch), as the application login for a random learner of the sample.
 SUB="(SELECT learner_id FROM public.bench_next WHERE n = :n)"
 cat > "$OUT/next.sql" <<SQL
 \set n random(1, $NEXT_LEARNERS)
-SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_next WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true) \; SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at FROM hephaestus.enrollments WHERE learner_id = $SUB AND id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = $SUB AND enrollment_id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUB;
+SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_next WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true) \; SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = $SUB AND id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUB;
 SQL
 # ProgressEngine.ReevaluateAsync's transaction for a random learner of all, in the service's round trips (BEGIN and the
-# actor; the lock of the active enrollments, their steps and the mastery in one batch; the update of two changed step
-# rows through unnest; the end). With COMMIT (durable, as alone) and with ROLLBACK
+# actor; the lock of the active enrollments with their step maps and the mastery in one batch; the merge of two changed
+# step states into the map through unnest; the end). With COMMIT (durable, as alone) and with ROLLBACK
 # (the re-evaluation's own database time: in the service it runs inside the submission's transaction, whose commit is
 # counted there).
 SUBA="(SELECT learner_id FROM public.bench_all WHERE n = :n)"
@@ -173,8 +174,8 @@ cat > "$OUT/reevaluate-$end.sql" <<SQL
 \set n random(1, $LEARNERS)
 \set k random(0, 198)
 BEGIN \; SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_all WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true);
-SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE \; SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = $SUBA AND enrollment_id IN (SELECT id FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active') \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
-UPDATE hephaestus.enrollment_steps s SET status = u.status, status_reason = u.reason, last_score = u.score, updated_at = now() FROM unnest(ARRAY[(SELECT enrollment_id FROM public.bench_all WHERE n = :n), (SELECT enrollment_id FROM public.bench_all WHERE n = :n)]::uuid[], ARRAY['step-' || lpad(:k::text, 3, '0'), 'step-' || lpad((:k + 1)::text, 3, '0')]::text[], ARRAY['available', 'locked']::text[], ARRAY[NULL, 'waiting for mastery']::text[], ARRAY[NULL, NULL]::numeric[]) AS u (enrollment_id, step_key, status, reason, score) WHERE s.learner_id = $SUBA AND s.enrollment_id = u.enrollment_id AND s.step_key = u.step_key;
+SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
+UPDATE hephaestus.enrollments e SET steps = e.steps || u.changes::jsonb, updated_at = now() FROM unnest(ARRAY[(SELECT enrollment_id FROM public.bench_all WHERE n = :n)]::uuid[], ARRAY[jsonb_build_object('step-' || lpad(:k::text, 3, '0'), jsonb_build_object('status', 'available', 'updatedAt', now()), 'step-' || lpad((:k + 1)::text, 3, '0'), jsonb_build_object('status', 'locked', 'reason', 'step step-' || lpad(:k::text, 3, '0') || ' not completed', 'updatedAt', now()))::text]) AS u (id, changes) WHERE e.learner_id = $SUBA AND e.id = u.id;
 $end;
 SQL
 done
@@ -224,19 +225,18 @@ done
 
 pgb reevaluate-prepared-ROLLBACK 1 hephaestus hephaestus "$PG_APP_PASSWORD" -M prepared -f "$OUT/reevaluate-prepared-ROLLBACK.sql"
 p1_tps=$PGB_TPS p1_avg=$PGB_AVG p1_p50=$PGB_P50 p1_p99=$PGB_P99
-# Sum of the four statements' average latencies (lock, steps, mastery, update), without BEGIN, actor and ROLLBACK.
-p1_sum=$(awk '/statement latencies/ {on=1; next} on && /(SELECT learner_id, id|SELECT enrollment_id|SELECT skill_id|UPDATE)/ {s += $1} END {printf "%.3f", s}' "$OUT/reevaluate-prepared-ROLLBACK-c1.pgbench.txt")
+# Sum of the three statements' average latencies (lock and read, mastery, merge), without BEGIN, actor and ROLLBACK.
+p1_sum=$(awk '/statement latencies/ {on=1; next} on && /(SELECT learner_id, id|SELECT skill_id|UPDATE)/ {s += $1} END {printf "%.3f", s}' "$OUT/reevaluate-prepared-ROLLBACK-c1.pgbench.txt")
 
-# Where the database time goes: the two steps reads, one learner, as the application login.
+# Where the database time goes: the reads and the merge, one learner, as the application login.
 read -r L E <<<"$(psql_super hephaestus -F ' ' -c 'SELECT learner_id, enrollment_id FROM public.bench_all WHERE n = (SELECT max(n) / 2 FROM public.bench_all)')"
 for _ in 1 2; do PGPASSWORD="$PG_APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U hephaestus -d hephaestus -q > "$OUT/next-explain.txt" <<SQL
 BEGIN;
 SELECT set_config('hephaestus.user_id', '$L', true), set_config('hephaestus.roles', '{learner}', true);
-EXPLAIN (ANALYZE, BUFFERS) SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = '$L' AND enrollment_id = '$E';
-EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active' ORDER BY id FOR UPDATE;
+EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = '$L' AND id = '$E';
+EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, steps::text FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active' ORDER BY id FOR UPDATE;
 EXPLAIN (ANALYZE, BUFFERS) SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = '$L';
-EXPLAIN (ANALYZE, BUFFERS) SELECT enrollment_id, step_key, path_step_id, status, status_reason, last_score, updated_at, kind, ref_id, title, after_step_key, target_skill_ids FROM hephaestus.enrollment_steps WHERE learner_id = '$L' AND enrollment_id IN (SELECT id FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active');
-EXPLAIN (ANALYZE, BUFFERS) UPDATE hephaestus.enrollment_steps s SET status = u.status, status_reason = u.reason, last_score = u.score, updated_at = now() FROM unnest(ARRAY['$E', '$E']::uuid[], ARRAY['step-100', 'step-101']::text[], ARRAY['available', 'locked']::text[], ARRAY[NULL, 'waiting for mastery']::text[], ARRAY[NULL, NULL]::numeric[]) AS u (enrollment_id, step_key, status, reason, score) WHERE s.learner_id = '$L' AND s.enrollment_id = u.enrollment_id AND s.step_key = u.step_key;
+EXPLAIN (ANALYZE, BUFFERS) UPDATE hephaestus.enrollments e SET steps = e.steps || '{"step-100": {"status": "available"}, "step-101": {"status": "locked"}}'::jsonb, updated_at = now() WHERE e.learner_id = '$L' AND e.id = '$E';
 ROLLBACK;
 SQL
 done
@@ -248,14 +248,14 @@ read -r c1_tps c1_avg c1_p50 c1_p99 <<<"${RE[COMMIT-1]}"; read -r c8_tps c8_avg 
 ratio_s=$(ratio "$next_rps" "$s_tps"); ratio_q=$(ratio "$next_rps" "$q_tps")
 verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) $2 float(sys.argv[2]) else 'NOT met')" "$1" "$3"; }
 {
-  echo "### Next best steps and re-evaluation at scale (issue 5)"
+  echo "### Next best steps and re-evaluation at scale (issue 3)"
   echo
   echo "Command: \`LEARNERS=$LEARNERS NEXT_LEARNERS=$NEXT_LEARNERS CONCURRENCY=$c DURATION=$DURATION bench/next.sh\` on $(machine_line)"
   echo "(2 cores shared by the service, PostgreSQL, wrk/pgbench and other work: load average before measuring $LOAD_BEFORE;
 measurements run one after another, same server, same run)."
   echo
   echo "Data: $N_ENR enrollments on one published 200-step path (DAG of prerequisites, 10% of steps with unlock rules), $N_STEPS"
-  echo "enrollment_steps rows ($STEPS_SIZE with indexes), $N_MASTERY mastery rows; database $DB_SIZE. Seed: $SEED_LINE."
+  echo "step states in the enrollments' JSONB maps (enrollments: $STEPS_SIZE with indexes and TOAST), $N_MASTERY mastery rows; database $DB_SIZE. Seed: $SEED_LINE."
   echo "HTTP: wrk on \`GET …/enrollments/{id}/next\` (default limits), a random learner of $NEXT_LEARNERS per request with the learner's own token."
   echo "Latencies in ms; pgbench percentiles from its per-transaction log."
   echo
@@ -263,11 +263,11 @@ measurements run one after another, same server, same run)."
   echo "|---|---|---|---|---|---|---|"
   echo "| \`next\` through the API (wrk) | $c | $next_rps | $next_avg | $next_p50 | $next_p99 | |"
   echo "| \`pgbench -S\` (scale 10) | $c | $s_tps | $s_avg | $s_p50 | $s_p99 | $ratio_s |"
-  echo "| \`next\`'s SQL via pgbench (actor + enrollment + 200 steps + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
+  echo "| \`next\`'s SQL via pgbench (actor + enrollment row with its 200-step map + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
   echo "| the same SQL as the superuser (diagnostic: row-level security bypassed) | $c | $u_tps | $u_avg | $u_p50 | $u_p99 | $(ratio "$next_rps" "$u_tps") |"
   echo "| re-evaluation transaction, ending in ROLLBACK (its own DB time) | 1 | $r1_tps | $r1_avg | $r1_p50 | $r1_p99 | |"
   echo "| re-evaluation transaction, ending in ROLLBACK | $c | $r8_tps | $r8_avg | $r8_p50 | $r8_p99 | |"
-  echo "| re-evaluation, prepared statements (-M prepared, one round trip each), ROLLBACK; sum of the 4 statements' averages: $p1_sum ms | 1 | $p1_tps | $p1_avg | $p1_p50 | $p1_p99 | |"
+  echo "| re-evaluation, prepared statements (-M prepared, one round trip each), ROLLBACK; sum of the 3 statements' averages: $p1_sum ms | 1 | $p1_tps | $p1_avg | $p1_p50 | $p1_p99 | |"
   echo "| re-evaluation transaction, ending in COMMIT (durable) | 1 | $c1_tps | $c1_avg | $c1_p50 | $c1_p99 | |"
   echo "| re-evaluation transaction, ending in COMMIT | $c | $c8_tps | $c8_avg | $c8_p50 | $c8_p99 | |"
   echo
@@ -276,7 +276,7 @@ measurements run one after another, same server, same run)."
   echo "re-evaluation under 2 ms of database time (1 client, without the commit): **$(verdict "$r1_avg" '<' 2)** as the service batches it
 (average $r1_avg ms, p99 $r1_p99 ms, parse and plan included); **$(verdict "$p1_sum" '<' 2)** on the sum of the prepared statements' averages ($p1_sum ms)."
   echo
-  echo "Steps read of one enrollment (EXPLAIN ANALYZE, warm): $explain_steps; $explain_buffers."
+  echo "Enrollment read (EXPLAIN ANALYZE, warm): $explain_steps; $explain_buffers."
   echo "Raw outputs (wrk, pgbench with per-statement latencies, EXPLAIN) of the last run are in bench/out/ (not committed)."
 } > "$table"
 cat "$table"

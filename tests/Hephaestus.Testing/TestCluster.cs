@@ -63,6 +63,7 @@ public sealed class TestCluster : IAsyncDisposable
                     ["synchronous_commit"] = "off",
                     ["full_page_writes"] = "off",
                     ["max_connections"] = "300",
+                    ["shared_buffers"] = "'256MB'",
                 },
             }, NullLogger.Instance);
             superuser = embedded.ConnectionString();

@@ -66,7 +66,9 @@ public sealed record RankedStep(PlannedStep Step, StepStatus Status, IReadOnlyLi
 /// <summary>A locked step and every condition that still holds it.</summary>
 public sealed record LockedStep(PlannedStep Step, IReadOnlyList<string> Conditions);
 
-public sealed record NextSteps(IReadOnlyList<RankedStep> Available, IReadOnlyList<LockedStep> Locked, int Done, int Total);
+/// <param name="Locked">The first locked steps in path order (up to the limit asked), with their conditions.</param>
+/// <param name="LockedTotal">How many steps are locked in all.</param>
+public sealed record NextSteps(IReadOnlyList<RankedStep> Available, IReadOnlyList<LockedStep> Locked, int LockedTotal, int Done, int Total);
 
 /// <summary>
 /// Step status rules. Completed and skipped are final (only an educator's un-skip reopens a step). A skill step completes
@@ -143,10 +145,13 @@ public static class StepProgress
 
     /// <summary>
     /// The next best steps: educator inserts first; then steps whose unmet target skills are weakest; then steps that
-    /// many unfinished later steps wait on; then path order. Locked steps come back with the conditions that hold them.
+    /// many unfinished later steps wait on; then path order. Locked steps come back with the conditions that hold them;
+    /// conditions (rule evaluation and wording) are worked out only for the first <paramref name="lockedLimit"/> locked
+    /// steps, the ones that will be shown.
     /// </summary>
-    public static NextSteps Rank(PathPlan plan, LearnerSnapshot learner)
+    public static NextSteps Rank(PathPlan plan, LearnerSnapshot learner, int lockedLimit = int.MaxValue)
     {
+        var lockedTotal = 0;
         var open = new List<(RankedStep Step, double Weakest, int Unlocks)>();
         var locked = new List<LockedStep>();
         var done = 0;
@@ -161,6 +166,7 @@ public static class StepProgress
 
             if (state.Status == StepStatus.Locked)
             {
+                if (lockedTotal++ >= lockedLimit) continue;
                 var conditions = UnmetConditions(step, plan, learner);
                 locked.Add(new LockedStep(step, conditions.Count > 0 ? conditions : [state.Reason ?? "locked"]));
                 continue;
@@ -194,7 +200,7 @@ public static class StepProgress
             .ThenBy(o => o.Step.Step.Position)
             .Select(o => o.Step)
             .ToList();
-        return new NextSteps(ranked, locked, done, plan.Steps.Count);
+        return new NextSteps(ranked, locked, lockedTotal, done, plan.Steps.Count);
     }
 
     static string LevelSuffix(LearnerSnapshot learner, Guid skill, int? rank) =>

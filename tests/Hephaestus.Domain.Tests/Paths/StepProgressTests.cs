@@ -96,5 +96,9 @@ public class StepProgressTests
         Assert.Equal(["after-1", "after-2"], next.Locked.Select(s => s.Step.Key).ToArray());
         Assert.Equal(0, next.Done);
         Assert.Equal(7, next.Total);
+
+        var shortList = StepProgress.Rank(plan, learner, lockedLimit: 1);
+        Assert.Equal(["after-1"], shortList.Locked.Select(s => s.Step.Key).ToArray());
+        Assert.Equal(2, shortList.LockedTotal);
     }
 }

@@ -157,11 +157,11 @@ public static class EnrollmentsApi
 
         var state = await EnrollmentReads.ReadOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
-        var next = StepProgress.Rank(state.Plan, state.Learner);
+        var next = StepProgress.Rank(state.Plan, state.Learner, lockedLimit ?? 20);
         return TypedResults.Ok(new NextResponse(enrollmentId, next.Done, next.Total,
             [.. next.Available.Take(limit ?? 10).Select(s => new NextStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.RefId, s.Step.Title, s.Status.ToWireName(), s.Reasons))],
-            [.. next.Locked.Take(lockedLimit ?? 20).Select(s => new LockedStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.Title, s.Conditions))],
-            next.Locked.Count));
+            [.. next.Locked.Select(s => new LockedStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.Title, s.Conditions))],
+            next.LockedTotal));
     }
 
     /// <summary>The learner (or an educator) starts an available step.</summary>
