@@ -22,6 +22,7 @@ public sealed class CompetenciesAndPaths : Migration
     protected override void Down(MigrationBuilder migrationBuilder)
     {
         migrationBuilder.Sql("""
+            DROP VIEW hephaestus.enrollment_step_states;
             DROP TABLE hephaestus.enrollment_overrides, hephaestus.enrollments,
                 hephaestus.learner_skill_mastery, hephaestus.path_step_prerequisites, hephaestus.path_steps,
                 hephaestus.path_versions, hephaestus.learning_paths, hephaestus.rubric_criteria, hephaestus.rubrics,

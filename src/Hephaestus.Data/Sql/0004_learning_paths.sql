@@ -148,11 +148,15 @@ CREATE TABLE hephaestus.learner_skill_mastery (
     PRIMARY KEY (learner_id, skill_id)
 );
 
--- Progress lives on the enrollment row: `steps` maps each step key to its state
--- ({"status", "reason"?, "score"?, "updatedAt"}), `inserted_steps` lists the steps an educator inserted for this learner
--- with their definitions. One row per learner and path, not one per step: reading or re-evaluating a learner's progress
--- touches one row (and row-level security checks one row) instead of two hundred, and 100,000 learners on a 200-step
--- path are 100,000 rows, not 20 million. The step definitions themselves stay in path_steps, shared by every learner.
+-- Progress lives on the enrollment row, in the order of the version's steps (path_steps.position 0..n-1), followed by
+-- the steps an educator inserted for this learner (inserted_steps, in insertion order):
+--   step_status  smallint[]: 0 locked, 1 available, 2 in_progress, 3 completed, 4 skipped;
+--   step_scores  real[]: the latest score (0..1) of an assessment step, NULL elsewhere;
+--   step_notes   jsonb: step key -> {"reason", "updatedAt"} of the last status change (cold: read by the enrollment's
+--                full view and exports, never by `next` or re-evaluation; a locked step's conditions are computed live).
+-- One narrow row per learner and path instead of one row per step: `next` and a re-evaluation read and lock one row
+-- whose hot part is a few hundred bytes (a keyed JSON map of 200 states costs milliseconds just to print), and 100,000
+-- learners on a 200-step path are 100,000 rows, not 20 million. The view enrollment_step_states shows it row by row.
 CREATE TABLE hephaestus.enrollments (
     learner_id       uuid NOT NULL REFERENCES hephaestus.users (id) ON DELETE CASCADE,
     id               uuid NOT NULL,
@@ -162,7 +166,9 @@ CREATE TABLE hephaestus.enrollments (
     goal             text CHECK (char_length(goal) <= 500),
     pace_minutes_per_week integer CHECK (pace_minutes_per_week > 0),
     target_date      date,
-    steps            jsonb NOT NULL DEFAULT '{}',
+    step_status      smallint[] NOT NULL DEFAULT '{}',
+    step_scores      real[] NOT NULL DEFAULT '{}',
+    step_notes       jsonb NOT NULL DEFAULT '{}',
     inserted_steps   jsonb NOT NULL DEFAULT '[]',
     enrolled_at      timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
@@ -172,11 +178,13 @@ CREATE TABLE hephaestus.enrollments (
     UNIQUE (learner_id, path_id),
     FOREIGN KEY (path_id, path_version_id) REFERENCES hephaestus.path_versions (path_id, id),
     CHECK ((status = 'completed') = (completed_at IS NOT NULL)),
-    -- Every step state has a known status and a score, if any, on 0..1.
-    CONSTRAINT ck_enrollments_steps CHECK (
-        jsonb_typeof(steps) = 'object'
-        AND NOT jsonb_path_exists(steps, '$.* ? (!exists(@.status) || !(@.status == "locked" || @.status == "available" || @.status == "in_progress" || @.status == "completed" || @.status == "skipped"))')
-        AND NOT jsonb_path_exists(steps, '$.*.score ? (@ < 0 || @ > 1)')),
+    CONSTRAINT ck_enrollments_step_status CHECK (
+        step_status <@ ARRAY[0, 1, 2, 3, 4]::smallint[] AND array_position(step_status, NULL) IS NULL
+        AND coalesce(array_ndims(step_status), 1) = 1),
+    CONSTRAINT ck_enrollments_step_scores CHECK (
+        cardinality(step_scores) = cardinality(step_status) AND 0 <= ALL (array_remove(step_scores, NULL))
+        AND 1 >= ALL (array_remove(step_scores, NULL))),
+    CONSTRAINT ck_enrollments_step_notes CHECK (jsonb_typeof(step_notes) = 'object'),
     -- Every inserted step has a key, a kind, a reference and a title.
     CONSTRAINT ck_enrollments_inserted_steps CHECK (
         jsonb_typeof(inserted_steps) = 'array'
@@ -206,6 +214,23 @@ $$;
 
 CREATE TRIGGER enrollments_published_version BEFORE INSERT OR UPDATE OF path_version_id ON hephaestus.enrollments
     FOR EACH ROW EXECUTE FUNCTION hephaestus.check_enrollment_version();
+
+-- Each enrollment's progress as one row per step (for analytics, exports and educators' views). security_invoker: the
+-- reader's row-level security applies, as on the table.
+CREATE VIEW hephaestus.enrollment_step_states WITH (security_invoker = true) AS
+    SELECT e.learner_id, e.id AS enrollment_id, e.path_id, e.path_version_id,
+           coalesce(ps.step_key, e.inserted_steps -> (s.ord - 1 - v.step_count)::int ->> 'key') AS step_key,
+           ps.id AS path_step_id,
+           s.ord - 1 AS step_index,
+           (ARRAY['locked', 'available', 'in_progress', 'completed', 'skipped'])[s.code + 1] AS status,
+           e.step_scores[s.ord] AS score,
+           e.step_notes -> coalesce(ps.step_key, e.inserted_steps -> (s.ord - 1 - v.step_count)::int ->> 'key') ->> 'reason' AS reason,
+           (e.step_notes -> coalesce(ps.step_key, e.inserted_steps -> (s.ord - 1 - v.step_count)::int ->> 'key') ->> 'updatedAt')::timestamptz AS updated_at
+    FROM hephaestus.enrollments e
+    CROSS JOIN LATERAL (SELECT count(*)::int AS step_count FROM hephaestus.path_steps WHERE path_version_id = e.path_version_id) v
+    CROSS JOIN LATERAL unnest(e.step_status) WITH ORDINALITY AS s (code, ord)
+    LEFT JOIN hephaestus.path_steps ps ON ps.path_version_id = e.path_version_id AND ps.position = s.ord - 1;
+GRANT SELECT ON hephaestus.enrollment_step_states TO hephaestus_app;
 
 -- Every educator or admin override and every move to a new version, with who, when and why. Append-only: the
 -- application role may not change it.

@@ -7,13 +7,14 @@ public enum StepKind
     Assessment,
 }
 
+/// <summary>The numeric values are stored (enrollments.step_status): never renumber them.</summary>
 public enum StepStatus
 {
-    Locked,
-    Available,
-    InProgress,
-    Completed,
-    Skipped,
+    Locked = 0,
+    Available = 1,
+    InProgress = 2,
+    Completed = 3,
+    Skipped = 4,
 }
 
 public static class StepWireNames

@@ -121,7 +121,7 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var ids = await Task.WhenAll(responses.Select(async r => (await Json.ReadAsync(r)).GetProperty("id").GetGuid()));
         Assert.Single(ids.Distinct());
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.enrollments WHERE learner_id = $1", other));
-        Assert.Equal(4L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.enrollments e, jsonb_object_keys(e.steps) WHERE e.learner_id = $1", other));
+        Assert.Equal(4L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.enrollment_step_states WHERE learner_id = $1", other));
     }
 
     [Fact]
@@ -320,7 +320,8 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         // The learner's personal data export carries the enrollment, its steps and every override.
         var export = await Json.ReadAsync(await w.Learner.GetAsync($"/api/v1/users/{w.LearnerId}/export"));
         var exported = Assert.Single(export.GetProperty("sections").GetProperty("enrollments").EnumerateArray());
-        Assert.Equal(4, exported.GetProperty("steps").EnumerateObject().Count());
+        // Stored order: the version's steps by position, then the educator's insert.
+        Assert.Equal(["intro", "practice", "wrap-up", "review"], exported.GetProperty("steps").EnumerateArray().Select(x => x.GetProperty("key").GetString()).ToArray());
         Assert.Equal("review", Assert.Single(exported.GetProperty("insertedSteps").EnumerateArray()).GetProperty("key").GetString());
         Assert.Equal(5, exported.GetProperty("overrides").GetArrayLength());
 

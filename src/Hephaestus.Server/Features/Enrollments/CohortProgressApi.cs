@@ -29,36 +29,35 @@ public static class CohortProgressApi
         return routes;
     }
 
+    // Both read the enrollments' progress arrays row by row through the enrollment_step_states view.
     const string Learners = """
         SELECT e.learner_id, u.display_name, e.id, v.version, e.status,
-               count(*) FILTER (WHERE s.value ->> 'status' IN ('completed', 'skipped'))::int,
-               count(s.key)::int,
-               count(*) FILTER (WHERE s.value ->> 'status' = 'in_progress')::int,
-               count(*) FILTER (WHERE s.value ->> 'status' = 'available')::int,
-               count(*) FILTER (WHERE s.value ->> 'status' = 'locked')::int,
-               max((s.value ->> 'updatedAt')::timestamptz)
+               count(*) FILTER (WHERE s.status IN ('completed', 'skipped'))::int,
+               count(s.step_key)::int,
+               count(*) FILTER (WHERE s.status = 'in_progress')::int,
+               count(*) FILTER (WHERE s.status = 'available')::int,
+               count(*) FILTER (WHERE s.status = 'locked')::int,
+               max(s.updated_at)
         FROM hephaestus.cohort_members m
         JOIN hephaestus.users u ON u.id = m.user_id
         JOIN hephaestus.enrollments e ON e.learner_id = m.user_id AND e.path_id = $2
         JOIN hephaestus.path_versions v ON v.id = e.path_version_id
-        LEFT JOIN LATERAL jsonb_each(e.steps) AS s ON true
+        LEFT JOIN hephaestus.enrollment_step_states s ON s.learner_id = e.learner_id AND s.enrollment_id = e.id
         WHERE m.cohort_id = $1 AND m.member_role = 'learner'
         GROUP BY e.learner_id, u.display_name, e.id, v.version, e.status
-        ORDER BY count(*) FILTER (WHERE s.value ->> 'status' IN ('completed', 'skipped'))::float / greatest(count(s.key), 1), u.display_name
+        ORDER BY count(*) FILTER (WHERE s.status IN ('completed', 'skipped'))::float / greatest(count(s.step_key), 1), u.display_name
         """;
 
     const string Steps = """
-        SELECT s.key,
-               count(*) FILTER (WHERE s.value ->> 'status' = 'completed')::int, count(*) FILTER (WHERE s.value ->> 'status' = 'skipped')::int,
-               count(*) FILTER (WHERE s.value ->> 'status' = 'in_progress')::int, count(*) FILTER (WHERE s.value ->> 'status' = 'available')::int,
-               count(*) FILTER (WHERE s.value ->> 'status' = 'locked')::int, avg((s.value ->> 'score')::float8)
+        SELECT s.step_key,
+               count(*) FILTER (WHERE s.status = 'completed')::int, count(*) FILTER (WHERE s.status = 'skipped')::int,
+               count(*) FILTER (WHERE s.status = 'in_progress')::int, count(*) FILTER (WHERE s.status = 'available')::int,
+               count(*) FILTER (WHERE s.status = 'locked')::int, avg(s.score)::float8
         FROM hephaestus.cohort_members m
-        JOIN hephaestus.enrollments e ON e.learner_id = m.user_id AND e.path_id = $2
-        CROSS JOIN LATERAL jsonb_each(e.steps) AS s
-        LEFT JOIN hephaestus.path_steps ps ON ps.path_version_id = e.path_version_id AND ps.step_key = s.key
+        JOIN hephaestus.enrollment_step_states s ON s.learner_id = m.user_id AND s.path_id = $2
         WHERE m.cohort_id = $1 AND m.member_role = 'learner'
-        GROUP BY s.key
-        ORDER BY min(ps.position) NULLS LAST, s.key
+        GROUP BY s.step_key
+        ORDER BY min(s.step_index) FILTER (WHERE s.path_step_id IS NOT NULL) NULLS LAST, s.step_key
         """;
 
     const string CohortSize = "SELECT count(*)::int FROM hephaestus.cohort_members WHERE cohort_id = $1 AND member_role = 'learner'";

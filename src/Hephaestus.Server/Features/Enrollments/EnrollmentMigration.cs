@@ -114,21 +114,28 @@ public static class EnrollmentMigration
         var changed = kept.Where(k => before[k] != learner.StateOf(k).Status)
             .Select(k => new StepChange(k, before[k].ToWireName(), learner.StateOf(k).Status.ToWireName(), learner.StateOf(k).Reason)).ToList();
 
+        // Stored in the new version's step order, then the surviving inserts; notes carried over where the status stayed.
         var now = DateTimeOffset.UtcNow;
-        var steps = plan.Steps.ToDictionary(s => s.Key,
-            s => old.Enrollment.Steps.GetValueOrDefault(s.Key) is { } stored && stored.ToState() == learner.StateOf(s.Key) && kept.Contains(s.Key)
-                ? stored
-                : StoredStep.From(learner.StateOf(s.Key), now),
-            StringComparer.Ordinal);
+        var keys = target.Plan.Steps.Select(s => s.Key).Concat(inserts.Select(i => i.Key)).ToList();
+        var status = keys.Select(k => (short)learner.StateOf(k).Status).ToArray();
+        var scores = keys.Select(k => learner.StateOf(k).Score is { } v ? (float?)v : null).ToArray();
+        var notes = new Dictionary<string, StepNote>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            var state = learner.StateOf(key);
+            if (old.Enrollment.Notes?.GetValueOrDefault(key) is { } note && !added.Contains(key) && before[key] == state.Status) notes[key] = note;
+            else if (state.Status != StepStatus.Locked) notes[key] = new StepNote(state.Reason, now);
+        }
+
         var allDone = plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
         var report = new MigratedEnrollment(learnerId, enrollmentId, old.Version.Version, toVersion, kept, added, removed, changed);
 
-        // The version, the whole step map and the surviving inserts change in one statement, with the audit row.
+        // The version, the progress arrays, the notes and the surviving inserts change in one statement, with the audit row.
         await EnrollmentSql.ExecuteAsync(scope,
         [
             new NpgsqlBatchCommand("""
                 UPDATE hephaestus.enrollments
-                SET path_version_id = $3, steps = $5::jsonb, inserted_steps = $6::jsonb, updated_at = now(),
+                SET path_version_id = $3, step_status = $5, step_scores = $6, step_notes = $7::jsonb, inserted_steps = $8::jsonb, updated_at = now(),
                     status = CASE WHEN $4 THEN 'completed' ELSE 'active' END,
                     completed_at = CASE WHEN $4 THEN coalesce(completed_at, now()) END
                 WHERE learner_id = $1 AND id = $2
@@ -137,7 +144,8 @@ public static class EnrollmentMigration
                 Parameters =
                 {
                     EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), EnrollmentSql.Uuid(versionId), new NpgsqlParameter<bool> { TypedValue = allDone },
-                    new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(steps) }, new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserts) },
+                    new NpgsqlParameter<short[]> { TypedValue = status }, EnrollmentSql.Scores(scores),
+                    new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(notes) }, new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserts) },
                 },
             },
             EnrollmentSql.Audit(learnerId, enrollmentId, "migrate", null, JsonSerializer.Serialize(report, JsonSerializerOptions.Web),

@@ -70,7 +70,7 @@ internal static class EnrollmentOverrides
                 if (!state.Plan.Contains(stepKey!)) return UnknownStep(stepKey!);
                 var current = state.Learner.StateOf(stepKey!);
                 if (current.Status.IsDone()) return Problems.Conflict($"Step '{stepKey}' is already {current.Status.ToWireName()}.");
-                commands.Add(EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey!, current with { Status = StepStatus.Skipped, Reason = "skipped by an educator: " + request.Reason }));
+                commands.Add(EnrollmentSql.WriteStep(state, stepKey!, current with { Status = StepStatus.Skipped, Reason = "skipped by an educator: " + request.Reason }));
                 payload = JsonSerializer.Serialize(new { from = current.Status.ToWireName() });
                 break;
             }
@@ -81,7 +81,7 @@ internal static class EnrollmentOverrides
                 var current = state.Learner.StateOf(stepKey!);
                 if (current.Status != StepStatus.Skipped) return Problems.Conflict($"Step '{stepKey}' is {current.Status.ToWireName()}, not skipped.");
                 // Locked for now: the re-evaluation that follows opens it if its conditions hold.
-                commands.Add(EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey!, current with { Status = StepStatus.Locked, Reason = null }));
+                commands.Add(EnrollmentSql.WriteStep(state, stepKey!, current with { Status = StepStatus.Locked, Reason = "un-skipped by an educator: " + request.Reason }));
                 commands.Add(EnrollmentSql.SetCompletion(learnerId, [], [enrollmentId]));
                 payload = JsonSerializer.Serialize(new { previousReason = current.Reason });
                 break;
@@ -98,15 +98,17 @@ internal static class EnrollmentOverrides
                 await CheckSkillsAsync(scope, targets, step.TargetSkillIds is null ? "step.refId" : "step.targetSkillIds", v, ct);
                 if (!v.IsValid) return v.ToProblem();
                 var inserted = new InsertedStep(step.Key, step.Kind, step.RefId, step.Title, step.AfterStep, targets.Distinct().ToArray(), DateTimeOffset.UtcNow);
-                // The definition joins the learner's inserts; its state starts locked and the re-evaluation that follows opens it.
+                // The definition joins the learner's inserts and its state the end of the arrays, locked: the re-evaluation
+                // that follows opens it.
                 commands.Add(new NpgsqlBatchCommand("""
-                    UPDATE hephaestus.enrollments SET inserted_steps = inserted_steps || jsonb_build_array($3::jsonb), updated_at = now()
+                    UPDATE hephaestus.enrollments
+                    SET inserted_steps = inserted_steps || jsonb_build_array($3::jsonb),
+                        step_status = step_status || 0::smallint, step_scores = step_scores || NULL::real, updated_at = now()
                     WHERE learner_id = $1 AND id = $2
                     """)
                 {
                     Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserted) } },
                 });
-                commands.Add(EnrollmentSql.MergeStep(learnerId, enrollmentId, step.Key, new LearnerStepState(StepStatus.Locked, null, null)));
                 commands.Add(EnrollmentSql.SetCompletion(learnerId, [], [enrollmentId]));
                 payload = EnrollmentSql.ToJson(inserted);
                 break;

@@ -7,29 +7,33 @@ namespace Hephaestus.Server.Features.Enrollments;
 /// <summary>Loading one enrollment (its progress is on the row) and the learner's mastery: one round trip (plus the plan, from memory).</summary>
 internal static class EnrollmentReads
 {
-    static string EnrollmentById(bool forUpdate) =>
-        $"SELECT {EnrollmentSql.EnrollmentColumns} FROM hephaestus.enrollments WHERE learner_id = $1 AND id = $2" + (forUpdate ? " FOR UPDATE" : "");
+    static string EnrollmentById(bool forUpdate, bool withNotes) =>
+        $"SELECT {(withNotes ? EnrollmentSql.EnrollmentColumnsWithNotes : EnrollmentSql.EnrollmentColumns)} FROM hephaestus.enrollments WHERE learner_id = $1 AND id = $2"
+        + (forUpdate ? " FOR UPDATE" : "");
 
     /// <param name="forUpdate">Lock the enrollment row: every write to a learner's progress takes it first (see <see cref="ProgressEngine"/>).</param>
     public static async Task<EnrollmentState?> LoadAsync(ActorScope scope, Guid learnerId, Guid enrollmentId, bool forUpdate, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
-        AddReads(batch, learnerId, enrollmentId, forUpdate);
+        AddReads(batch, learnerId, enrollmentId, forUpdate, withNotes: true);
         return await ReadAsync(batch, scope.Connection, scope.Transaction, scope.Actor, false, ct);
     }
 
-    /// <summary>A read without a transaction of its own: the actor travels in the same batch, so it is one round trip.</summary>
-    public static async Task<EnrollmentState?> ReadOnceAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, CancellationToken ct)
+    /// <summary>
+    /// A read without a transaction of its own: the actor travels in the same batch, so it is one round trip.
+    /// <paramref name="withNotes"/>: also the reasons and times of past changes (the full view; `next` does without).
+    /// </summary>
+    public static async Task<EnrollmentState?> ReadOnceAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, bool withNotes, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { ActorSession.BatchCommand(actor) } };
-        AddReads(batch, learnerId, enrollmentId, false);
+        AddReads(batch, learnerId, enrollmentId, false, withNotes);
         return await ReadAsync(batch, connection, null, actor, true, ct);
     }
 
-    static void AddReads(NpgsqlBatch batch, Guid learnerId, Guid enrollmentId, bool forUpdate)
+    static void AddReads(NpgsqlBatch batch, Guid learnerId, Guid enrollmentId, bool forUpdate, bool withNotes)
     {
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentById(forUpdate)) { Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentById(forUpdate, withNotes)) { Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { EnrollmentSql.Uuid(learnerId) } });
     }
 
@@ -51,14 +55,16 @@ internal static class EnrollmentReads
         return EnrollmentSql.State(enrollment, version, mastery);
     }
 
+    /// <summary>The full view: every step in plan order; a locked step's reason is its unmet conditions, worked out now.</summary>
     public static EnrollmentResponse ToResponse(EnrollmentState state)
     {
         var steps = state.Plan.Steps.Select(s =>
         {
             var stored = state.Learner.StateOf(s.Key);
-            var updated = state.Enrollment.Steps.GetValueOrDefault(s.Key)?.UpdatedAt ?? state.Enrollment.EnrolledAt;
-            return new EnrollmentStepResponse(s.Key, s.Kind.ToWireName(), s.RefId, s.Title, s.Position, [.. s.TargetSkills], stored.Status.ToWireName(), stored.Reason,
-                stored.Score, s.InsertedByEducator, updated);
+            var reason = stored.Status == StepStatus.Locked ? string.Join("; ", StepProgress.UnmetConditions(s, state.Plan, state.Learner)) : stored.Reason;
+            var updated = state.Enrollment.Notes?.GetValueOrDefault(s.Key)?.UpdatedAt ?? state.Enrollment.EnrolledAt;
+            return new EnrollmentStepResponse(s.Key, s.Kind.ToWireName(), s.RefId, s.Title, s.Position, [.. s.TargetSkills], stored.Status.ToWireName(),
+                string.IsNullOrEmpty(reason) ? null : reason, stored.Score, s.InsertedByEducator, updated);
         }).ToList();
         var e = state.Enrollment;
         return new EnrollmentResponse(e.Id, e.LearnerId, e.PathId, e.VersionId, state.Version.Version, e.Status, e.Goal, e.PaceMinutesPerWeek, e.TargetDate,

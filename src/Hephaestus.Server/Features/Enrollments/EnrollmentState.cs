@@ -7,45 +7,66 @@ using NpgsqlTypes;
 
 namespace Hephaestus.Server.Features.Enrollments;
 
-/// <summary>One step's state as stored in <c>enrollments.steps</c> (a map from step key to this).</summary>
-internal sealed record StoredStep(string Status, string? Reason = null, double? Score = null, DateTimeOffset? UpdatedAt = null)
-{
-    public LearnerStepState ToState() => new(StepWireNames.ParseStatus(Status), Reason, Score);
-
-    public static StoredStep From(LearnerStepState state, DateTimeOffset at) =>
-        new(state.Status.ToWireName(), state.Reason, state.Score is { } s ? Math.Round(s, 5) : null, at);
-}
+/// <summary>Why a step has its status and since when (an entry of <c>enrollments.step_notes</c>).</summary>
+internal sealed record StepNote(string? Reason, DateTimeOffset UpdatedAt);
 
 /// <summary>A step an educator inserted for one learner, with its definition (an element of <c>enrollments.inserted_steps</c>).</summary>
 internal sealed record InsertedStep(string Key, string Kind, Guid RefId, string Title, string? AfterStep, Guid[] TargetSkillIds, DateTimeOffset InsertedAt);
 
+/// <summary>
+/// An enrollment row. <see cref="Status"/> and <see cref="Scores"/> are in step order: the version's steps by position,
+/// then the inserted steps. <see cref="Notes"/> is read only where it is shown (null otherwise).
+/// </summary>
 internal sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, string Status, string? Goal, int? PaceMinutesPerWeek,
-    DateOnly? TargetDate, DateTimeOffset EnrolledAt, DateTimeOffset? CompletedAt, IReadOnlyDictionary<string, StoredStep> Steps,
-    IReadOnlyList<InsertedStep> Inserted);
+    DateOnly? TargetDate, DateTimeOffset EnrolledAt, DateTimeOffset? CompletedAt, short[] StepStatus, float?[] StepScores,
+    IReadOnlyList<InsertedStep> Inserted, IReadOnlyDictionary<string, StepNote>? Notes);
 
 /// <summary>One enrollment as the engine evaluates it: the version's plan with this learner's inserts, and their state.</summary>
 internal sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Version, PathPlan Plan, LearnerSnapshot Learner)
 {
-    /// <summary>The stored states that differ from what <see cref="Learner"/> holds now, stamped with this moment.</summary>
-    public Dictionary<string, StoredStep> Changes(DateTimeOffset at)
+    /// <summary>Step keys in stored order: the version's steps by position, then the inserts.</summary>
+    public IReadOnlyList<string> Keys { get; } = [.. Version.Plan.Steps.Select(s => s.Key), .. Enrollment.Inserted.Select(i => i.Key)];
+
+    public int IndexOf(string key)
     {
-        var changes = new Dictionary<string, StoredStep>(StringComparer.Ordinal);
-        foreach (var step in Plan.Steps)
+        for (var i = 0; i < Keys.Count; i++)
         {
-            var now = Learner.StateOf(step.Key);
-            var stored = Enrollment.Steps.GetValueOrDefault(step.Key);
-            if (stored is null || stored.ToState() != now) changes[step.Key] = StoredStep.From(now, at);
+            if (string.Equals(Keys[i], key, StringComparison.Ordinal)) return i;
         }
 
-        return changes;
+        return -1;
+    }
+
+    /// <summary>The arrays as they should now be stored, and a note for every step whose status or score changed.</summary>
+    public (short[] Status, float?[] Scores, Dictionary<string, StepNote> Notes, bool Changed) Stored(DateTimeOffset at)
+    {
+        var status = new short[Keys.Count];
+        var scores = new float?[Keys.Count];
+        var notes = new Dictionary<string, StepNote>(StringComparer.Ordinal);
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            var now = Learner.StateOf(Keys[i]);
+            status[i] = (short)now.Status;
+            scores[i] = now.Score is { } s ? (float)s : null;
+            var before = i < Enrollment.StepStatus.Length ? Enrollment.StepStatus[i] : -1;
+            var scoreBefore = i < Enrollment.StepScores.Length ? Enrollment.StepScores[i] : null;
+            // A locked step's reason is its unmet conditions, computed when shown; other changes are noted.
+            if (before != status[i] && now.Status != StepStatus.Locked || scoreBefore != scores[i]) notes[Keys[i]] = new StepNote(now.Reason, at);
+        }
+
+        var changed = !status.AsSpan().SequenceEqual(Enrollment.StepStatus) || !scores.SequenceEqual(Enrollment.StepScores);
+        return (status, scores, notes, changed);
     }
 }
 
 /// <summary>The enrollment SQL beside its readers and writers.</summary>
 internal static class EnrollmentSql
 {
+    /// <summary>The hot columns: what `next` and re-evaluation need (no notes).</summary>
     public const string EnrollmentColumns =
-        "learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text";
+        "learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text";
+
+    public const string EnrollmentColumnsWithNotes = EnrollmentColumns + ", step_notes::text";
 
     public const string MasteryOfLearner = "SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $1";
 
@@ -60,8 +81,9 @@ internal static class EnrollmentSql
         r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetGuid(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
         r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateOnly>(7), r.GetFieldValue<DateTimeOffset>(8),
         r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
-        JsonSerializer.Deserialize<Dictionary<string, StoredStep>>(r.GetString(10), Json) ?? [],
-        JsonSerializer.Deserialize<List<InsertedStep>>(r.GetString(11), Json) ?? []);
+        r.GetFieldValue<short[]>(10), r.GetFieldValue<float?[]>(11),
+        JsonSerializer.Deserialize<List<InsertedStep>>(r.GetString(12), Json) ?? [],
+        r.FieldCount > 13 ? JsonSerializer.Deserialize<Dictionary<string, StepNote>>(r.GetString(13), Json) : null);
 
     public static async Task<Dictionary<Guid, SkillMasterySnapshot>> ReadMasteryAsync(NpgsqlDataReader r, CancellationToken ct)
     {
@@ -87,31 +109,53 @@ internal static class EnrollmentSql
     public static EnrollmentState State(EnrollmentRow enrollment, VersionPlan version, IReadOnlyDictionary<Guid, SkillMasterySnapshot> mastery)
     {
         var plan = PlanWithInserts(version.Plan, enrollment.Inserted);
-        var steps = enrollment.Steps.ToDictionary(s => s.Key, s => s.Value.ToState(), StringComparer.Ordinal);
+        var keys = version.Plan.Steps.Select(s => s.Key).Concat(enrollment.Inserted.Select(i => i.Key)).ToList();
+        var steps = new Dictionary<string, LearnerStepState>(StringComparer.Ordinal);
+        for (var i = 0; i < keys.Count && i < enrollment.StepStatus.Length; i++)
+        {
+            var status = (StepStatus)enrollment.StepStatus[i];
+            var reason = status == StepStatus.Locked ? null : enrollment.Notes?.GetValueOrDefault(keys[i])?.Reason;
+            steps[keys[i]] = new LearnerStepState(status, reason, i < enrollment.StepScores.Length && enrollment.StepScores[i] is { } s ? Math.Round(s, 5) : null);
+        }
+
         return new EnrollmentState(enrollment, version, plan, new LearnerSnapshot(mastery, version.Skills, steps));
     }
 
-    /// <summary>
-    /// Merges changed step states into each enrollment's map (<c>steps || changes</c>): only what changed travels, and
-    /// one statement serves any number of enrollments.
-    /// </summary>
-    public static NpgsqlBatchCommand MergeSteps(Guid learnerId, IReadOnlyList<(Guid EnrollmentId, Dictionary<string, StoredStep> Changes)> changes) => new("""
-        UPDATE hephaestus.enrollments e
-        SET steps = e.steps || u.changes::jsonb, updated_at = now()
-        FROM unnest($2::uuid[], $3::text[]) AS u (id, changes)
-        WHERE e.learner_id = $1 AND e.id = u.id
+    /// <summary>Stores the whole (small) status and score arrays and merges the notes of what changed.</summary>
+    public static NpgsqlBatchCommand WriteProgress(Guid learnerId, Guid enrollmentId, short[] status, float?[] scores, Dictionary<string, StepNote> notes) => new("""
+        UPDATE hephaestus.enrollments
+        SET step_status = $3, step_scores = $4, step_notes = step_notes || $5::jsonb, updated_at = now()
+        WHERE learner_id = $1 AND id = $2
         """)
     {
         Parameters =
         {
-            Uuid(learnerId),
-            new NpgsqlParameter<Guid[]> { TypedValue = changes.Select(c => c.EnrollmentId).ToArray() },
-            new NpgsqlParameter<string[]> { TypedValue = changes.Select(c => ToJson(c.Changes)).ToArray() },
+            Uuid(learnerId), Uuid(enrollmentId),
+            new NpgsqlParameter<short[]> { TypedValue = status },
+            Scores(scores),
+            new NpgsqlParameter<string> { TypedValue = ToJson(notes) },
         },
     };
 
-    public static NpgsqlBatchCommand MergeStep(Guid learnerId, Guid enrollmentId, string key, LearnerStepState state) =>
-        MergeSteps(learnerId, [(enrollmentId, new Dictionary<string, StoredStep>(StringComparer.Ordinal) { [key] = StoredStep.From(state, DateTimeOffset.UtcNow) })]);
+    public static NpgsqlParameter Scores(float?[] scores) =>
+        new() { Value = scores.Select(s => s is { } v ? (object)v : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real };
+
+    /// <summary>One step's status (1-based array element) and its note.</summary>
+    public static NpgsqlBatchCommand WriteStep(EnrollmentState state, string key, LearnerStepState now) => new("""
+        UPDATE hephaestus.enrollments
+        SET step_status[$3] = $4, step_notes = step_notes || jsonb_build_object($5::text, $6::jsonb), updated_at = now()
+        WHERE learner_id = $1 AND id = $2
+        """)
+    {
+        Parameters =
+        {
+            Uuid(state.Enrollment.LearnerId), Uuid(state.Enrollment.Id),
+            new NpgsqlParameter<int> { TypedValue = state.IndexOf(key) + 1 },
+            new NpgsqlParameter<short> { TypedValue = (short)now.Status },
+            Text(key),
+            new NpgsqlParameter<string> { TypedValue = ToJson(new StepNote(now.Reason, DateTimeOffset.UtcNow)) },
+        },
+    };
 
     /// <summary>An enrollment is completed when every step is done, and active again when an un-skip or insert reopens one.</summary>
     public static NpgsqlBatchCommand SetCompletion(Guid learnerId, Guid[] completed, Guid[] reopened) => new("""

@@ -72,13 +72,16 @@ public static class EnrollmentsApi
         StepProgress.Place(version.Plan, learner);
         StepProgress.Evaluate(version.Plan, learner);
         var now = DateTimeOffset.UtcNow;
-        var steps = version.Plan.Steps.ToDictionary(s => s.Key, s => StoredStep.From(learner.StateOf(s.Key), now), StringComparer.Ordinal);
+        var status = version.Plan.Steps.Select(s => (short)learner.StateOf(s.Key).Status).ToArray();
+        var notes = version.Plan.Steps.Where(s => learner.StateOf(s.Key).Status != StepStatus.Locked)
+            .ToDictionary(s => s.Key, s => new StepNote(learner.StateOf(s.Key).Reason, now), StringComparer.Ordinal);
         var allDone = version.Plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
 
         var enrollmentId = Guid.CreateVersion7();
         await using (var insert = scope.Command("""
-            INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, steps, status, completed_at)
-            VALUES ($1, $2, $3, $4, $5::jsonb, CASE WHEN $6 THEN 'completed' ELSE 'active' END, CASE WHEN $6 THEN now() END)
+            INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, step_status, step_scores, step_notes, status, completed_at)
+            VALUES ($1, $2, $3, $4, $5, array_fill(NULL::real, ARRAY[cardinality($5)]), $6::jsonb,
+                    CASE WHEN $7 THEN 'completed' ELSE 'active' END, CASE WHEN $7 THEN now() END)
             ON CONFLICT (learner_id, path_id) DO NOTHING
             RETURNING id
             """))
@@ -87,7 +90,8 @@ public static class EnrollmentsApi
             insert.Parameters.Add(EnrollmentSql.Uuid(enrollmentId));
             insert.Parameters.Add(EnrollmentSql.Uuid(request.PathId));
             insert.Parameters.Add(EnrollmentSql.Uuid(versionId.Value));
-            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(steps) });
+            insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = status });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(notes) });
             insert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = allDone });
             if (await insert.ExecuteScalarAsync(ct) is null)
             {
@@ -139,7 +143,7 @@ public static class EnrollmentsApi
 
     static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Get(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var state = await EnrollmentReads.ReadOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, ct);
+        var state = await EnrollmentReads.ReadOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: true, ct);
         return state is null ? Problems.NotFound("enrollment", enrollmentId) : TypedResults.Ok(EnrollmentReads.ToResponse(state));
     }
 
@@ -155,7 +159,7 @@ public static class EnrollmentsApi
         if (lockedLimit is < 0 or > 200) v.Add("lockedLimit", "must be between 0 and 200");
         if (!v.IsValid) return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid query", detail: "limit must be 1..200 and lockedLimit 0..200.");
 
-        var state = await EnrollmentReads.ReadOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, ct);
+        var state = await EnrollmentReads.ReadOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: false, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
         var next = StepProgress.Rank(state.Plan, state.Learner, lockedLimit ?? 20);
         return TypedResults.Ok(new NextResponse(enrollmentId, next.Done, next.Total,
@@ -179,7 +183,7 @@ public static class EnrollmentsApi
                 (current.Reason is { } r ? $" ({r})" : ""), new Dictionary<string, object?> { ["stepStatus"] = current.Status.ToWireName() });
         }
 
-        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey, current with { Status = StepStatus.InProgress, Reason = null })], ct);
+        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.WriteStep(state, stepKey, current with { Status = StepStatus.InProgress, Reason = "started" })], ct);
         var updated = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(EnrollmentReads.ToResponse(updated!));
@@ -211,7 +215,7 @@ public static class EnrollmentsApi
                 (current.Reason is { } r ? $" ({r})" : ""), new Dictionary<string, object?> { ["stepStatus"] = current.Status.ToWireName() });
         }
 
-        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.MergeStep(learnerId, enrollmentId, stepKey, current with { Status = StepStatus.Completed, Reason = "completed" })], ct);
+        await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.WriteStep(state, stepKey, current with { Status = StepStatus.Completed, Reason = "completed" })], ct);
         await ProgressEngine.ReevaluateAsync(scope, learnerId, ct);
         var updated = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);

@@ -17,8 +17,8 @@ public sealed record EnrollmentProgressChange(Guid EnrollmentId, IReadOnlyList<S
 /// recordings for one learner re-evaluate one after the other, and the second (READ COMMITTED: each statement sees what
 /// committed before it) evaluates on top of the first's mastery and statuses. Callers lock mastery rows before calling
 /// and enrollment rows only here, and nothing locks them the other way round, so the two cannot deadlock.
-/// Cost: one round trip to lock and read (progress is on the enrollment row), the plans from memory, one statement to
-/// merge what changed into the row (none when nothing did).
+/// Cost: one round trip to lock and read (progress is on the enrollment row: two small arrays), the plans from memory,
+/// one statement per changed enrollment to store them (none when nothing changed).
 /// </summary>
 public static class ProgressEngine
 {
@@ -57,7 +57,7 @@ public static class ProgressEngine
         if (enrollments.Count == 0) return [];
 
         var changes = new List<EnrollmentProgressChange>();
-        var writes = new List<(Guid, Dictionary<string, StoredStep>)>();
+        var commands = new List<Npgsql.NpgsqlBatchCommand>();
         var completed = new List<Guid>();
         var now = DateTimeOffset.UtcNow;
         foreach (var enrollment in enrollments)
@@ -69,15 +69,13 @@ public static class ProgressEngine
             if (score is not null) transitions.AddRange(RecordScore(state, score));
             transitions.AddRange(StepProgress.Evaluate(state.Plan, state.Learner));
 
-            var stepChanges = state.Changes(now);
-            if (stepChanges.Count > 0) writes.Add((enrollment.Id, stepChanges));
+            var (status, scores, notes, changed) = state.Stored(now);
+            if (changed) commands.Add(EnrollmentSql.WriteProgress(learnerId, enrollment.Id, status, scores, notes));
             var allDone = state.Plan.Steps.All(s => state.Learner.StateOf(s.Key).Status.IsDone());
             if (allDone) completed.Add(enrollment.Id);
             if (transitions.Count > 0 || allDone) changes.Add(new EnrollmentProgressChange(enrollment.Id, Collapse(transitions), allDone));
         }
 
-        var commands = new List<Npgsql.NpgsqlBatchCommand>();
-        if (writes.Count > 0) commands.Add(EnrollmentSql.MergeSteps(learnerId, writes));
         if (completed.Count > 0) commands.Add(EnrollmentSql.SetCompletion(learnerId, [.. completed], []));
         await EnrollmentSql.ExecuteAsync(scope, commands, ct);
         return changes;
