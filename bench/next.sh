@@ -3,7 +3,7 @@
 # and with pgbench running the endpoint's own SQL; and the database time of one progress re-evaluation (the
 # transaction ProgressEngine.ReevaluateAsync issues after a mastery change), at 1 and at CONCURRENCY clients.
 #   bench/next.sh     (LEARNERS=100000 NEXT_LEARNERS=3000 CONCURRENCY=8 DURATION=20s by default)
-# 100,000 learners × 200 steps: 100,000 enrollment rows each carrying a 200-entry step map; the seed takes minutes.
+# 100,000 learners × 200 steps: 100,000 enrollment rows each carrying its 200 step states; the seed takes minutes.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 LEARNERS=${LEARNERS:-100000}
@@ -26,8 +26,8 @@ t1=$(date +%s)
 #  - prerequisites: each step on the one before, every 4th (from 8) also on the step 6 before; 20 steps (7, 17, …:
 #    10%) carry an unlock rule, rotating through mastery level, mastery probability, score range and any/all nesting;
 #  - every learner enrolled, with the first hash % 120 steps completed (a few skipped; assessments with a score), the
-#    next one in progress or available, three more available, the rest locked with a reason (all in the enrollment's
-#    JSONB step map, as the service stores it); 20 mastery rows each.
+#    next one in progress or available, three more available, the rest locked (in the enrollment's status and score
+#    arrays and notes, as the service stores them); 20 mastery rows each.
 # Steps and prerequisites go in while the version is a draft; it is published afterwards (published versions are frozen).
 # The acyclicity trigger is off for the prerequisite insert only: it walks every path of the DAG, which is exponential
 # for this graph, and every edge here points to an earlier position, so the graph is acyclic by construction.
@@ -86,22 +86,22 @@ DO $$ DECLARE c record; BEGIN
 
 CREATE TEMP TABLE bench_steps AS
   SELECT step_key, kind, position FROM hephaestus.path_steps WHERE path_version_id = '00000000-0000-7000-8b00-0000000000b4';
-INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, status, steps, enrolled_at, updated_at)
+INSERT INTO hephaestus.enrollments (learner_id, id, path_id, path_version_id, status, step_status, step_scores, step_notes, enrolled_at, updated_at)
   SELECT e.id, ('00000000-0000-7000-8b05-' || substr(md5(e.id::text), 1, 12))::uuid, '00000000-0000-7000-8b00-0000000000b3',
-         '00000000-0000-7000-8b00-0000000000b4', 'active',
-         (SELECT jsonb_object_agg(s.step_key, jsonb_strip_nulls(jsonb_build_object(
-             'status', CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped'
-                            WHEN s.position < e.h THEN 'completed'
-                            WHEN s.position = e.h AND e.h % 2 = 0 THEN 'in_progress'
-                            WHEN s.position <= e.h + 3 THEN 'available'
-                            ELSE 'locked' END,
-             'reason', CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 'skipped by an educator: already known'
-                            WHEN s.position > e.h + 3 THEN 'step ' || pg_temp.k(s.position - 1) || ' not completed' END,
-             'score', CASE WHEN s.kind = 'assessment' AND s.position < e.h THEN ((e.h * 37 + s.position) % 100) / 100.0 END,
-             'updatedAt', now() - make_interval(mins => 200 - s.position))))
-          FROM bench_steps s),
-         now() - interval '60 days', now() - interval '1 day'
-  FROM (SELECT id, abs(hashtext(id::text)) % 120 AS h FROM hephaestus.users WHERE roles = '{learner}') e;
+         '00000000-0000-7000-8b00-0000000000b4', 'active', x.status, x.scores, x.notes, now() - interval '60 days', now() - interval '1 day'
+  FROM (SELECT id, abs(hashtext(id::text)) % 120 AS h FROM hephaestus.users WHERE roles = '{learner}') e,
+  LATERAL (
+    SELECT array_agg(c.code ORDER BY s.position) AS status,
+           array_agg(CASE WHEN s.kind = 'assessment' AND s.position < e.h THEN ((e.h * 37 + s.position) % 100) / 100.0 END::real ORDER BY s.position) AS scores,
+           coalesce(jsonb_object_agg(s.step_key, jsonb_build_object(
+               'reason', CASE c.code WHEN 4 THEN 'skipped by an educator: already known' WHEN 3 THEN 'completed' WHEN 2 THEN 'started' END,
+               'updatedAt', now() - make_interval(mins => 200 - s.position))) FILTER (WHERE c.code <> 0), '{}') AS notes
+    FROM bench_steps s,
+    LATERAL (SELECT CASE WHEN s.position < e.h AND (e.h + s.position) % 53 = 0 AND s.kind <> 'assessment' THEN 4
+                         WHEN s.position < e.h THEN 3
+                         WHEN s.position = e.h AND e.h % 2 = 0 THEN 2
+                         WHEN s.position <= e.h + 3 THEN 1
+                         ELSE 0 END::smallint AS code) c) x;
 INSERT INTO hephaestus.learner_skill_mastery (learner_id, skill_id, value, level_rank, level_name, mastered, evidence_count, last_evidence_at, updated_at)
   SELECT u.id, pg_temp.uid('8b01', ((u.h + 10 * k) % 200)::int), v, r, (ARRAY['attempted', 'familiar', 'proficient', 'mastered'])[r + 1], r = 3, 1 + k % 5,
          now() - make_interval(days => k), now() - make_interval(days => k)
@@ -120,11 +120,11 @@ psql_super hephaestus -c "CHECKPOINT"
 psql_super hephaestus -c "ALTER SYSTEM RESET max_wal_size" -c "SELECT pg_reload_conf()" >/dev/null
 t3=$(date +%s)
 SEED_LINE="users (seed verb) $((t1 - t0)) s, catalog + enrollments + steps + mastery + constraints $((t2 - t1)) s, VACUUM ANALYZE + CHECKPOINT $((t3 - t2)) s"
-SIZES=$(psql_super hephaestus -F '|' -c "SELECT (SELECT count(*) FROM hephaestus.enrollments), (SELECT count(*) FROM hephaestus.enrollments e, jsonb_object_keys(e.steps)),
+SIZES=$(psql_super hephaestus -F '|' -c "SELECT (SELECT count(*) FROM hephaestus.enrollments), (SELECT sum(cardinality(step_status)) FROM hephaestus.enrollments),
   (SELECT count(*) FROM hephaestus.learner_skill_mastery), pg_size_pretty(pg_total_relation_size('hephaestus.enrollments')),
   pg_size_pretty(pg_database_size('hephaestus'))")
 IFS='|' read -r N_ENR N_STEPS N_MASTERY STEPS_SIZE DB_SIZE <<<"$SIZES"
-echo "seeded: $SEED_LINE; $N_ENR enrollments ($STEPS_SIZE with their step maps), $N_STEPS step states, $N_MASTERY mastery rows, database $DB_SIZE"
+echo "seeded: $SEED_LINE; $N_ENR enrollments ($STEPS_SIZE with their progress), $N_STEPS step states, $N_MASTERY mastery rows, database $DB_SIZE"
 
 # A sample of learners spread over the id space for the HTTP run and the same SQL; every learner for re-evaluation.
 psql_super hephaestus <<SQL
@@ -156,16 +156,16 @@ echo "sample /next: $(head -c 400 "$OUT/next-sample.json")…"
 psql_super postgres -c "CREATE DATABASE pgbench"
 PGPASSWORD="$PG_SUPER_PASSWORD" pgbench -h 127.0.0.1 -p "$PG_PORT" -U postgres -i -s 10 -q pgbench >/dev/null 2>&1
 
-# The endpoint's round trip: actor + the enrollment row (its step map included) + the learner's mastery, one compound
+# The endpoint's round trip: actor + the enrollment row (its progress arrays included) + the learner's mastery, one compound
 # query (the service sends one batch), as the application login for a random learner of the sample.
 SUB="(SELECT learner_id FROM public.bench_next WHERE n = :n)"
 cat > "$OUT/next.sql" <<SQL
 \set n random(1, $NEXT_LEARNERS)
-SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_next WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true) \; SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = $SUB AND id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUB;
+SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_next WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true) \; SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = $SUB AND id = (SELECT enrollment_id FROM public.bench_next WHERE n = :n) \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUB;
 SQL
 # ProgressEngine.ReevaluateAsync's transaction for a random learner of all, in the service's round trips (BEGIN and the
-# actor; the lock of the active enrollments with their step maps and the mastery in one batch; the merge of two changed
-# step states into the map through unnest; the end). With COMMIT (durable, as alone) and with ROLLBACK
+# actor; the lock of the active enrollments with their progress arrays and the mastery in one batch; the write of a
+# changed step state and its note; the end). With COMMIT (durable, as alone) and with ROLLBACK
 # (the re-evaluation's own database time: in the service it runs inside the submission's transaction, whose commit is
 # counted there).
 SUBA="(SELECT learner_id FROM public.bench_all WHERE n = :n)"
@@ -174,8 +174,8 @@ cat > "$OUT/reevaluate-$end.sql" <<SQL
 \set n random(1, $LEARNERS)
 \set k random(0, 198)
 BEGIN \; SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_all WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true);
-SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
-UPDATE hephaestus.enrollments e SET steps = e.steps || u.changes::jsonb, updated_at = now() FROM unnest(ARRAY[(SELECT enrollment_id FROM public.bench_all WHERE n = :n)]::uuid[], ARRAY[jsonb_build_object('step-' || lpad(:k::text, 3, '0'), jsonb_build_object('status', 'available', 'updatedAt', now()), 'step-' || lpad((:k + 1)::text, 3, '0'), jsonb_build_object('status', 'locked', 'reason', 'step step-' || lpad(:k::text, 3, '0') || ' not completed', 'updatedAt', now()))::text]) AS u (id, changes) WHERE e.learner_id = $SUBA AND e.id = u.id;
+SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
+UPDATE hephaestus.enrollments SET step_status[:k + 1] = 1, step_notes = step_notes || jsonb_build_object('step-' || lpad(:k::text, 3, '0'), jsonb_build_object('reason', NULL, 'updatedAt', now())), updated_at = now() WHERE learner_id = $SUBA AND id = (SELECT enrollment_id FROM public.bench_all WHERE n = :n);
 $end;
 SQL
 done
@@ -233,10 +233,10 @@ read -r L E <<<"$(psql_super hephaestus -F ' ' -c 'SELECT learner_id, enrollment
 for _ in 1 2; do PGPASSWORD="$PG_APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U hephaestus -d hephaestus -q > "$OUT/next-explain.txt" <<SQL
 BEGIN;
 SELECT set_config('hephaestus.user_id', '$L', true), set_config('hephaestus.roles', '{learner}', true);
-EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, steps::text, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = '$L' AND id = '$E';
-EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, steps::text FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active' ORDER BY id FOR UPDATE;
+EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = '$L' AND id = '$E';
+EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, step_status, step_scores FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active' ORDER BY id FOR UPDATE;
 EXPLAIN (ANALYZE, BUFFERS) SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = '$L';
-EXPLAIN (ANALYZE, BUFFERS) UPDATE hephaestus.enrollments e SET steps = e.steps || '{"step-100": {"status": "available"}, "step-101": {"status": "locked"}}'::jsonb, updated_at = now() WHERE e.learner_id = '$L' AND e.id = '$E';
+EXPLAIN (ANALYZE, BUFFERS) UPDATE hephaestus.enrollments SET step_status[101] = 1, step_notes = step_notes || '{"step-100": {"updatedAt": "2026-11-25T00:00:00Z"}}'::jsonb, updated_at = now() WHERE learner_id = '$L' AND id = '$E';
 ROLLBACK;
 SQL
 done
@@ -255,7 +255,7 @@ verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) $2 float(s
 measurements run one after another, same server, same run)."
   echo
   echo "Data: $N_ENR enrollments on one published 200-step path (DAG of prerequisites, 10% of steps with unlock rules), $N_STEPS"
-  echo "step states in the enrollments' JSONB maps (enrollments: $STEPS_SIZE with indexes and TOAST), $N_MASTERY mastery rows; database $DB_SIZE. Seed: $SEED_LINE."
+  echo "step states in the enrollments' progress arrays (enrollments: $STEPS_SIZE with indexes and TOAST), $N_MASTERY mastery rows; database $DB_SIZE. Seed: $SEED_LINE."
   echo "HTTP: wrk on \`GET …/enrollments/{id}/next\` (default limits), a random learner of $NEXT_LEARNERS per request with the learner's own token."
   echo "Latencies in ms; pgbench percentiles from its per-transaction log."
   echo
@@ -263,7 +263,7 @@ measurements run one after another, same server, same run)."
   echo "|---|---|---|---|---|---|---|"
   echo "| \`next\` through the API (wrk) | $c | $next_rps | $next_avg | $next_p50 | $next_p99 | |"
   echo "| \`pgbench -S\` (scale 10) | $c | $s_tps | $s_avg | $s_p50 | $s_p99 | $ratio_s |"
-  echo "| \`next\`'s SQL via pgbench (actor + enrollment row with its 200-step map + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
+  echo "| \`next\`'s SQL via pgbench (actor + enrollment row with its 200 step states + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
   echo "| the same SQL as the superuser (diagnostic: row-level security bypassed) | $c | $u_tps | $u_avg | $u_p50 | $u_p99 | $(ratio "$next_rps" "$u_tps") |"
   echo "| re-evaluation transaction, ending in ROLLBACK (its own DB time) | 1 | $r1_tps | $r1_avg | $r1_p50 | $r1_p99 | |"
   echo "| re-evaluation transaction, ending in ROLLBACK | $c | $r8_tps | $r8_avg | $r8_p50 | $r8_p99 | |"
