@@ -108,7 +108,7 @@ public static class EnrollmentMigration
         foreach (var insert in inserts) states[insert.Key] = old.Learner.StateOf(insert.Key);
         foreach (var key in added) states[key] = new LearnerStepState(StepStatus.Locked, null, null);
         var plan = EnrollmentSql.PlanWithInserts(target.Plan, inserts);
-        var learner = new LearnerSnapshot(await MasteryAsync(scope, learnerId, ct), target.Skills, states);
+        var learner = new LearnerSnapshot(await EnrollmentSql.ReadMasteryAsync(scope, learnerId, ct), target.Skills, states);
         var before = plan.Steps.ToDictionary(s => s.Key, s => learner.StateOf(s.Key).Status, StringComparer.Ordinal);
         StepProgress.Evaluate(plan, learner);
         var changed = kept.Where(k => before[k] != learner.StateOf(k).Status)
@@ -153,13 +153,5 @@ public static class EnrollmentMigration
         ], ct);
         await scope.CommitAsync(ct);
         return report;
-    }
-
-    static async Task<Dictionary<Guid, SkillMasterySnapshot>> MasteryAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
-    {
-        await using var command = scope.Command(EnrollmentSql.MasteryOfLearner);
-        command.Parameters.Add(EnrollmentSql.Uuid(learnerId));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await EnrollmentSql.ReadMasteryAsync(reader, ct);
     }
 }

@@ -96,6 +96,14 @@ internal static class EnrollmentSql
         return mastery;
     }
 
+    public static async Task<Dictionary<Guid, SkillMasterySnapshot>> ReadMasteryAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
+    {
+        await using var command = scope.Command(MasteryOfLearner);
+        command.Parameters.Add(Uuid(learnerId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadMasteryAsync(reader, ct);
+    }
+
     /// <summary>The version's plan plus this learner's inserted steps, each placed just after the step it follows.</summary>
     public static PathPlan PlanWithInserts(PathPlan plan, IEnumerable<InsertedStep> inserted) => plan.With([.. inserted.Select(i => Planned(plan, i))]);
 

@@ -68,7 +68,7 @@ public static class EnrollmentsApi
 
         // Placement and the first evaluation happen before the insert, so the enrollment is written once, complete.
         var version = (await PlanCache.GetAsync(scope, versionId.Value, ct))!;
-        var learner = new LearnerSnapshot(await MasteryAsync(scope, learnerId, ct), version.Skills, new Dictionary<string, LearnerStepState>(StringComparer.Ordinal));
+        var learner = new LearnerSnapshot(await EnrollmentSql.ReadMasteryAsync(scope, learnerId, ct), version.Skills, new Dictionary<string, LearnerStepState>(StringComparer.Ordinal));
         StepProgress.Place(version.Plan, learner);
         StepProgress.Evaluate(version.Plan, learner);
         var now = DateTimeOffset.UtcNow;
@@ -105,14 +105,6 @@ public static class EnrollmentsApi
         var created = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/learners/{learnerId}/enrollments/{enrollmentId}", EnrollmentReads.ToResponse(created!));
-    }
-
-    static async Task<Dictionary<Guid, SkillMasterySnapshot>> MasteryAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
-    {
-        await using var command = scope.Command(EnrollmentSql.MasteryOfLearner);
-        command.Parameters.Add(EnrollmentSql.Uuid(learnerId));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await EnrollmentSql.ReadMasteryAsync(reader, ct);
     }
 
     static async Task<EnrollmentState?> ExistingAsync(ActorScope scope, Guid learnerId, Guid pathId, CancellationToken ct)
