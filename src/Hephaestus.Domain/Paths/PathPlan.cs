@@ -29,16 +29,6 @@ public static class StepWireNames
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
-    public static StepStatus ParseStatus(string wire) => wire switch
-    {
-        "locked" => StepStatus.Locked,
-        "available" => StepStatus.Available,
-        "in_progress" => StepStatus.InProgress,
-        "completed" => StepStatus.Completed,
-        "skipped" => StepStatus.Skipped,
-        _ => throw new ArgumentOutOfRangeException(nameof(wire), wire, "unknown step status"),
-    };
-
     public static string ToWireName(this StepKind kind) => kind switch
     {
         StepKind.Skill => "skill",

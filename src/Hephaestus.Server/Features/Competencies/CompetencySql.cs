@@ -8,6 +8,7 @@ using Hephaestus.Server.Api;
 using Hephaestus.Server.Features.Mastery;
 using Npgsql;
 using NpgsqlTypes;
+using static Hephaestus.Data.SqlParameters;
 
 namespace Hephaestus.Server.Features.Competencies;
 
@@ -26,11 +27,7 @@ internal static partial class CompetencySql
     [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
     public static partial Regex ColorShape();
 
-    public static NpgsqlParameter<Guid> Uuid(Guid value) => new() { TypedValue = value };
-    public static NpgsqlParameter NullableUuid(Guid? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
-    public static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
     public static NpgsqlParameter Jsonb(JsonElement? value) => new() { Value = value is { } v ? v.GetRawText() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
-    public static NpgsqlParameter NullableInt(int? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
 
     public static JsonElement ParseJson(string text) => JsonDocument.Parse(text).RootElement.Clone();
     public static JsonElement? ParseJsonOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ParseJson(reader.GetString(ordinal));

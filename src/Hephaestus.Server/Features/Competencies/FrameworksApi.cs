@@ -45,12 +45,12 @@ internal static class FrameworksApi
             ON CONFLICT (code) DO NOTHING
             """))
         {
-            insert.Parameters.Add(CompetencySql.Uuid(id));
-            insert.Parameters.Add(CompetencySql.Text(request.Code));
-            insert.Parameters.Add(CompetencySql.Text(request.Title));
-            insert.Parameters.Add(CompetencySql.Text(request.Description));
-            insert.Parameters.Add(CompetencySql.Uuid(scaleId));
-            insert.Parameters.Add(CompetencySql.Text(request.MasteryMethod));
+            insert.Parameters.Add(SqlParameters.Uuid(id));
+            insert.Parameters.Add(SqlParameters.Text(request.Code));
+            insert.Parameters.Add(SqlParameters.Text(request.Title));
+            insert.Parameters.Add(SqlParameters.Text(request.Description));
+            insert.Parameters.Add(SqlParameters.Uuid(scaleId));
+            insert.Parameters.Add(SqlParameters.Text(request.MasteryMethod));
             insert.Parameters.Add(CompetencySql.Jsonb(request.MasteryParameters));
             if (await insert.ExecuteNonQueryAsync(ct) == 0)
             {
@@ -105,7 +105,7 @@ internal static class FrameworksApi
         Guid currentScale;
         await using (var lockFramework = scope.Command("SELECT scale_id FROM hephaestus.competency_frameworks WHERE id = $1 FOR UPDATE"))
         {
-            lockFramework.Parameters.Add(CompetencySql.Uuid(frameworkId));
+            lockFramework.Parameters.Add(SqlParameters.Uuid(frameworkId));
             if (await lockFramework.ExecuteScalarAsync(ct) is not Guid scale) return Problems.NotFound("competency framework", frameworkId);
             currentScale = scale;
         }
@@ -123,11 +123,11 @@ internal static class FrameworksApi
             WHERE id = $1
             """))
         {
-            update.Parameters.Add(CompetencySql.Uuid(frameworkId));
-            update.Parameters.Add(CompetencySql.Text(request.Title));
-            update.Parameters.Add(CompetencySql.Text(request.Description));
-            update.Parameters.Add(CompetencySql.NullableUuid(request.ScaleId));
-            update.Parameters.Add(CompetencySql.Text(request.MasteryMethod));
+            update.Parameters.Add(SqlParameters.Uuid(frameworkId));
+            update.Parameters.Add(SqlParameters.Text(request.Title));
+            update.Parameters.Add(SqlParameters.Text(request.Description));
+            update.Parameters.Add(SqlParameters.NullableUuid(request.ScaleId));
+            update.Parameters.Add(SqlParameters.Text(request.MasteryMethod));
             update.Parameters.Add(CompetencySql.Jsonb(request.MasteryParameters));
             await update.ExecuteNonQueryAsync(ct);
         }
@@ -135,7 +135,7 @@ internal static class FrameworksApi
         if (request.ScaleId is { } newScale && newScale != currentScale)
         {
             await using var reclassify = scope.Command("SELECT hephaestus.reclassify_framework_mastery($1)");
-            reclassify.Parameters.Add(CompetencySql.Uuid(frameworkId));
+            reclassify.Parameters.Add(SqlParameters.Uuid(frameworkId));
             await reclassify.ExecuteScalarAsync(ct);
         }
 
@@ -151,13 +151,13 @@ internal static class FrameworksApi
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand($"SELECT {Columns} FROM hephaestus.competency_frameworks f WHERE f.id = $1") { Parameters = { CompetencySql.Uuid(frameworkId) } },
+                new NpgsqlBatchCommand($"SELECT {Columns} FROM hephaestus.competency_frameworks f WHERE f.id = $1") { Parameters = { SqlParameters.Uuid(frameworkId) } },
                 new NpgsqlBatchCommand("""
                     SELECT id, parent_id, code, title, description, attributes::text, position, mastery_method, mastery_parameters::text
                     FROM hephaestus.skills WHERE framework_id = $1 ORDER BY position, code
                     """)
                 {
-                    Parameters = { CompetencySql.Uuid(frameworkId) },
+                    Parameters = { SqlParameters.Uuid(frameworkId) },
                 },
             },
         };
@@ -222,7 +222,7 @@ internal static class FrameworksApi
             GROUP BY s.id, f.code
             ORDER BY level, s.code, f.code, s.id
             """);
-        command.Parameters.Add(CompetencySql.Uuid(frameworkId));
+        command.Parameters.Add(SqlParameters.Uuid(frameworkId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var order = new List<OrderedSkill>();
         while (await reader.ReadAsync(ct))

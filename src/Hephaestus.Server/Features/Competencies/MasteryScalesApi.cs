@@ -104,8 +104,8 @@ internal static class MasteryScalesApi
 
         await using (var rename = scope.Command("UPDATE hephaestus.mastery_scales SET name = $2 WHERE id = $1"))
         {
-            rename.Parameters.Add(CompetencySql.Uuid(scaleId));
-            rename.Parameters.Add(CompetencySql.Text(request.Name));
+            rename.Parameters.Add(SqlParameters.Uuid(scaleId));
+            rename.Parameters.Add(SqlParameters.Text(request.Name));
             await rename.ExecuteNonQueryAsync(ct);
         }
 
@@ -115,7 +115,7 @@ internal static class MasteryScalesApi
             {
                 await using (var delete = scope.Command("DELETE FROM hephaestus.mastery_levels WHERE scale_id = $1"))
                 {
-                    delete.Parameters.Add(CompetencySql.Uuid(scaleId));
+                    delete.Parameters.Add(SqlParameters.Uuid(scaleId));
                     await delete.ExecuteNonQueryAsync(ct);
                 }
 
@@ -156,7 +156,7 @@ internal static class MasteryScalesApi
             ORDER BY version FOR UPDATE
             """))
         {
-            lockFamily.Parameters.Add(CompetencySql.Uuid(scaleId));
+            lockFamily.Parameters.Add(SqlParameters.Uuid(scaleId));
             if (await lockFamily.ExecuteScalarAsync(ct) is not Guid family) return Problems.NotFound("mastery scale", scaleId);
             familyId = family;
         }
@@ -164,7 +164,7 @@ internal static class MasteryScalesApi
         int next;
         await using (var newest = scope.Command("SELECT max(version) + 1 FROM hephaestus.mastery_scales WHERE family_id = $1"))
         {
-            newest.Parameters.Add(CompetencySql.Uuid(familyId));
+            newest.Parameters.Add(SqlParameters.Uuid(familyId));
             next = (int)(await newest.ExecuteScalarAsync(ct))!;
         }
 
@@ -179,10 +179,10 @@ internal static class MasteryScalesApi
     {
         await using (var insert = scope.Command("INSERT INTO hephaestus.mastery_scales (id, family_id, version, name) VALUES ($1, $2, $3, $4)"))
         {
-            insert.Parameters.Add(CompetencySql.Uuid(id));
-            insert.Parameters.Add(CompetencySql.Uuid(familyId));
+            insert.Parameters.Add(SqlParameters.Uuid(id));
+            insert.Parameters.Add(SqlParameters.Uuid(familyId));
             insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = version });
-            insert.Parameters.Add(CompetencySql.Text(request.Name));
+            insert.Parameters.Add(SqlParameters.Text(request.Name));
             await insert.ExecuteNonQueryAsync(ct);
         }
 
@@ -197,7 +197,7 @@ internal static class MasteryScalesApi
             SELECT $1, u.ord - 1, u.name, u.threshold, u.points, u.color, u.is_mastery
             FROM unnest($2::text[], $3::numeric[], $4::numeric[], $5::text[], $6::boolean[]) WITH ORDINALITY AS u (name, threshold, points, color, is_mastery, ord)
             """);
-        command.Parameters.Add(CompetencySql.Uuid(scaleId));
+        command.Parameters.Add(SqlParameters.Uuid(scaleId));
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = levels.Select(l => l.Name).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = levels.Select(l => l.Threshold).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = levels.Select(l => (object?)l.Points ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Numeric });
@@ -220,7 +220,7 @@ internal static class MasteryScalesApi
             WHERE $1::uuid IS NULL OR s.id = $1
             ORDER BY s.family_id, s.version, l.rank
             """);
-        command.Parameters.Add(CompetencySql.NullableUuid(scaleId));
+        command.Parameters.Add(SqlParameters.NullableUuid(scaleId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var scales = new List<MasteryScaleResponse>();
         List<MasteryLevelResponse> levels = [];

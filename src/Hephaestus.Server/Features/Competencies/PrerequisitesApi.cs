@@ -42,8 +42,8 @@ internal static class PrerequisitesApi
                 INSERT INTO hephaestus.skill_prerequisites (skill_id, prerequisite_id) VALUES ($1, $2)
                 ON CONFLICT (skill_id, prerequisite_id) DO NOTHING
                 """);
-            insert.Parameters.Add(CompetencySql.Uuid(skillId));
-            insert.Parameters.Add(CompetencySql.Uuid(prerequisiteId));
+            insert.Parameters.Add(SqlParameters.Uuid(skillId));
+            insert.Parameters.Add(SqlParameters.Uuid(prerequisiteId));
             created = await insert.ExecuteNonQueryAsync(ct) == 1;
         }
         catch (PostgresException e) when (e.SqlState == HephaestusSqlStates.Cycle)
@@ -57,8 +57,8 @@ internal static class PrerequisitesApi
         PrerequisiteEdge edge;
         await using (var read = scope.Command("SELECT created_at FROM hephaestus.skill_prerequisites WHERE skill_id = $1 AND prerequisite_id = $2"))
         {
-            read.Parameters.Add(CompetencySql.Uuid(skillId));
-            read.Parameters.Add(CompetencySql.Uuid(prerequisiteId));
+            read.Parameters.Add(SqlParameters.Uuid(skillId));
+            read.Parameters.Add(SqlParameters.Uuid(prerequisiteId));
             edge = new PrerequisiteEdge(skillId, prerequisiteId, (DateTime)(await read.ExecuteScalarAsync(ct))!);
         }
 
@@ -77,8 +77,8 @@ internal static class PrerequisitesApi
         if (!CompetenciesApi.CanAuthor(actor)) return Problems.Forbidden("Only authors and admins edit skill prerequisites.");
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         await using var delete = scope.Command("DELETE FROM hephaestus.skill_prerequisites WHERE skill_id = $1 AND prerequisite_id = $2");
-        delete.Parameters.Add(CompetencySql.Uuid(skillId));
-        delete.Parameters.Add(CompetencySql.Uuid(prerequisiteId));
+        delete.Parameters.Add(SqlParameters.Uuid(skillId));
+        delete.Parameters.Add(SqlParameters.Uuid(prerequisiteId));
         if (await delete.ExecuteNonQueryAsync(ct) == 0)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
@@ -119,7 +119,7 @@ internal static class PrerequisitesApi
             GROUP BY s.id, f.code
             ORDER BY min(w.depth), f.code, s.code
             """);
-        command.Parameters.Add(CompetencySql.Uuid(skillId));
+        command.Parameters.Add(SqlParameters.Uuid(skillId));
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = transitive });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var related = new List<RelatedSkill>();

@@ -92,7 +92,7 @@ internal static class RubricsApi
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, $2)")
             {
-                Parameters = { CompetencySql.Uuid(id), CompetencySql.Text(request.Title) },
+                Parameters = { SqlParameters.Uuid(id), SqlParameters.Text(request.Title) },
             });
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
                 INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, long_description, skill_id, ratings, mastery_points)
@@ -103,7 +103,7 @@ internal static class RubricsApi
             {
                 Parameters =
                 {
-                    CompetencySql.Uuid(id),
+                    SqlParameters.Uuid(id),
                     new NpgsqlParameter<Guid[]> { TypedValue = request.Criteria.Select(_ => Guid.CreateVersion7()).ToArray() },
                     new NpgsqlParameter<string[]> { TypedValue = request.Criteria.Select(c => c.Description).ToArray() },
                     new NpgsqlParameter { Value = request.Criteria.Select(c => (object?)c.LongDescription ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
@@ -147,7 +147,7 @@ internal static class RubricsApi
             LEFT JOIN hephaestus.rubric_criteria c ON c.rubric_id = r.id
             ORDER BY r.id DESC, c.position
             """);
-        command.Parameters.Add(CompetencySql.NullableUuid(rubricId));
+        command.Parameters.Add(SqlParameters.NullableUuid(rubricId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rubrics = new List<(Guid Id, string Title, DateTimeOffset CreatedAt, List<RubricCriterionResponse> Criteria)>();
         while (await reader.ReadAsync(ct))

@@ -40,7 +40,7 @@ internal static class SkillsApi
         string frameworkMethod;
         await using (var framework = scope.Command("SELECT mastery_method FROM hephaestus.competency_frameworks WHERE id = $1"))
         {
-            framework.Parameters.Add(CompetencySql.Uuid(frameworkId));
+            framework.Parameters.Add(SqlParameters.Uuid(frameworkId));
             if (await framework.ExecuteScalarAsync(ct) is not string method) return Problems.NotFound("competency framework", frameworkId);
             frameworkMethod = method;
         }
@@ -63,15 +63,15 @@ internal static class SkillsApi
             ON CONFLICT (framework_id, code) DO NOTHING
             """))
         {
-            insert.Parameters.Add(CompetencySql.Uuid(id));
-            insert.Parameters.Add(CompetencySql.Uuid(frameworkId));
-            insert.Parameters.Add(CompetencySql.NullableUuid(request.ParentId));
-            insert.Parameters.Add(CompetencySql.Text(request.Code));
-            insert.Parameters.Add(CompetencySql.Text(request.Title));
-            insert.Parameters.Add(CompetencySql.Text(request.Description));
+            insert.Parameters.Add(SqlParameters.Uuid(id));
+            insert.Parameters.Add(SqlParameters.Uuid(frameworkId));
+            insert.Parameters.Add(SqlParameters.NullableUuid(request.ParentId));
+            insert.Parameters.Add(SqlParameters.Text(request.Code));
+            insert.Parameters.Add(SqlParameters.Text(request.Title));
+            insert.Parameters.Add(SqlParameters.Text(request.Description));
             insert.Parameters.Add(CompetencySql.Jsonb(request.Attributes));
-            insert.Parameters.Add(CompetencySql.NullableInt(request.Position));
-            insert.Parameters.Add(CompetencySql.Text(request.MasteryMethod));
+            insert.Parameters.Add(SqlParameters.NullableInt(request.Position));
+            insert.Parameters.Add(SqlParameters.Text(request.MasteryMethod));
             insert.Parameters.Add(CompetencySql.Jsonb(request.MasteryParameters));
             if (await insert.ExecuteNonQueryAsync(ct) == 0)
             {
@@ -87,8 +87,8 @@ internal static class SkillsApi
     static async Task<bool> SkillInFrameworkAsync(ActorScope scope, Guid skillId, Guid frameworkId, CancellationToken ct)
     {
         await using var command = scope.Command("SELECT 1 FROM hephaestus.skills WHERE id = $1 AND framework_id = $2");
-        command.Parameters.Add(CompetencySql.Uuid(skillId));
-        command.Parameters.Add(CompetencySql.Uuid(frameworkId));
+        command.Parameters.Add(SqlParameters.Uuid(skillId));
+        command.Parameters.Add(SqlParameters.Uuid(frameworkId));
         return await command.ExecuteScalarAsync(ct) is not null;
     }
 
@@ -134,7 +134,7 @@ internal static class SkillsApi
             OFFSET $3 LIMIT 101
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)filter ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
-        command.Parameters.Add(CompetencySql.NullableUuid(framework));
+        command.Parameters.Add(SqlParameters.NullableUuid(framework));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = offset });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var skills = new List<SkillRef>();
@@ -158,7 +158,7 @@ internal static class SkillsApi
             WHERE s.id = $1 FOR UPDATE OF s
             """))
         {
-            lockSkill.Parameters.Add(CompetencySql.Uuid(skillId));
+            lockSkill.Parameters.Add(SqlParameters.Uuid(skillId));
             if (await lockSkill.ExecuteScalarAsync(ct) is not string method) return Problems.NotFound("skill", skillId);
             effectiveMethod = method;
         }
@@ -172,12 +172,12 @@ internal static class SkillsApi
             WHERE id = $1
             """))
         {
-            update.Parameters.Add(CompetencySql.Uuid(skillId));
-            update.Parameters.Add(CompetencySql.Text(request.Title));
-            update.Parameters.Add(CompetencySql.Text(request.Description));
+            update.Parameters.Add(SqlParameters.Uuid(skillId));
+            update.Parameters.Add(SqlParameters.Text(request.Title));
+            update.Parameters.Add(SqlParameters.Text(request.Description));
             update.Parameters.Add(CompetencySql.Jsonb(request.Attributes));
-            update.Parameters.Add(CompetencySql.NullableInt(request.Position));
-            update.Parameters.Add(CompetencySql.Text(request.MasteryMethod));
+            update.Parameters.Add(SqlParameters.NullableInt(request.Position));
+            update.Parameters.Add(SqlParameters.Text(request.MasteryMethod));
             update.Parameters.Add(CompetencySql.Jsonb(request.MasteryParameters));
             await update.ExecuteNonQueryAsync(ct);
         }
@@ -200,7 +200,7 @@ internal static class SkillsApi
         Guid frameworkId;
         await using (var find = scope.Command("SELECT framework_id FROM hephaestus.skills WHERE id = $1"))
         {
-            find.Parameters.Add(CompetencySql.Uuid(skillId));
+            find.Parameters.Add(SqlParameters.Uuid(skillId));
             if (await find.ExecuteScalarAsync(ct) is not Guid framework) return Problems.NotFound("skill", skillId);
             frameworkId = framework;
         }
@@ -219,10 +219,10 @@ internal static class SkillsApi
                                              WHERE framework_id = $4 AND parent_id IS NOT DISTINCT FROM $2 AND id <> $1))
                 WHERE id = $1
                 """);
-            move.Parameters.Add(CompetencySql.Uuid(skillId));
-            move.Parameters.Add(CompetencySql.NullableUuid(request.ParentId));
-            move.Parameters.Add(CompetencySql.NullableInt(request.Position));
-            move.Parameters.Add(CompetencySql.Uuid(frameworkId));
+            move.Parameters.Add(SqlParameters.Uuid(skillId));
+            move.Parameters.Add(SqlParameters.NullableUuid(request.ParentId));
+            move.Parameters.Add(SqlParameters.NullableInt(request.Position));
+            move.Parameters.Add(SqlParameters.Uuid(frameworkId));
             await move.ExecuteNonQueryAsync(ct);
         }
         catch (PostgresException e) when (request.ParentId is not null && e.SqlState is HephaestusSqlStates.Cycle or PostgresErrorCodes.CheckViolation)
@@ -257,14 +257,14 @@ internal static class SkillsApi
             WHERE id = (SELECT framework_id FROM hephaestus.skills WHERE id = $1) FOR UPDATE
             """))
         {
-            lockFramework.Parameters.Add(CompetencySql.Uuid(skillId));
+            lockFramework.Parameters.Add(SqlParameters.Uuid(skillId));
             if (await lockFramework.ExecuteScalarAsync(ct) is null) return Problems.NotFound("skill", skillId);
         }
 
         string[] references;
         await using (var check = scope.Command("SELECT hephaestus.skill_subtree_references($1)"))
         {
-            check.Parameters.Add(CompetencySql.Uuid(skillId));
+            check.Parameters.Add(SqlParameters.Uuid(skillId));
             references = (string[])(await check.ExecuteScalarAsync(ct))!;
         }
 
@@ -276,7 +276,7 @@ internal static class SkillsApi
 
         await using (var delete = scope.Command("DELETE FROM hephaestus.skills WHERE id = $1"))
         {
-            delete.Parameters.Add(CompetencySql.Uuid(skillId));
+            delete.Parameters.Add(SqlParameters.Uuid(skillId));
             try
             {
                 await delete.ExecuteNonQueryAsync(ct);
@@ -306,7 +306,7 @@ internal static class SkillsApi
                     WHERE s.id = $1
                     """)
                 {
-                    Parameters = { CompetencySql.Uuid(skillId) },
+                    Parameters = { SqlParameters.Uuid(skillId) },
                 },
                 new NpgsqlBatchCommand("""
                     SELECT s.id, s.code, s.title, s.framework_id, f.code
@@ -316,7 +316,7 @@ internal static class SkillsApi
                     WHERE p.skill_id = $1 ORDER BY f.code, s.code
                     """)
                 {
-                    Parameters = { CompetencySql.Uuid(skillId) },
+                    Parameters = { SqlParameters.Uuid(skillId) },
                 },
             },
         };

@@ -68,7 +68,7 @@ public static class CohortProgressApi
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         await using (var check = scope.Command("SELECT hephaestus.is_cohort_educator($1) OR hephaestus.has_role('admin')"))
         {
-            check.Parameters.Add(EnrollmentSql.Uuid(cohortId));
+            check.Parameters.Add(SqlParameters.Uuid(cohortId));
             if (await check.ExecuteScalarAsync(ct) is not true)
             {
                 return actor.Has(Role.Educator) || actor.Has(Role.Admin)
@@ -84,9 +84,9 @@ public static class CohortProgressApi
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand(Learners) { Parameters = { EnrollmentSql.Uuid(cohortId), EnrollmentSql.Uuid(pathId) } },
-                new NpgsqlBatchCommand(Steps) { Parameters = { EnrollmentSql.Uuid(cohortId), EnrollmentSql.Uuid(pathId) } },
-                new NpgsqlBatchCommand(CohortSize) { Parameters = { EnrollmentSql.Uuid(cohortId) } },
+                new NpgsqlBatchCommand(Learners) { Parameters = { SqlParameters.Uuid(cohortId), SqlParameters.Uuid(pathId) } },
+                new NpgsqlBatchCommand(Steps) { Parameters = { SqlParameters.Uuid(cohortId), SqlParameters.Uuid(pathId) } },
+                new NpgsqlBatchCommand(CohortSize) { Parameters = { SqlParameters.Uuid(cohortId) } },
             },
         })
         {

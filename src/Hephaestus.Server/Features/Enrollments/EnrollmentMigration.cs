@@ -47,8 +47,8 @@ public static class EnrollmentMigration
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         await using var command = scope.Command("SELECT version, status FROM hephaestus.path_versions WHERE id = $1 AND path_id = $2");
-        command.Parameters.Add(EnrollmentSql.Uuid(versionId));
-        command.Parameters.Add(EnrollmentSql.Uuid(pathId));
+        command.Parameters.Add(SqlParameters.Uuid(versionId));
+        command.Parameters.Add(SqlParameters.Uuid(pathId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? (reader.GetInt32(0), reader.GetString(1)) : null;
     }
@@ -66,7 +66,7 @@ public static class EnrollmentMigration
 
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         await using var count = scope.Command(Candidates("count(*)::int", ""));
-        count.Parameters.Add(EnrollmentSql.Uuid(pathId));
+        count.Parameters.Add(SqlParameters.Uuid(pathId));
         count.Parameters.Add(new NpgsqlParameter<int> { TypedValue = toVersion });
         var remaining = (int)(await count.ExecuteScalarAsync(ct))!;
         return new MigrationResponse(pathId, versionId, toVersion, migrated, remaining);
@@ -83,7 +83,7 @@ public static class EnrollmentMigration
         Guid learnerId, enrollmentId;
         await using (var next = scope.Command(Candidates("e.learner_id, e.id", "ORDER BY e.learner_id, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED")))
         {
-            next.Parameters.Add(EnrollmentSql.Uuid(pathId));
+            next.Parameters.Add(SqlParameters.Uuid(pathId));
             next.Parameters.Add(new NpgsqlParameter<int> { TypedValue = toVersion });
             await using var reader = await next.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return null;
@@ -143,7 +143,7 @@ public static class EnrollmentMigration
             {
                 Parameters =
                 {
-                    EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), EnrollmentSql.Uuid(versionId), new NpgsqlParameter<bool> { TypedValue = allDone },
+                    SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId), SqlParameters.Uuid(versionId), new NpgsqlParameter<bool> { TypedValue = allDone },
                     new NpgsqlParameter<short[]> { TypedValue = status }, EnrollmentSql.Scores(scores),
                     new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(notes) }, new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserts) },
                 },

@@ -107,7 +107,7 @@ internal static class EnrollmentOverrides
                     WHERE learner_id = $1 AND id = $2
                     """)
                 {
-                    Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserted) } },
+                    Parameters = { SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId), new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(inserted) } },
                 });
                 commands.Add(EnrollmentSql.SetCompletion(learnerId, [], [enrollmentId]));
                 payload = EnrollmentSql.ToJson(inserted);
@@ -122,7 +122,7 @@ internal static class EnrollmentOverrides
                 {
                     Parameters =
                     {
-                        EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), EnrollmentSql.Text(request.Goal),
+                        SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId), SqlParameters.Text(request.Goal),
                         new NpgsqlParameter { Value = request.TargetDate is { } d ? d : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date },
                     },
                 });
@@ -132,7 +132,7 @@ internal static class EnrollmentOverrides
             case "pace":
                 commands.Add(new NpgsqlBatchCommand("UPDATE hephaestus.enrollments SET pace_minutes_per_week = $3, updated_at = now() WHERE learner_id = $1 AND id = $2")
                 {
-                    Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId), new NpgsqlParameter<int> { TypedValue = request.PaceMinutesPerWeek!.Value } },
+                    Parameters = { SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId), new NpgsqlParameter<int> { TypedValue = request.PaceMinutesPerWeek!.Value } },
                 });
                 payload = JsonSerializer.Serialize(new { paceMinutesPerWeek = request.PaceMinutesPerWeek, previous = state.Enrollment.PaceMinutesPerWeek });
                 break;

@@ -31,10 +31,44 @@ internal static class EnrollmentReads
         return await ReadAsync(batch, connection, null, actor, true, ct);
     }
 
+    /// <summary>Every enrollment of a learner with the learner's mastery: one round trip, not one per enrollment.</summary>
+    public static async Task<List<EnrollmentState>> LoadAllAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
+    {
+        var enrollments = new List<EnrollmentRow>();
+        Dictionary<Guid, SkillMasterySnapshot> mastery;
+        await using (var batch = new NpgsqlBatch(scope.Connection, scope.Transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"SELECT {EnrollmentSql.EnrollmentColumnsWithNotes} FROM hephaestus.enrollments WHERE learner_id = $1 ORDER BY enrolled_at, id")
+                {
+                    Parameters = { SqlParameters.Uuid(learnerId) },
+                },
+                new NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { SqlParameters.Uuid(learnerId) } },
+            },
+        })
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) enrollments.Add(EnrollmentSql.ReadEnrollment(reader));
+            await reader.NextResultAsync(ct);
+            mastery = await EnrollmentSql.ReadMasteryAsync(reader, ct);
+        }
+
+        var states = new List<EnrollmentState>(enrollments.Count);
+        foreach (var enrollment in enrollments)
+        {
+            var version = await PlanCache.GetAsync(scope, enrollment.VersionId, ct)
+                ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
+            states.Add(EnrollmentSql.State(enrollment, version, mastery));
+        }
+
+        return states;
+    }
+
     static void AddReads(NpgsqlBatch batch, Guid learnerId, Guid enrollmentId, bool forUpdate, bool withNotes)
     {
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentById(forUpdate, withNotes)) { Parameters = { EnrollmentSql.Uuid(learnerId), EnrollmentSql.Uuid(enrollmentId) } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { EnrollmentSql.Uuid(learnerId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentById(forUpdate, withNotes)) { Parameters = { SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { SqlParameters.Uuid(learnerId) } });
     }
 
     static async Task<EnrollmentState?> ReadAsync(NpgsqlBatch batch, NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, bool skipActorResult, CancellationToken ct)

@@ -4,6 +4,7 @@ using Hephaestus.Data;
 using Hephaestus.Domain.Paths;
 using Npgsql;
 using NpgsqlTypes;
+using static Hephaestus.Data.SqlParameters;
 
 namespace Hephaestus.Server.Features.Enrollments;
 
@@ -22,11 +23,9 @@ internal sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid 
     IReadOnlyList<InsertedStep> Inserted, IReadOnlyDictionary<string, StepNote>? Notes);
 
 /// <summary>One enrollment as the engine evaluates it: the version's plan with this learner's inserts, and their state.</summary>
-internal sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Version, PathPlan Plan, LearnerSnapshot Learner)
+/// <param name="Keys">Step keys in stored order: the version's steps by position, then the inserts.</param>
+internal sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Version, PathPlan Plan, LearnerSnapshot Learner, IReadOnlyList<string> Keys)
 {
-    /// <summary>Step keys in stored order: the version's steps by position, then the inserts.</summary>
-    public IReadOnlyList<string> Keys { get; } = [.. Version.Plan.Steps.Select(s => s.Key), .. Enrollment.Inserted.Select(i => i.Key)];
-
     public int IndexOf(string key)
     {
         for (var i = 0; i < Keys.Count; i++)
@@ -72,8 +71,6 @@ internal static class EnrollmentSql
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    public static NpgsqlParameter<Guid> Uuid(Guid value) => new() { TypedValue = value };
-    public static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
 
@@ -126,7 +123,7 @@ internal static class EnrollmentSql
             steps[keys[i]] = new LearnerStepState(status, reason, i < enrollment.StepScores.Length && enrollment.StepScores[i] is { } s ? Math.Round(s, 5) : null);
         }
 
-        return new EnrollmentState(enrollment, version, plan, new LearnerSnapshot(mastery, version.Skills, steps));
+        return new EnrollmentState(enrollment, version, plan, new LearnerSnapshot(mastery, version.Skills, steps), keys);
     }
 
     /// <summary>Stores the whole (small) status and score arrays and merges the notes of what changed.</summary>

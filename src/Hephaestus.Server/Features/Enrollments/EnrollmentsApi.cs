@@ -53,7 +53,7 @@ public static class EnrollmentsApi
             FROM hephaestus.learning_paths p WHERE p.id = $1
             """))
         {
-            find.Parameters.Add(EnrollmentSql.Uuid(request.PathId));
+            find.Parameters.Add(SqlParameters.Uuid(request.PathId));
             await using var reader = await find.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct))
             {
@@ -86,10 +86,10 @@ public static class EnrollmentsApi
             RETURNING id
             """))
         {
-            insert.Parameters.Add(EnrollmentSql.Uuid(learnerId));
-            insert.Parameters.Add(EnrollmentSql.Uuid(enrollmentId));
-            insert.Parameters.Add(EnrollmentSql.Uuid(request.PathId));
-            insert.Parameters.Add(EnrollmentSql.Uuid(versionId.Value));
+            insert.Parameters.Add(SqlParameters.Uuid(learnerId));
+            insert.Parameters.Add(SqlParameters.Uuid(enrollmentId));
+            insert.Parameters.Add(SqlParameters.Uuid(request.PathId));
+            insert.Parameters.Add(SqlParameters.Uuid(versionId.Value));
             insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = status });
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EnrollmentSql.ToJson(notes) });
             insert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = allDone });
@@ -110,8 +110,8 @@ public static class EnrollmentsApi
     static async Task<EnrollmentState?> ExistingAsync(ActorScope scope, Guid learnerId, Guid pathId, CancellationToken ct)
     {
         await using var find = scope.Command("SELECT id FROM hephaestus.enrollments WHERE learner_id = $1 AND path_id = $2");
-        find.Parameters.Add(EnrollmentSql.Uuid(learnerId));
-        find.Parameters.Add(EnrollmentSql.Uuid(pathId));
+        find.Parameters.Add(SqlParameters.Uuid(learnerId));
+        find.Parameters.Add(SqlParameters.Uuid(pathId));
         return await find.ExecuteScalarAsync(ct) is Guid id ? await EnrollmentReads.LoadAsync(scope, learnerId, id, forUpdate: false, ct) : null;
     }
 
@@ -119,16 +119,7 @@ public static class EnrollmentsApi
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         if (!await MasteryApi.LearnerVisibleAsync(scope, learnerId, ct)) return Problems.NotFound("learner", learnerId);
-        var ids = new List<Guid>();
-        await using (var command = scope.Command("SELECT id FROM hephaestus.enrollments WHERE learner_id = $1 ORDER BY enrolled_at, id"))
-        {
-            command.Parameters.Add(EnrollmentSql.Uuid(learnerId));
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
-        }
-
-        var items = new List<EnrollmentResponse>();
-        foreach (var id in ids) items.Add(EnrollmentReads.ToResponse((await EnrollmentReads.LoadAsync(scope, learnerId, id, forUpdate: false, ct))!));
+        var items = (await EnrollmentReads.LoadAllAsync(scope, learnerId, ct)).Select(EnrollmentReads.ToResponse).ToList();
         await scope.CommitAsync(ct);
         return TypedResults.Ok<IReadOnlyList<EnrollmentResponse>>(items);
     }
@@ -248,8 +239,8 @@ public static class EnrollmentsApi
             FROM hephaestus.enrollment_overrides WHERE learner_id = $1 AND enrollment_id = $2 ORDER BY created_at, id
             """))
         {
-            command.Parameters.Add(EnrollmentSql.Uuid(learnerId));
-            command.Parameters.Add(EnrollmentSql.Uuid(enrollmentId));
+            command.Parameters.Add(SqlParameters.Uuid(learnerId));
+            command.Parameters.Add(SqlParameters.Uuid(enrollmentId));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {

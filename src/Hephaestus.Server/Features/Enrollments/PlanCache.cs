@@ -7,7 +7,7 @@ using Npgsql;
 namespace Hephaestus.Server.Features.Enrollments;
 
 /// <summary>A published version's plan and what explanations need about its skills (codes, level names by rank).</summary>
-internal sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, PathPlan Plan, IReadOnlyDictionary<string, Guid> StepIds,
+internal sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, PathPlan Plan,
     IReadOnlyDictionary<Guid, (string Code, IReadOnlyList<string> Levels)> Skills, DateTime LoadedAt);
 
 /// <summary>
@@ -41,14 +41,14 @@ internal static class PlanCache
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("SELECT path_id, version, status FROM hephaestus.path_versions WHERE id = $1") { Parameters = { Id(versionId) } },
+                new NpgsqlBatchCommand("SELECT path_id, version, status FROM hephaestus.path_versions WHERE id = $1") { Parameters = { SqlParameters.Uuid(versionId) } },
                 new NpgsqlBatchCommand("""
                     SELECT s.id, s.step_key, s.kind, s.ref_id, s.title, s.position, s.target_skill_ids, s.unlock_rule::text,
                            coalesce((SELECT array_agg(p.step_key ORDER BY p.position)
                                      FROM hephaestus.path_step_prerequisites e JOIN hephaestus.path_steps p ON p.id = e.prerequisite_step_id
                                      WHERE e.path_version_id = s.path_version_id AND e.step_id = s.id), '{}')
                     FROM hephaestus.path_steps s WHERE s.path_version_id = $1
-                    """) { Parameters = { Id(versionId) } },
+                    """) { Parameters = { SqlParameters.Uuid(versionId) } },
                 // Every skill a step targets or a rule names, with its code and its scale's level names by rank.
                 new NpgsqlBatchCommand("""
                     WITH named AS (
@@ -58,7 +58,7 @@ internal static class PlanCache
                         FROM hephaestus.path_steps WHERE path_version_id = $1 AND unlock_rule IS NOT NULL)
                     SELECT k.id, k.code, coalesce((SELECT array_agg(l.name ORDER BY l.rank) FROM hephaestus.mastery_levels l WHERE l.scale_id = f.scale_id), '{}')
                     FROM named JOIN hephaestus.skills k ON k.id = named.id JOIN hephaestus.competency_frameworks f ON f.id = k.framework_id
-                    """) { Parameters = { Id(versionId) } },
+                    """) { Parameters = { SqlParameters.Uuid(versionId) } },
             },
         };
         if (transaction is null) batch.BatchCommands.Insert(0, ActorSession.BatchCommand(actor));
@@ -69,14 +69,12 @@ internal static class PlanCache
 
         await reader.NextResultAsync(ct);
         var steps = new List<PlannedStep>();
-        var stepIds = new Dictionary<string, Guid>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))
         {
             var rule = reader.IsDBNull(7) ? null : ParseStoredRule(reader.GetString(7));
             var key = reader.GetString(1);
             steps.Add(new PlannedStep(key, StepWireNames.ParseKind(reader.GetString(2)), reader.GetGuid(3), reader.GetString(4), reader.GetInt32(5),
                 reader.GetFieldValue<Guid[]>(6), rule, reader.GetFieldValue<string[]>(8)));
-            stepIds[key] = reader.GetGuid(0);
         }
 
         await reader.NextResultAsync(ct);
@@ -91,7 +89,7 @@ internal static class PlanCache
         }
 
         var plan = new PathPlan(steps);
-        return (new VersionPlan(versionId, pathId, version, plan, stepIds, skills, DateTime.UtcNow), status);
+        return (new VersionPlan(versionId, pathId, version, plan, skills, DateTime.UtcNow), status);
     }
 
     /// <summary>Stored rules were validated when the draft was written; a rule that no longer parses is a bug, not input.</summary>
@@ -101,6 +99,4 @@ internal static class PlanCache
         var parsed = UnlockRuleParser.Parse(document.RootElement);
         return parsed.Rule ?? throw new InvalidOperationException("stored unlock rule does not parse: " + string.Join("; ", parsed.Errors.Select(e => e.Path + " " + e.Message)));
     }
-
-    static NpgsqlParameter<Guid> Id(Guid value) => new() { TypedValue = value };
 }

@@ -43,11 +43,11 @@ public static class ProgressEngine
         {
             BatchCommands =
             {
-                new Npgsql.NpgsqlBatchCommand(LockActive) { Parameters = { EnrollmentSql.Uuid(learnerId) } },
+                new Npgsql.NpgsqlBatchCommand(LockActive) { Parameters = { SqlParameters.Uuid(learnerId) } },
                 // Most recordings are for learners on no path: then mastery is not read at all.
                 new Npgsql.NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner + " AND EXISTS (SELECT 1 FROM hephaestus.enrollments WHERE learner_id = $1 AND status = 'active')")
                 {
-                    Parameters = { EnrollmentSql.Uuid(learnerId) },
+                    Parameters = { SqlParameters.Uuid(learnerId) },
                 },
             },
         })

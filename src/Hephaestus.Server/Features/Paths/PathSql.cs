@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Hephaestus.Data;
 using Npgsql;
 using NpgsqlTypes;
+using static Hephaestus.Data.SqlParameters;
 
 namespace Hephaestus.Server.Features.Paths;
 
@@ -14,8 +15,6 @@ internal static partial class PathSql
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
     public static partial Regex StepKeyShape();
 
-    public static NpgsqlParameter<Guid> Uuid(Guid value) => new() { TypedValue = value };
-    public static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     /// <summary>Locks the version row (so steps, publish and retire of one version happen one at a time) and returns its status.</summary>
     public static async Task<string?> LockVersionAsync(ActorScope scope, Guid pathId, Guid versionId, CancellationToken ct)

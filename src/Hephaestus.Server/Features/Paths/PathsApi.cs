@@ -49,11 +49,11 @@ public static class PathsApi
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.learning_paths (id, code, title, description) VALUES ($1, $2, $3, $4)")
             {
-                Parameters = { PathSql.Uuid(pathId), PathSql.Text(request.Code), PathSql.Text(request.Title), PathSql.Text(request.Description) },
+                Parameters = { SqlParameters.Uuid(pathId), SqlParameters.Text(request.Code), SqlParameters.Text(request.Title), SqlParameters.Text(request.Description) },
             });
             batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ($1, $2, 1)")
             {
-                Parameters = { PathSql.Uuid(Guid.CreateVersion7()), PathSql.Uuid(pathId) },
+                Parameters = { SqlParameters.Uuid(Guid.CreateVersion7()), SqlParameters.Uuid(pathId) },
             });
             try
             {
@@ -103,7 +103,7 @@ public static class PathsApi
         // The path row lock serializes two authors creating the next version at once.
         await using (var lockPath = scope.Command("SELECT 1 FROM hephaestus.learning_paths WHERE id = $1 FOR UPDATE"))
         {
-            lockPath.Parameters.Add(PathSql.Uuid(pathId));
+            lockPath.Parameters.Add(SqlParameters.Uuid(pathId));
             if (await lockPath.ExecuteScalarAsync(ct) is null) return Problems.NotFound("learning path", pathId);
         }
 
@@ -111,7 +111,7 @@ public static class PathsApi
         int newestNumber;
         await using (var newest = scope.Command("SELECT id, version FROM hephaestus.path_versions WHERE path_id = $1 ORDER BY version DESC LIMIT 1"))
         {
-            newest.Parameters.Add(PathSql.Uuid(pathId));
+            newest.Parameters.Add(SqlParameters.Uuid(pathId));
             await using var reader = await newest.ExecuteReaderAsync(ct);
             (newestId, newestNumber) = await reader.ReadAsync(ct) ? (reader.GetGuid(0), reader.GetInt32(1)) : ((Guid?)null, 0);
         }
@@ -119,8 +119,8 @@ public static class PathsApi
         var draftId = Guid.CreateVersion7();
         await using (var insert = scope.Command("INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ($1, $2, $3)"))
         {
-            insert.Parameters.Add(PathSql.Uuid(draftId));
-            insert.Parameters.Add(PathSql.Uuid(pathId));
+            insert.Parameters.Add(SqlParameters.Uuid(draftId));
+            insert.Parameters.Add(SqlParameters.Uuid(pathId));
             insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = newestNumber + 1 });
             try
             {
@@ -177,7 +177,7 @@ public static class PathsApi
         var stepIds = request.Steps.ToDictionary(s => s.Key, _ => Guid.CreateVersion7(), StringComparer.Ordinal);
         await using (var delete = scope.Command("DELETE FROM hephaestus.path_steps WHERE path_version_id = $1"))
         {
-            delete.Parameters.Add(PathSql.Uuid(versionId));
+            delete.Parameters.Add(SqlParameters.Uuid(versionId));
             await delete.ExecuteNonQueryAsync(ct);
         }
 
@@ -211,7 +211,7 @@ public static class PathsApi
         if (version!.Steps.Count == 0) return Problems.Conflict("A version without steps cannot be published.");
         await using (var publish = scope.Command("UPDATE hephaestus.path_versions SET status = 'published', published_at = now() WHERE id = $1"))
         {
-            publish.Parameters.Add(PathSql.Uuid(versionId));
+            publish.Parameters.Add(SqlParameters.Uuid(versionId));
             await publish.ExecuteNonQueryAsync(ct);
         }
 
@@ -230,7 +230,7 @@ public static class PathsApi
         if (status != "published") return Problems.Conflict($"Only a published version can be retired; version {versionId} is {status}.");
         await using (var retire = scope.Command("UPDATE hephaestus.path_versions SET status = 'retired', retired_at = now() WHERE id = $1"))
         {
-            retire.Parameters.Add(PathSql.Uuid(versionId));
+            retire.Parameters.Add(SqlParameters.Uuid(versionId));
             await retire.ExecuteNonQueryAsync(ct);
         }
 
@@ -249,7 +249,7 @@ public static class PathsApi
         if (status != "draft") return Problems.Conflict($"Version {versionId} is {status}; only a draft can be deleted.");
         await using (var delete = scope.Command("DELETE FROM hephaestus.path_versions WHERE id = $1"))
         {
-            delete.Parameters.Add(PathSql.Uuid(versionId));
+            delete.Parameters.Add(SqlParameters.Uuid(versionId));
             await delete.ExecuteNonQueryAsync(ct);
         }
 
