@@ -16,7 +16,7 @@ namespace Hephaestus.Domain.Mastery;
 /// </remarks>
 public sealed record MasteryState
 {
-    private static readonly JsonSerializerOptions _jsonOptions = new(JsonSerializerDefaults.General);
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.General);
 
     public static MasteryState Empty { get; } = new();
 
@@ -194,8 +194,8 @@ public sealed record MasteryState
         return state;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, _jsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     public static MasteryState FromJson(string json) =>
-        JsonSerializer.Deserialize<MasteryState>(json, _jsonOptions) ?? throw new JsonException("A mastery state cannot be null.");
+        JsonSerializer.Deserialize<MasteryState>(json, JsonOptions) ?? throw new JsonException("A mastery state cannot be null.");
 }

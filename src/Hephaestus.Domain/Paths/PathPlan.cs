@@ -67,16 +67,16 @@ public sealed record PlannedStep(
 /// </summary>
 public sealed class PathPlan
 {
-    readonly Dictionary<string, int> indexByKey;
+    readonly Dictionary<string, int> _indexByKey;
     // dependents[i] = indexes of the steps that (transitively) wait on step i.
-    readonly int[][] transitiveDependents;
+    readonly int[][] _transitiveDependents;
 
     public PathPlan(IReadOnlyList<PlannedStep> steps)
     {
         Steps = [.. steps.OrderBy(s => s.Position).ThenBy(s => s.Key, StringComparer.Ordinal)];
-        indexByKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < Steps.Count; i++) indexByKey[Steps[i].Key] = i;
-        transitiveDependents = ComputeTransitiveDependents();
+        _indexByKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < Steps.Count; i++) _indexByKey[Steps[i].Key] = i;
+        _transitiveDependents = ComputeTransitiveDependents();
         Skills = [.. Steps.SelectMany(s => s.TargetSkills.Concat(s.Rule?.ReferencedSkills() ?? [])).Distinct()];
     }
 
@@ -85,18 +85,18 @@ public sealed class PathPlan
     /// <summary>Every skill a step targets or a rule reads: the mastery rows an evaluation needs.</summary>
     public IReadOnlyList<Guid> Skills { get; }
 
-    public bool Contains(string key) => indexByKey.ContainsKey(key);
+    public bool Contains(string key) => _indexByKey.ContainsKey(key);
 
-    public PlannedStep this[string key] => Steps[indexByKey[key]];
+    public PlannedStep this[string key] => Steps[_indexByKey[key]];
 
     /// <summary>Indexes of the steps that wait on <paramref name="key"/>, directly or through others.</summary>
-    public IReadOnlyList<int> DependentsOf(string key) => transitiveDependents[indexByKey[key]];
+    public IReadOnlyList<int> DependentsOf(string key) => _transitiveDependents[_indexByKey[key]];
 
     public PathPlan With(IReadOnlyList<PlannedStep> inserted) => inserted.Count == 0 ? this : new PathPlan([.. Steps, .. inserted]);
 
     /// <summary>The direct dependencies of a step: its prerequisites and the steps its rule names, that exist in the plan.</summary>
     public IEnumerable<string> DependenciesOf(PlannedStep step) =>
-        step.Prerequisites.Concat(step.Rule?.ReferencedSteps() ?? []).Where(indexByKey.ContainsKey).Distinct(StringComparer.Ordinal);
+        step.Prerequisites.Concat(step.Rule?.ReferencedSteps() ?? []).Where(_indexByKey.ContainsKey).Distinct(StringComparer.Ordinal);
 
     int[][] ComputeTransitiveDependents()
     {
@@ -104,7 +104,7 @@ public sealed class PathPlan
         for (var i = 0; i < Steps.Count; i++) direct[i] = [];
         for (var i = 0; i < Steps.Count; i++)
         {
-            foreach (var dependency in DependenciesOf(Steps[i])) direct[indexByKey[dependency]].Add(i);
+            foreach (var dependency in DependenciesOf(Steps[i])) direct[_indexByKey[dependency]].Add(i);
         }
 
         // Prerequisites are a DAG (the database refuses cycles) but rule references are not checked for cycles, so the

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Hephaestus.Data;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 

@@ -3,7 +3,6 @@ using System.Text;
 using Hephaestus.Data;
 using Hephaestus.Server.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Hephaestus.Server.Auth;

@@ -1,4 +1,3 @@
-using Hephaestus.Data;
 using Hephaestus.Data.Embedded;
 using Npgsql;
 

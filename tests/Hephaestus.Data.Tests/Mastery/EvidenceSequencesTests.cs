@@ -10,8 +10,8 @@ namespace Hephaestus.Data.Tests.Mastery;
 /// <summary>Evidence in the database, read back as answer sequences and fitted: the path `hephaestus mastery fit` takes.</summary>
 public class EvidenceSequencesTests(TestDatabase db, ITestOutputHelper output) : IClassFixture<TestDatabase>
 {
-    static readonly BktParameters _truth = new(Prior: 0.3, Learn: 0.2, Guess: 0.15, Slip: 0.1, Forget: 0.05);
-    static readonly DateTimeOffset _start = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
+    static readonly BktParameters Truth = new(Prior: 0.3, Learn: 0.2, Guess: 0.15, Slip: 0.1, Forget: 0.05);
+    static readonly DateTimeOffset Start = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
 
     /// <summary>Learner ids that sort (as uuids do in PostgreSQL, bytewise) in the order the simulator made the learners.</summary>
     static Guid LearnerId(int prefix, int index) => Guid.Parse($"{prefix:x8}-0000-7000-8000-{index:x12}");
@@ -54,7 +54,7 @@ public class EvidenceSequencesTests(TestDatabase db, ITestOutputHelper output) :
                     await evidence.WriteAsync(skillId, NpgsqlDbType.Uuid);
                     await evidence.WriteAsync(score, NpgsqlDbType.Numeric);
                     await evidence.WriteAsync(1m, NpgsqlDbType.Numeric);
-                    await evidence.WriteAsync(_start.AddDays(i % 7).AddHours(t / 2), NpgsqlDbType.TimestampTz);
+                    await evidence.WriteAsync(Start.AddDays(i % 7).AddHours(t / 2), NpgsqlDbType.TimestampTz);
                     await evidence.WriteAsync("event", NpgsqlDbType.Text);
                     await evidence.WriteAsync(t + 1, NpgsqlDbType.Integer);
                 }
@@ -73,13 +73,13 @@ public class EvidenceSequencesTests(TestDatabase db, ITestOutputHelper output) :
         var framework = await Catalog.FrameworkAsync(db, "fit-roundtrip");
         var skill = await Catalog.SkillAsync(db, framework, "fractions");
         var other = await Catalog.SkillAsync(db, framework, "decimals");
-        var generated = BktSimulator.Generate(_truth, learners: 500, stepsPerLearner: 30, seed: 2025);
+        var generated = BktSimulator.Generate(Truth, learners: 500, stepsPerLearner: 30, seed: 2025);
         await CopyEvidenceAsync(0x0f17, skill, generated);
         // Another skill's evidence for some of the same learners must not leak into this skill's sequences.
         Assert.Equal(50, await db.ExecuteAsync("""
             INSERT INTO hephaestus.evidence (learner_id, id, skill_id, score, observed_at, source, skill_seq)
             SELECT id, gen_random_uuid(), $1, 1, $2, 'event', 1 FROM hephaestus.users WHERE email LIKE 'fit-f17-%' LIMIT 50
-            """, other, _start));
+            """, other, Start));
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         var sequences = await EvidenceSequences.ReadAsync(db.Owner, skill, TestContext.Current.CancellationToken);
@@ -96,11 +96,11 @@ public class EvidenceSequencesTests(TestDatabase db, ITestOutputHelper output) :
         output.WriteLine($"AUC {report.Auc:F4} (baseline {report.BaselineAuc:F4}); RMSE {report.Rmse:F4} (baseline {report.BaselineRmse:F4})");
         Assert.Equal(BktFitter.Fit(generated, new BktFitOptions()), report);
         Assert.Equal((400, 12000, 100, 3000), (report.TrainSequences, report.TrainObservations, report.HeldOutSequences, report.HeldOutObservations));
-        Assert.Equal(_truth.Prior, report.Parameters.Prior, 0.06);
-        Assert.Equal(_truth.Learn, report.Parameters.Learn, 0.04);
-        Assert.Equal(_truth.Guess, report.Parameters.Guess, 0.04);
-        Assert.Equal(_truth.Slip, report.Parameters.Slip, 0.04);
-        Assert.Equal(_truth.Forget, report.Parameters.Forget, 0.04);
+        Assert.Equal(Truth.Prior, report.Parameters.Prior, 0.06);
+        Assert.Equal(Truth.Learn, report.Parameters.Learn, 0.04);
+        Assert.Equal(Truth.Guess, report.Parameters.Guess, 0.04);
+        Assert.Equal(Truth.Slip, report.Parameters.Slip, 0.04);
+        Assert.Equal(Truth.Forget, report.Parameters.Forget, 0.04);
         Assert.True(report.Auc > 0.70, $"AUC {report.Auc}");
         Assert.True(report.Auc > report.BaselineAuc, $"AUC {report.Auc} vs baseline {report.BaselineAuc}");
         Assert.True(report.Rmse < report.BaselineRmse, $"RMSE {report.Rmse} vs baseline {report.BaselineRmse}");

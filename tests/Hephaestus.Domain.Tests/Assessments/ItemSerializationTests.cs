@@ -7,7 +7,7 @@ namespace Hephaestus.Domain.Tests.Assessments;
 public class ItemSerializationTests
 {
     // One of each type, with answer-key values chosen to be distinctive strings and numbers.
-    private static readonly string[] _items =
+    private static readonly string[] OneOfEachType =
     [
         """{"type": "single_choice", "prompt": "Pick", "points": 2, "options": [{"id": "opt-x", "text": "X"}, {"id": "opt-y", "text": "Y"}], "correctOptionId": "opt-y"}""",
         """{"type": "multiple_choice", "prompt": "Pick", "points": 1.5, "scoring": "right_minus_wrong", "options": [{"id": "m1", "text": "A"}, {"id": "m2", "text": "B"}, {"id": "m3", "text": "C"}], "correctOptionIds": ["m3", "m1"]}""",
@@ -16,7 +16,7 @@ public class ItemSerializationTests
         """{"type": "ordering", "prompt": "Order", "scoring": "adjacent_pairs", "items": [{"id": "s1", "text": "one"}, {"id": "s2", "text": "two"}, {"id": "s3", "text": "three"}, {"id": "s4", "text": "four"}, {"id": "s5", "text": "five"}], "correctOrder": ["s1", "s2", "s3", "s4", "s5"]}""",
     ];
 
-    public static TheoryData<string> Items() => new(_items);
+    public static TheoryData<string> Items() => new(OneOfEachType);
 
     [Theory]
     [MemberData(nameof(Items))]
@@ -69,7 +69,7 @@ public class ItemSerializationTests
     [Fact]
     public void Learner_view_of_an_ordering_item_is_shuffled_deterministically_by_seed()
     {
-        var item = (OrderingItem)Item(_items[4]);
+        var item = (OrderingItem)Item(OneOfEachType[4]);
         string[] Order(int seed) => item.ToLearnerView(seed).GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToArray();
 
         Assert.Equal(Order(7), Order(7));
@@ -85,7 +85,7 @@ public class ItemSerializationTests
     [Fact]
     public void Learner_view_of_a_choice_item_keeps_the_options()
     {
-        var view = Item(_items[0]).ToLearnerView(0);
+        var view = Item(OneOfEachType[0]).ToLearnerView(0);
         Assert.Equal(2, view.GetProperty("options").GetArrayLength());
         Assert.Equal(JsonValueKind.Number, view.GetProperty("points").ValueKind);
     }

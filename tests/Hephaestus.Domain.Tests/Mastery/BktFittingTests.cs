@@ -6,7 +6,7 @@ namespace Hephaestus.Domain.Tests.Mastery;
 
 public class BktFittingTests(ITestOutputHelper output)
 {
-    private static readonly BktParameters _truth = new(Prior: 0.3, Learn: 0.2, Guess: 0.15, Slip: 0.1, Forget: 0.05);
+    private static readonly BktParameters Truth = new(Prior: 0.3, Learn: 0.2, Guess: 0.15, Slip: 0.1, Forget: 0.05);
 
     // 500 learners × 30 steps, 400 of them for fitting. Tolerances come from fitting 20 seeds of this setup: learn,
     // guess, slip and forget stayed within ±0.03 of the truth, so ±0.04; the prior erred by up to 0.047, because only
@@ -15,7 +15,7 @@ public class BktFittingTests(ITestOutputHelper output)
     [Fact]
     public void Fit_recovers_known_parameters_and_beats_the_mean_baseline()
     {
-        var sequences = BktSimulator.Generate(_truth, learners: 500, stepsPerLearner: 30, seed: 2025);
+        var sequences = BktSimulator.Generate(Truth, learners: 500, stepsPerLearner: 30, seed: 2025);
         var stopwatch = Stopwatch.StartNew();
 
         var report = BktFitter.Fit(sequences, new BktFitOptions());
@@ -24,11 +24,11 @@ public class BktFittingTests(ITestOutputHelper output)
         output.WriteLine($"fitted {report.Parameters} in {report.Iterations} iterations, {stopwatch.ElapsedMilliseconds} ms");
         output.WriteLine($"log likelihood {report.LogLikelihood:F2}; AUC {report.Auc:F4} (baseline {report.BaselineAuc:F4}); RMSE {report.Rmse:F4} (baseline {report.BaselineRmse:F4})");
         Assert.Equal((400, 12000, 100, 3000), (report.TrainSequences, report.TrainObservations, report.HeldOutSequences, report.HeldOutObservations));
-        Assert.Equal(_truth.Prior, report.Parameters.Prior, 0.06);
-        Assert.Equal(_truth.Learn, report.Parameters.Learn, 0.04);
-        Assert.Equal(_truth.Guess, report.Parameters.Guess, 0.04);
-        Assert.Equal(_truth.Slip, report.Parameters.Slip, 0.04);
-        Assert.Equal(_truth.Forget, report.Parameters.Forget, 0.04);
+        Assert.Equal(Truth.Prior, report.Parameters.Prior, 0.06);
+        Assert.Equal(Truth.Learn, report.Parameters.Learn, 0.04);
+        Assert.Equal(Truth.Guess, report.Parameters.Guess, 0.04);
+        Assert.Equal(Truth.Slip, report.Parameters.Slip, 0.04);
+        Assert.Equal(Truth.Forget, report.Parameters.Forget, 0.04);
         Assert.Equal(0.5, report.BaselineAuc!.Value, 1e-12);
         Assert.True(report.Auc > 0.70, $"AUC {report.Auc}");
         Assert.True(report.Rmse < report.BaselineRmse, $"RMSE {report.Rmse} vs baseline {report.BaselineRmse}");
@@ -39,18 +39,18 @@ public class BktFittingTests(ITestOutputHelper output)
     [Fact]
     public void Fit_is_deterministic()
     {
-        var sequences = BktSimulator.Generate(_truth, learners: 100, stepsPerLearner: 20, seed: 5);
+        var sequences = BktSimulator.Generate(Truth, learners: 100, stepsPerLearner: 20, seed: 5);
         Assert.Equal(BktFitter.Fit(sequences, new BktFitOptions()), BktFitter.Fit(sequences, new BktFitOptions()));
     }
 
     [Fact]
     public void Fit_beats_the_generating_parameters_on_training_likelihood()
     {
-        var sequences = BktSimulator.Generate(_truth, learners: 200, stepsPerLearner: 25, seed: 9);
+        var sequences = BktSimulator.Generate(Truth, learners: 200, stepsPerLearner: 25, seed: 9);
         var report = BktFitter.Fit(sequences, new BktFitOptions { HeldOutFraction = 0 });
 
         // EM maximizes the likelihood, so the maximum it finds is at least the truth's (up to tolerance).
-        Assert.True(report.LogLikelihood >= BktFitter.LogLikelihood(_truth, sequences) - 1e-3);
+        Assert.True(report.LogLikelihood >= BktFitter.LogLikelihood(Truth, sequences) - 1e-3);
         Assert.Equal(report.LogLikelihood, BktFitter.LogLikelihood(report.Parameters, sequences), 1e-6);
         Assert.Null(report.Auc);
         Assert.Equal(0, report.HeldOutSequences);
@@ -69,9 +69,9 @@ public class BktFittingTests(ITestOutputHelper output)
     [Fact]
     public void Simulator_is_deterministic_by_seed()
     {
-        var a = BktSimulator.Generate(_truth, 10, 15, seed: 1);
-        var b = BktSimulator.Generate(_truth, 10, 15, seed: 1);
-        var c = BktSimulator.Generate(_truth, 10, 15, seed: 2);
+        var a = BktSimulator.Generate(Truth, 10, 15, seed: 1);
+        var b = BktSimulator.Generate(Truth, 10, 15, seed: 1);
+        var c = BktSimulator.Generate(Truth, 10, 15, seed: 2);
         Assert.Equal(a.Select(s => s.ToArray()), b.Select(s => s.ToArray()));
         Assert.NotEqual(a.Select(s => s.ToArray()), c.Select(s => s.ToArray()));
     }

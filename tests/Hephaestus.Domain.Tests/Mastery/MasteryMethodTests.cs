@@ -4,9 +4,9 @@ namespace Hephaestus.Domain.Tests.Mastery;
 
 public class MasteryMethodTests
 {
-    private static readonly DateTimeOffset _t0 = new(2025, 1, 6, 9, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = new(2025, 1, 6, 9, 0, 0, TimeSpan.Zero);
 
-    private static Observation At(int minute, double score, double weight = 1) => new(score, _t0.AddMinutes(minute), weight);
+    private static Observation At(int minute, double score, double weight = 1) => new(score, T0.AddMinutes(minute), weight);
 
     private static double? ValueOf(MasteryMethod method, params double[] scores) =>
         MasteryState.Replay(MasteryParameters.For(method), scores.Select((s, i) => At(i, s))).Value(MasteryParameters.For(method));
@@ -137,8 +137,8 @@ public class MasteryMethodTests
     public void Default_observation_is_not_evidence()
     {
         Assert.Throws<ArgumentException>(() => MasteryState.Empty.Apply(MasteryParameters.Default, default));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Observation(0.5, _t0, weight: 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Observation(double.NaN, _t0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Observation(0.5, T0, weight: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Observation(double.NaN, T0));
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public class MasteryMethodTests
     [Fact]
     public void Ordering_by_due_time_and_by_observed_time_give_different_results()
     {
-        var monday = _t0;
+        var monday = T0;
         var a = new Observation(0.3, observedAt: monday.AddDays(2), dueAt: monday);
         var b = new Observation(0.9, observedAt: monday.AddDays(1), dueAt: monday.AddDays(1));
         var byObserved = MasteryParameters.For(MasteryMethod.Latest);
@@ -200,10 +200,10 @@ public class MasteryMethodTests
     [Fact]
     public void Due_time_ordering_falls_back_to_observed_time_and_keeps_ties_stable()
     {
-        var undated = new Observation(0.1, _t0.AddHours(5));
-        var dueEarly = new Observation(0.2, _t0.AddHours(9), dueAt: _t0.AddHours(1));
-        var tieFirst = new Observation(0.3, _t0.AddHours(3));
-        var tieSecond = new Observation(0.4, _t0.AddHours(3));
+        var undated = new Observation(0.1, T0.AddHours(5));
+        var dueEarly = new Observation(0.2, T0.AddHours(9), dueAt: T0.AddHours(1));
+        var tieFirst = new Observation(0.3, T0.AddHours(3));
+        var tieSecond = new Observation(0.4, T0.AddHours(3));
 
         var ordered = ObservationOrdering.Order([undated, tieFirst, dueEarly, tieSecond], EvidenceOrdering.DueTime);
 
@@ -216,12 +216,12 @@ public class MasteryMethodTests
     public void Can_append_only_what_sorts_after_the_applied_evidence()
     {
         var byDue = MasteryParameters.Default with { Ordering = EvidenceOrdering.DueTime };
-        var state = MasteryState.Empty.Apply(byDue, new Observation(1, _t0.AddDays(3), dueAt: _t0.AddDays(2)));
+        var state = MasteryState.Empty.Apply(byDue, new Observation(1, T0.AddDays(3), dueAt: T0.AddDays(2)));
 
-        Assert.True(state.CanAppend(byDue, new Observation(0, _t0.AddDays(4), dueAt: _t0.AddDays(3))));
-        Assert.False(state.CanAppend(byDue, new Observation(0, _t0.AddDays(4), dueAt: _t0.AddDays(1))));
-        Assert.True(state.CanAppend(byDue, new Observation(0, _t0.AddDays(4), dueAt: _t0.AddDays(2))));
-        Assert.False(state.CanAppend(byDue, new Observation(0, _t0.AddDays(1), dueAt: _t0.AddDays(2))));
+        Assert.True(state.CanAppend(byDue, new Observation(0, T0.AddDays(4), dueAt: T0.AddDays(3))));
+        Assert.False(state.CanAppend(byDue, new Observation(0, T0.AddDays(4), dueAt: T0.AddDays(1))));
+        Assert.True(state.CanAppend(byDue, new Observation(0, T0.AddDays(4), dueAt: T0.AddDays(2))));
+        Assert.False(state.CanAppend(byDue, new Observation(0, T0.AddDays(1), dueAt: T0.AddDays(2))));
     }
 
     [Theory]

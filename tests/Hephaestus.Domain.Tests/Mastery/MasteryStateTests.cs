@@ -4,7 +4,7 @@ namespace Hephaestus.Domain.Tests.Mastery;
 
 public class MasteryStateTests
 {
-    private static readonly DateTimeOffset _t0 = new(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = new(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
     // Written from the definitions in PRODUCT.md, without any running aggregate, to check MasteryState against.
     private static double? Direct(MasteryParameters p, IReadOnlyList<Observation> obs)
@@ -94,7 +94,7 @@ public class MasteryStateTests
                 .Select(i => new Observation(
                     // Mix full, zero and partial credit so every BKT branch and every n_mastery case is reached.
                     random.Next(4) switch { 0 => 0.0, 1 => 1.0, _ => Math.Round(random.NextDouble(), 2) },
-                    _t0.AddMinutes(i),
+                    T0.AddMinutes(i),
                     weight: 0.5 + random.Next(4)))
                 .ToList();
 
@@ -123,7 +123,7 @@ public class MasteryStateTests
     public void State_survives_a_json_round_trip_with_stable_property_names()
     {
         var p = MasteryParameters.Default;
-        var state = MasteryState.Replay(p, [new(1.0, _t0), new(0.25, _t0.AddDays(1), 2.0, _t0.AddHours(12))]);
+        var state = MasteryState.Replay(p, [new(1.0, T0), new(0.25, T0.AddDays(1), 2.0, T0.AddHours(12))]);
 
         var json = state.ToJson();
         var back = MasteryState.FromJson(json);
@@ -141,7 +141,7 @@ public class MasteryStateTests
     public void Averaging_methods_work_on_any_score_scale_without_bkt()
     {
         var p = MasteryParameters.For(MasteryMethod.Highest);
-        var state = MasteryState.Replay(p, [new(2, _t0), new(4, _t0.AddDays(1))]);
+        var state = MasteryState.Replay(p, [new(2, T0), new(4, T0.AddDays(1))]);
         Assert.Equal(4, state.Value(p));
     }
 }

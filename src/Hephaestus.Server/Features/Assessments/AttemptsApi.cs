@@ -5,7 +5,6 @@ using Hephaestus.Data;
 using Hephaestus.Domain.Assessments;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
-using Hephaestus.Server.Features.Mastery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;

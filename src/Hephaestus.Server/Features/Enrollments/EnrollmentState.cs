@@ -15,7 +15,7 @@ internal sealed record StepNote(string? Reason, DateTimeOffset UpdatedAt);
 internal sealed record InsertedStep(string Key, string Kind, Guid RefId, string Title, string? AfterStep, Guid[] TargetSkillIds, DateTimeOffset InsertedAt);
 
 /// <summary>
-/// An enrollment row. <see cref="Status"/> and <see cref="Scores"/> are in step order: the version's steps by position,
+/// An enrollment row. <see cref="StepStatus"/> and <see cref="StepScores"/> are in step order: the version's steps by position,
 /// then the inserted steps. <see cref="Notes"/> is read only where it is shown (null otherwise).
 /// </summary>
 internal sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, string Status, string? Goal, int? PaceMinutesPerWeek,
