@@ -21,9 +21,7 @@ builder.AddHephaestusDatabase();
 builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
 builder.AddHephaestusTelemetry();
-builder.Services.AddPersonalDataSection<CohortMembershipSection>();
-builder.Services.AddLearningRecordSections();
-builder.Services.AddEnrollmentRecordSection();
+builder.AddPersonalDataSections();
 
 var app = builder.Build();
 app.UseHephaestusApi();

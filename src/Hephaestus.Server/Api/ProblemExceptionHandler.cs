@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Hephaestus.Data;
 using Npgsql;
 
 namespace Hephaestus.Server.Api;
@@ -108,30 +109,4 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         },
         _ => null,
     };
-}
-
-/// <summary>The SQLSTATEs Hephaestus's own triggers raise (class HE, outside PostgreSQL's reserved classes).</summary>
-public static class HephaestusSqlStates
-{
-    /// <summary>An edge would close a cycle in a graph that must stay acyclic; HINT is the cycle as a JSON array of ids.</summary>
-    public const string Cycle = "HE001";
-
-    /// <summary>A published or retired path version (or something in it) was to be changed.</summary>
-    public const string Frozen = "HE002";
-
-    /// <summary>The levels of a mastery scale that recorded mastery or evidence refers to were to be changed.</summary>
-    public const string ScaleInUse = "HE003";
-
-    /// <summary>The cycle travels in HINT: Npgsql redacts DETAIL (it may hold row data) unless told otherwise.</summary>
-    public static IReadOnlyList<Guid> CycleIds(PostgresException e)
-    {
-        try
-        {
-            return string.IsNullOrEmpty(e.Hint) ? [] : JsonSerializer.Deserialize<List<Guid>>(e.Hint) ?? [];
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
-    }
 }

@@ -27,8 +27,8 @@ public static class AuthHosting
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IConfiguration, DatabaseLifetime>(ConfigureJwt);
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(ProvisionedPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(UserIdClaim));
+        builder.Services.AddAuthorizationBuilder().AddHephaestusPolicies();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ForbiddenAsProblem>();
         return builder;
     }
 

@@ -234,27 +234,3 @@ public static class CohortsApi
         return TypedResults.NoContent();
     }
 }
-
-/// <summary>The cohorts a user belongs to, for their personal data export.</summary>
-internal sealed class CohortMembershipSection : IPersonalDataSection
-{
-    public string Name => "cohortMemberships";
-
-    public async Task<object?> ReadAsync(ActorScope scope, Guid userId, CancellationToken ct)
-    {
-        await using var command = scope.Command("""
-            SELECT m.cohort_id, c.name, m.member_role, m.added_at
-            FROM hephaestus.cohort_members m JOIN hephaestus.cohorts c ON c.id = m.cohort_id
-            WHERE m.user_id = $1 ORDER BY m.added_at
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = userId });
-        var rows = new List<object>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new { cohortId = reader.GetGuid(0), name = reader.GetString(1), role = reader.GetString(2), addedAt = reader.GetFieldValue<DateTimeOffset>(3) });
-        }
-
-        return rows;
-    }
-}

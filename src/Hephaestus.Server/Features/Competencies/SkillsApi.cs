@@ -103,7 +103,7 @@ internal static class SkillsApi
     /// Skills whose attributes contain the given JSON object (<c>attributes @> $1</c>, served by the GIN index
     /// ix_skills_attributes), optionally within one framework; ordered by framework code and code, 100 at most per page.
     /// </summary>
-    static async Task<Results<Ok<Users.Page<SkillRef>>, ValidationProblem>> Search(
+    static async Task<Results<Ok<Page<SkillRef>>, ValidationProblem>> Search(
         HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? attributes = null, Guid? framework = null, int offset = 0)
     {
         var v = new Validation();
@@ -139,7 +139,7 @@ internal static class SkillsApi
         await using var reader = await command.ExecuteReaderAsync(ct);
         var skills = new List<SkillRef>();
         while (await reader.ReadAsync(ct)) skills.Add(new SkillRef(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetGuid(3), reader.GetString(4)));
-        return TypedResults.Ok(new Users.Page<SkillRef>(skills.Take(100).ToList(), skills.Count > 100 ? (offset + 100).ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+        return TypedResults.Ok(new Page<SkillRef>(skills.Take(100).ToList(), skills.Count > 100 ? (offset + 100).ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
     }
 
     static async Task<Results<Ok<SkillResponse>, ValidationProblem, ProblemHttpResult>> Patch(

@@ -3,7 +3,6 @@ using Hephaestus.Data;
 using Hephaestus.Domain.Mastery;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
-using Hephaestus.Server.Features.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 

@@ -7,25 +7,10 @@ using Npgsql;
 
 namespace Hephaestus.Server.Features.Users;
 
-/// <summary>
-/// A part of "everything the system holds about a user". Each feature that stores learner data registers one, so the
-/// export grows with the product instead of being a list someone must remember to update.
-/// </summary>
-public interface IPersonalDataSection
-{
-    string Name { get; }
-
-    /// <summary>Reads the section inside the export's transaction (one snapshot for the whole export).</summary>
-    Task<object?> ReadAsync(ActorScope scope, Guid userId, CancellationToken ct);
-}
-
 public sealed record PersonalDataExportResponse(DateTimeOffset ExportedAt, UserResponse User, IReadOnlyDictionary<string, object?> Sections);
 
 public static class PersonalDataExport
 {
-    public static IServiceCollection AddPersonalDataSection<T>(this IServiceCollection services) where T : class, IPersonalDataSection =>
-        services.AddSingleton<IPersonalDataSection, T>();
-
     internal static async Task<Results<Ok<PersonalDataExportResponse>, ProblemHttpResult>> Export(
         Guid id, HttpContext http, NpgsqlDataSource db, IEnumerable<IPersonalDataSection> sections, CancellationToken ct)
     {

@@ -33,5 +33,3 @@ public sealed record UpdateUserRequest(
     JsonElement? Profile = null,
     string? ExternalSubject = null);
 
-/// <summary>A keyset page: pass <c>next</c> back as <c>after</c> to read the following page.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);

@@ -38,7 +38,15 @@ public sealed class ActorScope : IAsyncDisposable
 
     public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
 
-    public Task<HephaestusDbContext> EfAsync(CancellationToken ct) => HephaestusDatabase.CreateContextAsync(Connection, Transaction, ct);
+    public NpgsqlBatch Batch() => new(Connection, Transaction);
+
+    /// <summary>Runs the commands in one round trip, in order; nothing is sent when there are none.</summary>
+    public async Task ExecuteAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
+    {
+        await using var batch = Batch();
+        foreach (var command in commands) batch.BatchCommands.Add(command);
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+    }
 
     public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);
 

@@ -1,0 +1,78 @@
+using Hephaestus.Domain.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace Hephaestus.Server.Auth;
+
+/// <summary>
+/// Who may call what, declared once per route group or endpoint (<c>.RequireAuthorization(Policies.Author)</c>) instead of
+/// role checks in handlers. Every policy needs a provisioned user (a token whose subject the database knows). Checks that
+/// depend on the row (a learner's own data, an educator's cohort) stay with the operation and row-level security.
+/// </summary>
+public static class Policies
+{
+    /// <summary>Any user the database knows; the floor of every /api route.</summary>
+    public const string Provisioned = AuthHosting.ProvisionedPolicy;
+
+    /// <summary>Admins only: users, cohorts, regrades, moving learners between path versions.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>Authors and admins: the catalog (frameworks, skills, scales, rubrics), paths, items, assessments.</summary>
+    public const string Author = "author";
+
+    /// <summary>Educators and admins: overrides of learners' paths, cohort views.</summary>
+    public const string EducatorOrAdmin = "educator-or-admin";
+
+    static readonly Dictionary<string, string[]> RolesByPolicy = new(StringComparer.Ordinal)
+    {
+        [Admin] = [Role.Admin],
+        [Author] = [Role.Author, Role.Admin],
+        [EducatorOrAdmin] = [Role.Educator, Role.Admin],
+    };
+
+    internal static AuthorizationBuilder AddHephaestusPolicies(this AuthorizationBuilder authorization)
+    {
+        authorization.AddPolicy(Provisioned, policy => Provisioning(policy));
+        foreach (var (name, roles) in RolesByPolicy)
+        {
+            authorization.AddPolicy(name, policy => Provisioning(policy).RequireRole(roles));
+        }
+
+        return authorization;
+    }
+
+    static AuthorizationPolicyBuilder Provisioning(AuthorizationPolicyBuilder policy) =>
+        policy.RequireAuthenticatedUser().RequireClaim(AuthHosting.UserIdClaim);
+}
+
+/// <summary>
+/// A refusal by policy is a problem detail that says which roles the endpoint needs, like the refusals handlers write,
+/// instead of an empty 403.
+/// </summary>
+internal sealed class ForbiddenAsProblem(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
+{
+    readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        var roles = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement>()
+            .SelectMany(r => r.AllowedRoles).ToList();
+        if (!authorizeResult.Forbidden || roles is not { Count: > 0 })
+        {
+            await _default.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Forbidden",
+                Detail = $"This needs the role {string.Join(" or ", roles)}.",
+            },
+        });
+    }
+}
