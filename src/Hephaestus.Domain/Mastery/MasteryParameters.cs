@@ -71,6 +71,17 @@ public sealed record MasteryParameters
     /// <summary>Defaults with another method.</summary>
     public static MasteryParameters For(MasteryMethod method) => new() { Method = method };
 
+    static readonly System.Text.Json.JsonSerializerOptions StoredJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>A skill's (or its framework's) stored method name and parameters object; an absent or empty object means the defaults.</summary>
+    public static MasteryParameters FromStored(string method, string? json)
+    {
+        var parameters = string.IsNullOrWhiteSpace(json) || json == "{}"
+            ? Default
+            : System.Text.Json.JsonSerializer.Deserialize<MasteryParameters>(json, StoredJson) ?? Default;
+        return parameters with { Method = MasteryMethods.Parse(method) };
+    }
+
     /// <summary>Copies fitted BKT parameters in, leaving everything else as it was.</summary>
     public MasteryParameters WithBkt(BktParameters bkt) =>
         this with { Prior = bkt.Prior, Learn = bkt.Learn, Guess = bkt.Guess, Slip = bkt.Slip, Forget = bkt.Forget };

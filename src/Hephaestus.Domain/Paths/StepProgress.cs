@@ -79,6 +79,14 @@ public sealed record NextSteps(IReadOnlyList<RankedStep> Available, IReadOnlyLis
 public static class StepProgress
 {
     /// <summary>Placement at enrollment: steps whose target skills the learner already masters are skipped.</summary>
+    /// <summary>An enrollment is complete when every step of its plan (inserted steps included) is done.</summary>
+    public static bool AllDone(PathPlan plan, LearnerSnapshot learner)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(learner);
+        return plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
+    }
+
     public static IReadOnlyList<StepTransition> Place(PathPlan plan, LearnerSnapshot learner)
     {
         var placed = new List<StepTransition>();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Server.Features.Enrollments;
 using Npgsql;
 
@@ -48,9 +49,10 @@ internal static class PathsCommands
 
             var (pathId, versionId, number) = target.Value;
             var total = 0;
+            var learning = new LearnerRecord(new PlanCache());
             while (true)
             {
-                var result = await EnrollmentMigration.RunAsync(cli.Owner, Operator, pathId, versionId, number, parse.GetValue(batch), ct);
+                var result = await EnrollmentMigration.RunAsync(learning, cli.Owner, Operator, pathId, versionId, number, parse.GetValue(batch), ct);
                 total += result.Migrated.Count;
                 Console.WriteLine($"moved {total} learner(s) to version {number}; {result.Remaining} remaining");
                 if (result.Remaining == 0 || result.Migrated.Count == 0) return result.Remaining == 0 ? 0 : 3;

@@ -1,4 +1,5 @@
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Npgsql;
 
 namespace Hephaestus.Server.Hosting;
@@ -17,6 +18,9 @@ public static class DatabaseHosting
         builder.Services.AddSingleton(sp => sp.GetRequiredService<DatabaseLifetime>().Endpoint);
         builder.Services.AddSingleton(sp => HephaestusDatabase.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().AppConnectionString));
         builder.Services.AddSingleton<SchemaVersion>();
+        // The one owner of learner state and its cache of published path plans: one of each per process.
+        builder.Services.AddSingleton<PlanCache>();
+        builder.Services.AddSingleton<LearnerRecord>();
         return builder;
     }
 }

@@ -2,8 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hephaestus.Data;
-using Hephaestus.Server.Features.Enrollments;
-using Hephaestus.Server.Features.Mastery;
+using Hephaestus.Data.Learning;
 using Hephaestus.Testing;
 
 namespace Hephaestus.Server.Tests.Enrollments;
@@ -150,9 +149,9 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var learnerActor = new Actor(w.LearnerId, ["learner"]);
         await using (var scope = await ActorScope.BeginAsync(db.App, learnerActor, TestContext.Current.CancellationToken))
         {
-            var changes = await MasteryRecorder.RecordAsync(scope, w.LearnerId, [new NewEvidence(b, 1.0, 1, DateTimeOffset.UtcNow, null, "rubric", RubricAssessmentId: assessmentId)], TestContext.Current.CancellationToken);
-            var progress = await ProgressEngine.AfterMasteryChangeAsync(scope, w.LearnerId, changes, TestContext.Current.CancellationToken);
-            var moved = Assert.Single(progress);
+            var learning = new LearnerRecord(new PlanCache());
+            var recorded = await learning.RecordEvidenceAsync(scope, w.LearnerId, [new NewEvidence(b, 1.0, 1, DateTimeOffset.UtcNow, null, "rubric", RubricAssessmentId: assessmentId)], TestContext.Current.CancellationToken);
+            var moved = Assert.Single(recorded.Progress);
             Assert.Contains(moved.Steps, s => s.Key == "read" && s.To == Domain.Paths.StepStatus.Available);
             // No commit: disposing rolls back.
         }

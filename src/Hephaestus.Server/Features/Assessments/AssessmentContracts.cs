@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hephaestus.Domain.Assessments;
 
 namespace Hephaestus.Server.Features.Assessments;
 
@@ -29,8 +30,6 @@ public sealed record AttemptItem(Guid ItemVersionId, JsonElement Item, JsonEleme
 public sealed record SaveResponseRequest(JsonElement Response);
 
 public sealed record SubmitRequest(IReadOnlyDictionary<Guid, JsonElement>? Responses = null);
-
-public sealed record ItemResult(Guid ItemVersionId, double Score, decimal Points, decimal MaxPoints, bool Correct);
 
 /// <summary>The outcome of a submission, trimmed to the assessment's feedback setting.</summary>
 public sealed record SubmissionResult(Guid AttemptId, Guid ResultId, int Revision, string Feedback, double? Score, decimal? Points, decimal? MaxPoints,

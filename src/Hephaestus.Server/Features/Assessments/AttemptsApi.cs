@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Assessments;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
@@ -181,7 +182,7 @@ public static class AttemptsApi
     /// the same key is 422; a second request while the first still runs is 409. The key row commits with the work,
     /// so a crash leaves either both or neither. A try-lock on the key tells "still running" apart from "done".
     /// </summary>
-    static async Task<IResult> Submit(Guid learnerId, Guid attemptId, HttpContext http, NpgsqlDataSource db, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+    static async Task<IResult> Submit(Guid learnerId, Guid attemptId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         var actor = http.RequireActor();
         using var buffer = new MemoryStream();
@@ -286,7 +287,7 @@ public static class AttemptsApi
             });
         }
 
-        await Grading.WriteResultAsync(scope, attempt, scored, settings, revision: 1, reason: "submitted", observedAt: now, ct, after, resultId);
+        await Grading.WriteResultAsync(learning, scope, attempt, scored, settings, revision: 1, reason: "submitted", observedAt: now, ct, after, resultId);
         await scope.CommitAsync(ct);
         http.Response.Headers.Location = $"/api/v1/learners/{learnerId}/attempts/{attemptId}";
         return Results.Text(body, "application/json", Encoding.UTF8, StatusCodes.Status201Created);

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Assessments;
-using Hephaestus.Server.Features.Enrollments;
-using Hephaestus.Server.Features.Mastery;
 using Npgsql;
 
 namespace Hephaestus.Server.Features.Assessments;
@@ -11,53 +9,27 @@ namespace Hephaestus.Server.Features.Assessments;
 internal sealed record GradedResult(Guid AttemptId, Guid ResultId, int Revision, double Score, decimal Points, decimal MaxPoints, bool? Passed,
     IReadOnlyList<ItemResult> Items, IReadOnlyList<MasteryChange> Mastery);
 
-/// <summary>Writes a result revision, its evidence, the mastery it moves and the progress that follows: one transaction.</summary>
+/// <summary>A result revision's figures and the feedback a learner gets; writing it is the learner record's.</summary>
 internal static class Grading
 {
-    public static async Task<GradedResult> WriteResultAsync(ActorScope scope, AttemptRow attempt, List<(ItemVersionRow Item, ItemScore Score)> scored,
-        AssessmentSettings settings, int revision, string reason, DateTimeOffset observedAt, CancellationToken ct,
-        IReadOnlyList<NpgsqlBatchCommand>? after = null, Guid? id = null)
+    /// <summary>Writes a result revision, its evidence, the mastery it moves and the progress that follows, in the caller's transaction.</summary>
+    public static async Task<GradedResult> WriteResultAsync(LearnerRecord learning, ActorScope scope, AttemptRow attempt,
+        List<(ItemVersionRow Item, ItemScore Score)> scored, AssessmentSettings settings, int revision, string reason, DateTimeOffset observedAt,
+        CancellationToken ct, IReadOnlyList<NpgsqlBatchCommand>? after = null, Guid? id = null)
     {
         var resultId = id ?? Guid.CreateVersion7();
         var summary = Summarize(attempt, scored, settings, revision, resultId);
-        var (score, points, maxPoints, passed, items) = (summary.Score, summary.Points, summary.MaxPoints, summary.Passed, summary.Items);
-        // The result row goes in the same round trip as the mastery locks; the evidence refers to it.
-        var insert = new NpgsqlBatchCommand("""
-            INSERT INTO hephaestus.results (learner_id, id, attempt_id, revision, score, points, max_points, passed, item_scores, reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
-            """)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = attempt.LearnerId },
-                new NpgsqlParameter<Guid> { TypedValue = resultId },
-                new NpgsqlParameter<Guid> { TypedValue = attempt.Id },
-                new NpgsqlParameter<int> { TypedValue = revision },
-                new NpgsqlParameter<decimal> { TypedValue = Math.Round((decimal)score, 6) },
-                new NpgsqlParameter<decimal> { TypedValue = points },
-                new NpgsqlParameter<decimal> { TypedValue = maxPoints },
-                new NpgsqlParameter { Value = (object?)passed ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean },
-                new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(items, JsonSerializerOptions.Web) },
-                new NpgsqlParameter<string> { TypedValue = reason },
-            },
-        };
-
-        var evidence = scored.SelectMany(s => s.Item.Skills.Select(a => new NewEvidence(a.SkillId, s.Score.Score01, (double)a.Weight, observedAt, null,
-            "item_response", attempt.Id, resultId, s.Item.Id))).ToList();
-        var changes = await MasteryRecorder.RecordAsync(scope, attempt.LearnerId, evidence, ct, replayAll: revision > 1, before: [insert], after: after);
-        await ProgressEngine.AfterResultAsync(scope, attempt.LearnerId, new AssessmentScore(attempt.AssessmentId, score), ct);
-        return summary with { Mastery = changes };
+        var items = scored.Select(s => new ItemEvidence(s.Item.Id, s.Score.Score01, [.. s.Item.Skills.Select(a => (a.SkillId, a.Weight))])).ToList();
+        var recorded = await learning.RecordResultAsync(scope, new ResultRevision(attempt.LearnerId, attempt.Id, attempt.AssessmentId, resultId, revision,
+            ResultSummary.Of(scored.Select(s => (s.Item.Id, s.Score)), settings.PassScore), reason, observedAt, items), ct, after);
+        return summary with { Mastery = recorded.Mastery };
     }
 
     /// <summary>The result's figures, before anything is written.</summary>
     public static GradedResult Summarize(AttemptRow attempt, List<(ItemVersionRow Item, ItemScore Score)> scored, AssessmentSettings settings, int revision, Guid resultId)
     {
-        var points = scored.Sum(s => s.Score.Points);
-        var maxPoints = scored.Sum(s => s.Score.MaxPoints);
-        var score = maxPoints == 0 ? 0 : (double)(points / maxPoints);
-        bool? passed = settings.PassScore is { } pass ? score >= pass : null;
-        var items = scored.Select(s => new ItemResult(s.Item.Id, s.Score.Score01, s.Score.Points, s.Score.MaxPoints, s.Score.Correct)).ToList();
-        return new GradedResult(attempt.Id, resultId, revision, score, points, maxPoints, passed, items, []);
+        var s = ResultSummary.Of(scored.Select(x => (x.Item.Id, x.Score)), settings.PassScore);
+        return new GradedResult(attempt.Id, resultId, revision, s.Score, s.Points, s.MaxPoints, s.Passed, s.Items, []);
     }
 
     /// <summary>What the learner is told, per the assessment's feedback setting (never the answer key).</summary>

@@ -1,4 +1,5 @@
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Identity;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
@@ -26,7 +27,7 @@ public static class RegradeApi
     }
 
     static async Task<Results<Ok<RegradeResponse>, ValidationProblem, ProblemHttpResult>> Regrade(
-        Guid itemId, RegradeRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+        Guid itemId, RegradeRequest request, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         var actor = http.RequireActor();
         if (!actor.Has(Role.Admin)) return Problems.Forbidden("Only an admin regrades learners' results.");
@@ -59,13 +60,13 @@ public static class RegradeApi
         var attempts = 0;
         foreach (var learner in learners)
         {
-            attempts += await TransientRetry.RunAsync(c => RegradeLearnerAsync(db, actor, learner, oldVersionId, newVersionId, c), ct);
+            attempts += await TransientRetry.RunAsync(c => RegradeLearnerAsync(learning, db, actor, learner, oldVersionId, newVersionId, c), ct);
         }
 
         return TypedResults.Ok(new RegradeResponse(itemId, request.FromVersion, toVersion, learners.Count, attempts));
     }
 
-    static async Task<int> RegradeLearnerAsync(NpgsqlDataSource db, Actor actor, Guid learner, Guid oldVersionId, Guid newVersionId, CancellationToken ct)
+    static async Task<int> RegradeLearnerAsync(LearnerRecord learning, NpgsqlDataSource db, Actor actor, Guid learner, Guid oldVersionId, Guid newVersionId, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         var ids = new List<Guid>();
@@ -101,7 +102,7 @@ public static class RegradeApi
             }
 
             var assessment = (await AssessmentsApi.ReadAsync(scope, attempt.AssessmentId, ct))!;
-            await Grading.WriteResultAsync(scope, attempt, scored, assessment.Settings, revision, "regraded", attempt.SubmittedAt!.Value, ct);
+            await Grading.WriteResultAsync(learning, scope, attempt, scored, assessment.Settings, revision, "regraded", attempt.SubmittedAt!.Value, ct);
         }
 
         await scope.CommitAsync(ct);

@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Hephaestus.Data;
 using Hephaestus.Domain.Mastery;
 using Hephaestus.Server.Api;
-using Hephaestus.Server.Features.Mastery;
 using Npgsql;
 using NpgsqlTypes;
 using static Hephaestus.Data.SqlParameters;
@@ -47,7 +46,7 @@ internal static partial class CompetencySql
 
     /// <summary>
     /// The method must be one of the wire names; the parameters are parsed and validated by the same code that reads
-    /// them when mastery is recorded (SkillMeasurement.ParseParameters, MasteryParameters.Validate), each error named.
+    /// them when mastery is recorded (MasteryParameters.FromStored, MasteryParameters.Validate), each error named.
     /// </summary>
     public static void Method(Validation v, string? method, JsonElement? parameters, string inheritedMethod = "bkt")
     {
@@ -76,7 +75,7 @@ internal static partial class CompetencySql
         if (!known) return;
         try
         {
-            var parsed = SkillMeasurement.ParseParameters(method ?? inheritedMethod, json.GetRawText());
+            var parsed = MasteryParameters.FromStored(method ?? inheritedMethod, json.GetRawText());
             foreach (var error in parsed.Validate()) v.Add("masteryParameters" + error.Path.Replace('/', '.'), error.Message);
         }
         catch (JsonException e)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Identity;
 using Hephaestus.Domain.Paths;
 using Hephaestus.Server.Api;
@@ -25,7 +26,7 @@ public static class EnrollmentMigration
     }
 
     /// <summary>Migrates up to <c>limit</c> enrollments (default 100) and says how many remain; call again to continue.</summary>
-    static async Task<Results<Ok<MigrationResponse>, ProblemHttpResult>> Migrate(Guid pathId, Guid versionId, HttpContext http, NpgsqlDataSource db, CancellationToken ct,
+    static async Task<Results<Ok<MigrationResponse>, ProblemHttpResult>> Migrate(Guid pathId, Guid versionId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct,
         MigrateEnrollmentsRequest? request = null)
     {
         var actor = http.RequireActor();
@@ -40,7 +41,7 @@ public static class EnrollmentMigration
         var target = await TargetAsync(db, actor, pathId, versionId, ct);
         if (target is null) return Problems.NotFound("path version", versionId);
         if (target.Value.Status != "published") return Problems.Conflict($"Version {target.Value.Version} is {target.Value.Status}; learners move to a published version only.");
-        return TypedResults.Ok(await RunAsync(db, actor, pathId, versionId, target.Value.Version, limit, ct));
+        return TypedResults.Ok(await RunAsync(learning, db, actor, pathId, versionId, target.Value.Version, limit, ct));
     }
 
     static async Task<(int Version, string Status)?> TargetAsync(NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, CancellationToken ct)
@@ -54,12 +55,12 @@ public static class EnrollmentMigration
     }
 
     /// <summary>The loop the endpoint and the CLI share.</summary>
-    public static async Task<MigrationResponse> RunAsync(NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, int toVersion, int limit, CancellationToken ct)
+    public static async Task<MigrationResponse> RunAsync(LearnerRecord learning, NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, int toVersion, int limit, CancellationToken ct)
     {
         var migrated = new List<MigratedEnrollment>();
         while (migrated.Count < limit)
         {
-            var one = await MigrateOneAsync(db, actor, pathId, versionId, toVersion, ct);
+            var one = await MigrateOneAsync(learning, db, actor, pathId, versionId, toVersion, ct);
             if (one is null) break;
             migrated.Add(one);
         }
@@ -77,7 +78,7 @@ public static class EnrollmentMigration
         WHERE e.path_id = $1 AND e.status <> 'withdrawn' AND v.version < $2 {tail}
         """;
 
-    static async Task<MigratedEnrollment?> MigrateOneAsync(NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, int toVersion, CancellationToken ct)
+    static async Task<MigratedEnrollment?> MigrateOneAsync(LearnerRecord learning, NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, int toVersion, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         Guid learnerId, enrollmentId;
@@ -90,8 +91,8 @@ public static class EnrollmentMigration
             (learnerId, enrollmentId) = (reader.GetGuid(0), reader.GetGuid(1));
         }
 
-        var old = (await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: true, ct))!;
-        var target = (await PlanCache.GetAsync(scope, versionId, ct))!;
+        var old = (await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct))!;
+        var target = (await learning.Plans.GetAsync(scope, versionId, ct))!;
 
         var previous = old.Learner.Steps;
         // Steps match by key. An educator insert whose key the new version now uses gives way to the version's step.
@@ -127,7 +128,7 @@ public static class EnrollmentMigration
             else if (state.Status != StepStatus.Locked) notes[key] = new StepNote(state.Reason, now);
         }
 
-        var allDone = plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
+        var allDone = StepProgress.AllDone(plan, learner);
         var report = new MigratedEnrollment(learnerId, enrollmentId, old.Version.Version, toVersion, kept, added, removed, changed);
 
         // The version, the progress arrays, the notes and the surviving inserts change in one statement, with the audit row.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Paths;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Features.Paths;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Identity;
 using Hephaestus.Domain.Paths;
 using Hephaestus.Server.Api;
@@ -36,7 +37,7 @@ public static class EnrollmentsApi
     /// version: moving to a newer one is a migration. Placement skips the steps whose skills the learner already masters.
     /// </summary>
     static async Task<Results<Created<EnrollmentResponse>, Ok<EnrollmentResponse>, ProblemHttpResult>> Enroll(
-        Guid learnerId, EnrollRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+        Guid learnerId, EnrollRequest request, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         var actor = http.RequireActor();
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
@@ -67,7 +68,7 @@ public static class EnrollmentsApi
         if (versionId is null) return Problems.Conflict($"Learning path {request.PathId} has no published version open to enrollment.");
 
         // Placement and the first evaluation happen before the insert, so the enrollment is written once, complete.
-        var version = (await PlanCache.GetAsync(scope, versionId.Value, ct))!;
+        var version = (await learning.Plans.GetAsync(scope, versionId.Value, ct))!;
         var learner = new LearnerSnapshot(await EnrollmentSql.ReadMasteryAsync(scope, learnerId, ct), version.Skills, new Dictionary<string, LearnerStepState>(StringComparer.Ordinal));
         StepProgress.Place(version.Plan, learner);
         StepProgress.Evaluate(version.Plan, learner);
@@ -75,7 +76,7 @@ public static class EnrollmentsApi
         var status = version.Plan.Steps.Select(s => (short)learner.StateOf(s.Key).Status).ToArray();
         var notes = version.Plan.Steps.Where(s => learner.StateOf(s.Key).Status != StepStatus.Locked)
             .ToDictionary(s => s.Key, s => new StepNote(learner.StateOf(s.Key).Reason, now), StringComparer.Ordinal);
-        var allDone = version.Plan.Steps.All(s => learner.StateOf(s.Key).Status.IsDone());
+        var allDone = StepProgress.AllDone(version.Plan, learner);
 
         var enrollmentId = Guid.CreateVersion7();
         await using (var insert = scope.Command("""
@@ -96,45 +97,45 @@ public static class EnrollmentsApi
             if (await insert.ExecuteScalarAsync(ct) is null)
             {
                 // Already enrolled (perhaps by a concurrent request that committed first): the same answer, not a second enrollment.
-                var existing = await ExistingAsync(scope, learnerId, request.PathId, ct);
+                var existing = await ExistingAsync(learning, scope, learnerId, request.PathId, ct);
                 await scope.CommitAsync(ct);
-                return TypedResults.Ok(EnrollmentReads.ToResponse(existing!));
+                return TypedResults.Ok(EnrollmentViews.ToResponse(existing!));
             }
         }
 
-        var created = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
+        var created = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/learners/{learnerId}/enrollments/{enrollmentId}", EnrollmentReads.ToResponse(created!));
+        return TypedResults.Created($"/api/v1/learners/{learnerId}/enrollments/{enrollmentId}", EnrollmentViews.ToResponse(created!));
     }
 
-    static async Task<EnrollmentState?> ExistingAsync(ActorScope scope, Guid learnerId, Guid pathId, CancellationToken ct)
+    static async Task<EnrollmentState?> ExistingAsync(LearnerRecord learning, ActorScope scope, Guid learnerId, Guid pathId, CancellationToken ct)
     {
         await using var find = scope.Command("SELECT id FROM hephaestus.enrollments WHERE learner_id = $1 AND path_id = $2");
         find.Parameters.Add(SqlParameters.Uuid(learnerId));
         find.Parameters.Add(SqlParameters.Uuid(pathId));
-        return await find.ExecuteScalarAsync(ct) is Guid id ? await EnrollmentReads.LoadAsync(scope, learnerId, id, forUpdate: false, ct) : null;
+        return await find.ExecuteScalarAsync(ct) is Guid id ? await learning.LoadEnrollmentAsync(scope, learnerId, id, forUpdate: false, ct) : null;
     }
 
-    static async Task<Results<Ok<IReadOnlyList<EnrollmentResponse>>, ProblemHttpResult>> List(Guid learnerId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<IReadOnlyList<EnrollmentResponse>>, ProblemHttpResult>> List(Guid learnerId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         if (!await MasteryApi.LearnerVisibleAsync(scope, learnerId, ct)) return Problems.NotFound("learner", learnerId);
-        var items = (await EnrollmentReads.LoadAllAsync(scope, learnerId, ct)).Select(EnrollmentReads.ToResponse).ToList();
+        var items = (await learning.LoadEnrollmentsAsync(scope, learnerId, ct)).Select(EnrollmentViews.ToResponse).ToList();
         await scope.CommitAsync(ct);
         return TypedResults.Ok<IReadOnlyList<EnrollmentResponse>>(items);
     }
 
-    static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Get(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Get(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
-        var state = await EnrollmentReads.ReadOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: true, ct);
-        return state is null ? Problems.NotFound("enrollment", enrollmentId) : TypedResults.Ok(EnrollmentReads.ToResponse(state));
+        var state = await learning.ReadEnrollmentOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: true, ct);
+        return state is null ? Problems.NotFound("enrollment", enrollmentId) : TypedResults.Ok(EnrollmentViews.ToResponse(state));
     }
 
     /// <summary>
     /// The available (and started) steps, best first, each with the reasons for its place; then the locked steps with
     /// the conditions that hold them. One round trip to the database; ranking is done in memory on the cached plan.
     /// </summary>
-    static async Task<Results<Ok<NextResponse>, ProblemHttpResult>> Next(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, CancellationToken ct,
+    static async Task<Results<Ok<NextResponse>, ProblemHttpResult>> Next(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct,
         int? limit = null, int? lockedLimit = null)
     {
         var v = new Validation();
@@ -142,7 +143,7 @@ public static class EnrollmentsApi
         if (lockedLimit is < 0 or > 200) v.Add("lockedLimit", "must be between 0 and 200");
         if (!v.IsValid) return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid query", detail: "limit must be 1..200 and lockedLimit 0..200.");
 
-        var state = await EnrollmentReads.ReadOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: false, ct);
+        var state = await learning.ReadEnrollmentOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: false, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
         var next = StepProgress.Rank(state.Plan, state.Learner, lockedLimit ?? 20);
         return TypedResults.Ok(new NextResponse(enrollmentId, next.Done, next.Total,
@@ -152,14 +153,14 @@ public static class EnrollmentsApi
     }
 
     /// <summary>The learner (or an educator) starts an available step.</summary>
-    static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Start(Guid learnerId, Guid enrollmentId, string stepKey, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Start(Guid learnerId, Guid enrollmentId, string stepKey, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var state = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
+        var state = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
         if (!state.Plan.Contains(stepKey)) return Problems.NotFound($"step '{stepKey}' in enrollment", enrollmentId);
         var current = state.Learner.StateOf(stepKey);
-        if (current.Status == StepStatus.InProgress) return TypedResults.Ok(EnrollmentReads.ToResponse(state));
+        if (current.Status == StepStatus.InProgress) return TypedResults.Ok(EnrollmentViews.ToResponse(state));
         if (current.Status != StepStatus.Available)
         {
             return Problems.Conflict($"Step '{stepKey}' is {current.Status.ToWireName()}; only an available step can be started." +
@@ -167,24 +168,24 @@ public static class EnrollmentsApi
         }
 
         await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.WriteStep(state, stepKey, current with { Status = StepStatus.InProgress, Reason = "started" })], ct);
-        var updated = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
+        var updated = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
-        return TypedResults.Ok(EnrollmentReads.ToResponse(updated!));
+        return TypedResults.Ok(EnrollmentViews.ToResponse(updated!));
     }
 
     /// <summary>
     /// Completes a content step the learner has worked through. Skill steps complete by mastery and assessment steps by a
     /// submitted attempt, so those are refused here. Dependents unlock in the same transaction.
     /// </summary>
-    static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Complete(Guid learnerId, Guid enrollmentId, string stepKey, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Complete(Guid learnerId, Guid enrollmentId, string stepKey, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var state = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
+        var state = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
         if (!state.Plan.Contains(stepKey)) return Problems.NotFound($"step '{stepKey}' in enrollment", enrollmentId);
         var step = state.Plan[stepKey];
         var current = state.Learner.StateOf(stepKey);
-        if (current.Status == StepStatus.Completed) return TypedResults.Ok(EnrollmentReads.ToResponse(state));
+        if (current.Status == StepStatus.Completed) return TypedResults.Ok(EnrollmentViews.ToResponse(state));
         if (step.Kind != StepKind.Content)
         {
             return Problems.Conflict(step.Kind == StepKind.Skill
@@ -199,21 +200,21 @@ public static class EnrollmentsApi
         }
 
         await EnrollmentSql.ExecuteAsync(scope, [EnrollmentSql.WriteStep(state, stepKey, current with { Status = StepStatus.Completed, Reason = "completed" })], ct);
-        await ProgressEngine.ReevaluateAsync(scope, learnerId, ct);
-        var updated = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
+        await learning.ReevaluateProgressAsync(scope, learnerId, ct);
+        var updated = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
-        return TypedResults.Ok(EnrollmentReads.ToResponse(updated!));
+        return TypedResults.Ok(EnrollmentViews.ToResponse(updated!));
     }
 
     static async Task<Results<Ok<EnrollmentResponse>, ValidationProblem, ProblemHttpResult>> Override(
-        Guid learnerId, Guid enrollmentId, OverrideRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+        Guid learnerId, Guid enrollmentId, OverrideRequest request, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         var actor = http.RequireActor();
         var v = EnrollmentOverrides.Shape(request);
         if (!v.IsValid) return v.ToProblem();
 
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        var state = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
+        var state = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
         if (!actor.Has(Role.Educator) && !actor.Has(Role.Admin)) return Problems.Forbidden("Only educators of the learner's cohort and admins override a learning path.");
 
@@ -222,16 +223,16 @@ public static class EnrollmentsApi
             return refused.Invalid is { } invalid ? invalid : refused.Problem!;
         }
 
-        await ProgressEngine.ReevaluateAsync(scope, learnerId, ct);
-        var updated = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
+        await learning.ReevaluateProgressAsync(scope, learnerId, ct);
+        var updated = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         await scope.CommitAsync(ct);
-        return TypedResults.Ok(EnrollmentReads.ToResponse(updated!));
+        return TypedResults.Ok(EnrollmentViews.ToResponse(updated!));
     }
 
-    static async Task<Results<Ok<IReadOnlyList<OverrideResponse>>, ProblemHttpResult>> Overrides(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<IReadOnlyList<OverrideResponse>>, ProblemHttpResult>> Overrides(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var state = await EnrollmentReads.LoadAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
+        var state = await learning.LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: false, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
         var items = new List<OverrideResponse>();
         await using (var command = scope.Command("""

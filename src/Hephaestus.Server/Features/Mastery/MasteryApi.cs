@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Mastery;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;

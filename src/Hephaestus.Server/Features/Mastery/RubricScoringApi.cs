@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Hephaestus.Data;
+using Hephaestus.Data.Learning;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
-using Hephaestus.Server.Features.Enrollments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -28,7 +28,7 @@ public static class RubricScoringApi
     sealed record Criterion(Guid Id, Guid? SkillId, decimal[] RatingPoints);
 
     static async Task<Results<Created<RubricAssessmentResponse>, ValidationProblem, ProblemHttpResult>> Score(
-        Guid learnerId, ScoreWithRubricRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+        Guid learnerId, ScoreWithRubricRequest request, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         var actor = http.RequireActor();
         var v = new Validation().Text("subject", request.Subject, 0, 500, required: false);
@@ -78,29 +78,14 @@ public static class RubricScoringApi
         var id = Guid.CreateVersion7();
         var points = request.Ratings.Sum(r => r.Points);
         var maxPoints = criteria.Sum(c => c.RatingPoints.Max());
-        await using (var insert = scope.Command("""
-            INSERT INTO hephaestus.rubric_assessments (learner_id, id, rubric_id, assessor_id, subject, ratings, points)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
-            """))
-        {
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = learnerId });
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = request.RubricId });
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = actor.UserId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Subject ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(request.Ratings, JsonSerializerOptions.Web) });
-            insert.Parameters.Add(new NpgsqlParameter<decimal> { TypedValue = points });
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-
-        var now = DateTimeOffset.UtcNow;
         var evidence = request.Ratings
             .Select(r => (Rating: r, Criterion: byId[r.CriterionId]))
             .Where(x => x.Criterion.SkillId is not null)
-            .Select(x => new NewEvidence(x.Criterion.SkillId!.Value, (double)(x.Rating.Points / x.Criterion.RatingPoints.Max()), 1, now, null, "rubric", RubricAssessmentId: id))
+            .Select(x => (x.Criterion.SkillId!.Value, (double)(x.Rating.Points / x.Criterion.RatingPoints.Max())))
             .ToList();
-        var changes = await MasteryRecorder.RecordAsync(scope, learnerId, evidence, ct);
-        await ProgressEngine.AfterMasteryChangeAsync(scope, learnerId, changes, ct);
+        var recorded = await learning.RecordRubricRatingAsync(scope, new RubricRating(learnerId, id, request.RubricId, actor.UserId, request.Subject,
+            JsonSerializer.SerializeToElement(request.Ratings, JsonSerializerOptions.Web), points, evidence, DateTimeOffset.UtcNow), ct);
+        var changes = recorded.Mastery;
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/learners/{learnerId}/rubric-assessments/{id}",
             new RubricAssessmentResponse(id, learnerId, request.RubricId, points, maxPoints, changes));

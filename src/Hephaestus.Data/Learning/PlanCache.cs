@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Hephaestus.Data;
 using Hephaestus.Domain.Paths;
 using Npgsql;
 
-namespace Hephaestus.Server.Features.Enrollments;
+namespace Hephaestus.Data.Learning;
 
 /// <summary>A published version's plan and what explanations need about its skills (codes, level names by rank).</summary>
-internal sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, PathPlan Plan,
+public sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, PathPlan Plan,
     IReadOnlyDictionary<Guid, (string Code, IReadOnlyList<string> Levels)> Skills, DateTime LoadedAt);
 
 /// <summary>
@@ -15,25 +14,30 @@ internal sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, Pat
 /// steps, parsed rules and dependency graph are read and parsed once, not on every evaluation of every learner. Skill
 /// codes and scale levels can change (a framework moved to a new scale version), so an entry is reloaded after a minute.
 /// Keys are version ids (UUIDv7), unique across databases, so one process serving several databases cannot mix them up.
+/// One instance per process (a singleton of the host), owned by <see cref="LearnerRecord"/>.
 /// </summary>
-internal static class PlanCache
+public sealed class PlanCache
 {
     static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
     const int Capacity = 4096;
-    static readonly ConcurrentDictionary<Guid, VersionPlan> Plans = new();
+    readonly ConcurrentDictionary<Guid, VersionPlan> _plans = new();
 
     /// <param name="actor">Needed when there is no transaction (row-level security reads it from the transaction).</param>
-    public static async Task<VersionPlan?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, Guid versionId, CancellationToken ct)
+    public async Task<VersionPlan?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, Guid versionId, CancellationToken ct)
     {
-        if (Plans.TryGetValue(versionId, out var cached) && DateTime.UtcNow - cached.LoadedAt < Lifetime) return cached;
+        if (_plans.TryGetValue(versionId, out var cached) && DateTime.UtcNow - cached.LoadedAt < Lifetime) return cached;
         if (await LoadAsync(connection, transaction, actor, versionId, ct) is not { } loaded) return null;
-        if (Plans.Count >= Capacity) Plans.Clear();
+        if (_plans.Count >= Capacity) _plans.Clear();
         // Drafts change: only frozen versions are kept.
-        if (loaded.Status != "draft") Plans[versionId] = loaded.Plan;
+        if (loaded.Status != "draft") _plans[versionId] = loaded.Plan;
         return loaded.Plan;
     }
 
-    public static Task<VersionPlan?> GetAsync(ActorScope scope, Guid versionId, CancellationToken ct) => GetAsync(scope.Connection, scope.Transaction, scope.Actor, versionId, ct);
+    public Task<VersionPlan?> GetAsync(ActorScope scope, Guid versionId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return GetAsync(scope.Connection, scope.Transaction, scope.Actor, versionId, ct);
+    }
 
     static async Task<(VersionPlan Plan, string Status)?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, Guid versionId, CancellationToken ct)
     {

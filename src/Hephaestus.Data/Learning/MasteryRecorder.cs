@@ -1,10 +1,10 @@
 using System.Text.Json;
-using Hephaestus.Data;
 using Hephaestus.Domain.Mastery;
 using Npgsql;
 using NpgsqlTypes;
+using static Hephaestus.Data.SqlParameters;
 
-namespace Hephaestus.Server.Features.Mastery;
+namespace Hephaestus.Data.Learning;
 
 /// <summary>One observation to append to the evidence log.</summary>
 public sealed record NewEvidence(
@@ -254,16 +254,9 @@ public static class MasteryRecorder
         {
             var levels = JsonSerializer.Deserialize<List<ScaleLevel>>(reader.GetString(4), new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
             result[reader.GetGuid(0)] = new SkillMeasurement(reader.GetGuid(0), reader.GetString(1),
-                SkillMeasurement.ParseParameters(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)), levels);
+                MasteryParameters.FromStored(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)), levels);
         }
 
         return result;
     }
-
-    static NpgsqlParameter<Guid> Uuid(Guid value) => new() { TypedValue = value };
-    static NpgsqlParameter<Guid[]> Uuids(Guid[] values) => new() { TypedValue = values };
-    static NpgsqlParameter NullableUuids(IEnumerable<Guid?> values) =>
-        new() { Value = values.Select(v => v is { } g ? (object)g : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
-    static NpgsqlParameter NullableTimes(IEnumerable<DateTimeOffset?> values) =>
-        new() { Value = values.Select(v => v is { } t ? (object)t : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
 }

@@ -1,8 +1,6 @@
-using Hephaestus.Data;
 using Hephaestus.Domain.Paths;
-using Hephaestus.Server.Features.Mastery;
 
-namespace Hephaestus.Server.Features.Enrollments;
+namespace Hephaestus.Data.Learning;
 
 /// <summary>A score on an assessment, to record on every step of the learner's paths that is that assessment.</summary>
 public sealed record AssessmentScore(Guid AssessmentId, double Score);
@@ -20,7 +18,7 @@ public sealed record EnrollmentProgressChange(Guid EnrollmentId, IReadOnlyList<S
 /// Cost: one round trip to lock and read (progress is on the enrollment row: two small arrays), the plans from memory,
 /// one statement per changed enrollment to store them (none when nothing changed).
 /// </summary>
-public static class ProgressEngine
+internal sealed class ProgressEngine(PlanCache plans)
 {
     const string LockActive = $"""
         SELECT {EnrollmentSql.EnrollmentColumns}
@@ -28,14 +26,14 @@ public static class ProgressEngine
         """;
 
     /// <summary>After evidence moved mastery (a rubric assessment, an event).</summary>
-    public static Task<IReadOnlyList<EnrollmentProgressChange>> AfterMasteryChangeAsync(ActorScope scope, Guid learnerId, IReadOnlyList<MasteryChange> changes, CancellationToken ct) =>
+    public Task<IReadOnlyList<EnrollmentProgressChange>> AfterMasteryChangeAsync(ActorScope scope, Guid learnerId, IReadOnlyList<MasteryChange> changes, CancellationToken ct) =>
         changes.Count == 0 ? Task.FromResult<IReadOnlyList<EnrollmentProgressChange>>([]) : ReevaluateAsync(scope, learnerId, ct);
 
     /// <summary>After a result: its score lands on the assessment's steps (completing them), then everything is re-evaluated.</summary>
-    public static Task<IReadOnlyList<EnrollmentProgressChange>> AfterResultAsync(ActorScope scope, Guid learnerId, AssessmentScore score, CancellationToken ct) =>
+    public Task<IReadOnlyList<EnrollmentProgressChange>> AfterResultAsync(ActorScope scope, Guid learnerId, AssessmentScore score, CancellationToken ct) =>
         ReevaluateAsync(scope, learnerId, ct, score);
 
-    public static async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, AssessmentScore? score = null)
+    public async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, AssessmentScore? score = null)
     {
         var enrollments = new List<EnrollmentRow>();
         Dictionary<Guid, SkillMasterySnapshot> mastery;
@@ -66,7 +64,7 @@ public static class ProgressEngine
         var now = DateTimeOffset.UtcNow;
         foreach (var enrollment in enrollments)
         {
-            var version = await PlanCache.GetAsync(scope, enrollment.VersionId, ct)
+            var version = await plans.GetAsync(scope, enrollment.VersionId, ct)
                 ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
             var state = EnrollmentSql.State(enrollment, version, mastery);
             var transitions = new List<StepTransition>();
@@ -75,7 +73,7 @@ public static class ProgressEngine
 
             var (status, scores, notes, changed) = state.Stored(now);
             if (changed) commands.Add(EnrollmentSql.WriteProgress(learnerId, enrollment.Id, status, scores, notes));
-            var allDone = state.Plan.Steps.All(s => state.Learner.StateOf(s.Key).Status.IsDone());
+            var allDone = StepProgress.AllDone(state.Plan, state.Learner);
             if (allDone) completed.Add(enrollment.Id);
             if (transitions.Count > 0 || allDone) changes.Add(new EnrollmentProgressChange(enrollment.Id, Collapse(transitions), allDone));
         }

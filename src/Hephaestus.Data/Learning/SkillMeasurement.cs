@@ -1,7 +1,6 @@
-using System.Text.Json;
 using Hephaestus.Domain.Mastery;
 
-namespace Hephaestus.Server.Features.Mastery;
+namespace Hephaestus.Data.Learning;
 
 /// <summary>A level of a skill's mastery scale, as stored (rank order).</summary>
 public sealed record ScaleLevel(short Rank, string Name, double Threshold, bool IsMastery);
@@ -9,16 +8,6 @@ public sealed record ScaleLevel(short Rank, string Name, double Threshold, bool 
 /// <summary>How one skill is measured: its method and parameters (the skill's own, else its framework's) and its scale.</summary>
 public sealed record SkillMeasurement(Guid SkillId, string Code, MasteryParameters Parameters, IReadOnlyList<ScaleLevel> Levels)
 {
-    static readonly JsonSerializerOptions ParameterJson = new(JsonSerializerDefaults.Web);
-
-    public static MasteryParameters ParseParameters(string method, string? json)
-    {
-        var parameters = string.IsNullOrWhiteSpace(json) || json == "{}"
-            ? MasteryParameters.Default
-            : JsonSerializer.Deserialize<MasteryParameters>(json, ParameterJson) ?? MasteryParameters.Default;
-        return parameters with { Method = MasteryMethods.Parse(method) };
-    }
-
     /// <summary>The highest level whose threshold the value reaches; null without a value.</summary>
     public ScaleLevel? Classify(double? value)
     {

@@ -1,30 +1,29 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Hephaestus.Data;
 using Hephaestus.Domain.Paths;
 using Npgsql;
 using NpgsqlTypes;
 using static Hephaestus.Data.SqlParameters;
 
-namespace Hephaestus.Server.Features.Enrollments;
+namespace Hephaestus.Data.Learning;
 
 /// <summary>Why a step has its status and since when (an entry of <c>enrollments.step_notes</c>).</summary>
-internal sealed record StepNote(string? Reason, DateTimeOffset UpdatedAt);
+public sealed record StepNote(string? Reason, DateTimeOffset UpdatedAt);
 
 /// <summary>A step an educator inserted for one learner, with its definition (an element of <c>enrollments.inserted_steps</c>).</summary>
-internal sealed record InsertedStep(string Key, string Kind, Guid RefId, string Title, string? AfterStep, Guid[] TargetSkillIds, DateTimeOffset InsertedAt);
+public sealed record InsertedStep(string Key, string Kind, Guid RefId, string Title, string? AfterStep, Guid[] TargetSkillIds, DateTimeOffset InsertedAt);
 
 /// <summary>
 /// An enrollment row. <see cref="StepStatus"/> and <see cref="StepScores"/> are in step order: the version's steps by position,
 /// then the inserted steps. <see cref="Notes"/> is read only where it is shown (null otherwise).
 /// </summary>
-internal sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, string Status, string? Goal, int? PaceMinutesPerWeek,
+public sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, string Status, string? Goal, int? PaceMinutesPerWeek,
     DateOnly? TargetDate, DateTimeOffset EnrolledAt, DateTimeOffset? CompletedAt, short[] StepStatus, float?[] StepScores,
     IReadOnlyList<InsertedStep> Inserted, IReadOnlyDictionary<string, StepNote>? Notes);
 
 /// <summary>One enrollment as the engine evaluates it: the version's plan with this learner's inserts, and their state.</summary>
 /// <param name="Keys">Step keys in stored order: the version's steps by position, then the inserts.</param>
-internal sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Version, PathPlan Plan, LearnerSnapshot Learner, IReadOnlyList<string> Keys)
+public sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Version, PathPlan Plan, LearnerSnapshot Learner, IReadOnlyList<string> Keys)
 {
     public int IndexOf(string key)
     {
@@ -59,7 +58,7 @@ internal sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Ver
 }
 
 /// <summary>The enrollment SQL beside its readers and writers.</summary>
-internal static class EnrollmentSql
+public static class EnrollmentSql
 {
     /// <summary>The hot columns: what `next` and re-evaluation need (no notes).</summary>
     public const string EnrollmentColumns =

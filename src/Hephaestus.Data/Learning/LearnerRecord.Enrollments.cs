@@ -1,18 +1,17 @@
-using Hephaestus.Data;
 using Hephaestus.Domain.Paths;
 using Npgsql;
 
-namespace Hephaestus.Server.Features.Enrollments;
+namespace Hephaestus.Data.Learning;
 
 /// <summary>Loading one enrollment (its progress is on the row) and the learner's mastery: one round trip (plus the plan, from memory).</summary>
-internal static class EnrollmentReads
+public sealed partial class LearnerRecord
 {
     static string EnrollmentById(bool forUpdate, bool withNotes) =>
         $"SELECT {(withNotes ? EnrollmentSql.EnrollmentColumnsWithNotes : EnrollmentSql.EnrollmentColumns)} FROM hephaestus.enrollments WHERE learner_id = $1 AND id = $2"
         + (forUpdate ? " FOR UPDATE" : "");
 
-    /// <param name="forUpdate">Lock the enrollment row: every write to a learner's progress takes it first (see <see cref="ProgressEngine"/>).</param>
-    public static async Task<EnrollmentState?> LoadAsync(ActorScope scope, Guid learnerId, Guid enrollmentId, bool forUpdate, CancellationToken ct)
+    /// <param name="forUpdate">Lock the enrollment row: every write to a learner's progress takes it first (see <see cref="LearnerRecord"/>).</param>
+    public async Task<EnrollmentState?> LoadEnrollmentAsync(ActorScope scope, Guid learnerId, Guid enrollmentId, bool forUpdate, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
         AddReads(batch, learnerId, enrollmentId, forUpdate, withNotes: true);
@@ -23,7 +22,7 @@ internal static class EnrollmentReads
     /// A read without a transaction of its own: the actor travels in the same batch, so it is one round trip.
     /// <paramref name="withNotes"/>: also the reasons and times of past changes (the full view; `next` does without).
     /// </summary>
-    public static async Task<EnrollmentState?> ReadOnceAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, bool withNotes, CancellationToken ct)
+    public async Task<EnrollmentState?> ReadEnrollmentOnceAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, bool withNotes, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { ActorSession.BatchCommand(actor) } };
@@ -32,7 +31,7 @@ internal static class EnrollmentReads
     }
 
     /// <summary>Every enrollment of a learner with the learner's mastery: one round trip, not one per enrollment.</summary>
-    public static async Task<List<EnrollmentState>> LoadAllAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
+    public async Task<List<EnrollmentState>> LoadEnrollmentsAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
     {
         var enrollments = new List<EnrollmentRow>();
         Dictionary<Guid, SkillMasterySnapshot> mastery;
@@ -57,7 +56,7 @@ internal static class EnrollmentReads
         var states = new List<EnrollmentState>(enrollments.Count);
         foreach (var enrollment in enrollments)
         {
-            var version = await PlanCache.GetAsync(scope, enrollment.VersionId, ct)
+            var version = await plans.GetAsync(scope, enrollment.VersionId, ct)
                 ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
             states.Add(EnrollmentSql.State(enrollment, version, mastery));
         }
@@ -71,7 +70,7 @@ internal static class EnrollmentReads
         batch.BatchCommands.Add(new NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner) { Parameters = { SqlParameters.Uuid(learnerId) } });
     }
 
-    static async Task<EnrollmentState?> ReadAsync(NpgsqlBatch batch, NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, bool skipActorResult, CancellationToken ct)
+    async Task<EnrollmentState?> ReadAsync(NpgsqlBatch batch, NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, bool skipActorResult, CancellationToken ct)
     {
         EnrollmentRow? enrollment = null;
         Dictionary<Guid, SkillMasterySnapshot> mastery;
@@ -84,24 +83,8 @@ internal static class EnrollmentReads
         }
 
         if (enrollment is null) return null;
-        var version = await PlanCache.GetAsync(connection, transaction, actor, enrollment.VersionId, ct)
+        var version = await plans.GetAsync(connection, transaction, actor, enrollment.VersionId, ct)
             ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
         return EnrollmentSql.State(enrollment, version, mastery);
-    }
-
-    /// <summary>The full view: every step in plan order; a locked step's reason is its unmet conditions, worked out now.</summary>
-    public static EnrollmentResponse ToResponse(EnrollmentState state)
-    {
-        var steps = state.Plan.Steps.Select(s =>
-        {
-            var stored = state.Learner.StateOf(s.Key);
-            var reason = stored.Status == StepStatus.Locked ? string.Join("; ", StepProgress.UnmetConditions(s, state.Plan, state.Learner)) : stored.Reason;
-            var updated = state.Enrollment.Notes?.GetValueOrDefault(s.Key)?.UpdatedAt ?? state.Enrollment.EnrolledAt;
-            return new EnrollmentStepResponse(s.Key, s.Kind.ToWireName(), s.RefId, s.Title, s.Position, [.. s.TargetSkills], stored.Status.ToWireName(),
-                string.IsNullOrEmpty(reason) ? null : reason, stored.Score, s.InsertedByEducator, updated);
-        }).ToList();
-        var e = state.Enrollment;
-        return new EnrollmentResponse(e.Id, e.LearnerId, e.PathId, e.VersionId, state.Version.Version, e.Status, e.Goal, e.PaceMinutesPerWeek, e.TargetDate,
-            e.EnrolledAt, e.CompletedAt, steps.Count(s => s.Status is "completed" or "skipped"), steps.Count, steps);
     }
 }
