@@ -35,9 +35,8 @@ internal static class DbCommands
         var script = new Command("script", "Print an idempotent SQL script of every migration, for a DBA to review and run.") { output };
         script.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
-            // Scripting needs only the model, not a server.
-            await using var dataSource = HephaestusDatabase.CreateDataSource("Host=127.0.0.1;Database=script");
-            var sql = SchemaMigrator.Script(dataSource);
+            // Scripting needs only the embedded SQL files, not a server.
+            var sql = SchemaMigrator.Script();
             if (parse.GetValue(output) is { } file) await File.WriteAllTextAsync(file.FullName, sql, ct);
             else Console.Write(sql);
             return 0;

@@ -31,7 +31,7 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
 
         try
         {
-            var script = SchemaMigrator.Script(db.Owner);
+            var script = SchemaMigrator.Script();
             await using var owner = HephaestusDatabase.CreateDataSource(db.Cluster.ConnectionString(name, EmbeddedProvisioner.OwnerRole, TestCluster.OwnerPassword));
             for (var run = 0; run < 2; run++)
             {
