@@ -38,8 +38,6 @@ public sealed class ActorScope : IAsyncDisposable
 
     public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
 
-    public Task<HephaestusDbContext> EfAsync(CancellationToken ct) => HephaestusDatabase.CreateContextAsync(Connection, Transaction, ct);
-
     public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);
 
     public async ValueTask DisposeAsync()
