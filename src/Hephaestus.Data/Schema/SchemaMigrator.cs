@@ -47,7 +47,8 @@ public static class SchemaMigrator
 
     // Migrators are serialized by a transaction-level advisory lock (pg_advisory_xact_lock) taken first in each
     // migration's transaction, not by a session-level one (pg_advisory_lock): COMMIT or ROLLBACK releases it on every
-    // path, whereas a session lock missed by an exception stays held by the pooled connection until it is reset. Each
+    // path, whereas a session lock missed by an exception stays held by the pooled connection until it is reset, and
+    // behind PgBouncer in transaction mode a session lock and its unlock may reach different server connections. Each
     // transaction re-reads the history after taking the lock, so a migrator that waited skips what the other applied.
     // The key hashes a name that no other advisory lock of the schema uses.
     const string Lock = "SELECT pg_advisory_xact_lock(hashtextextended('hephaestus.schema_migrations', 0))";
