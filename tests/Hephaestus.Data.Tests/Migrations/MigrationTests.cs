@@ -1,8 +1,5 @@
 using Hephaestus.Data.Embedded;
 using Hephaestus.Testing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 
 namespace Hephaestus.Data.Tests.Migrations;
@@ -10,13 +7,11 @@ namespace Hephaestus.Data.Tests.Migrations;
 public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
 {
     [Fact]
-    public async Task A_migrated_database_equals_the_model_and_is_current()
+    public async Task A_migrated_database_has_every_migration_and_is_current()
     {
-        await using var context = HephaestusDatabase.CreateContext(db.Owner);
-        Assert.False(context.Database.HasPendingModelChanges(), "the model has changes that no migration captures: run db add-migration");
         var status = await SchemaMigrator.StatusAsync(db.Owner, default);
         Assert.True(status.IsCurrent);
-        Assert.Equal(context.Database.GetMigrations(), status.Applied);
+        Assert.Equal(SchemaMigrations.All.Select(m => m.Id), status.Applied);
     }
 
     [Fact]
@@ -31,7 +26,7 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
 
         try
         {
-            var script = SchemaMigrator.Script(db.Owner);
+            var script = SchemaMigrator.Script();
             await using var owner = HephaestusDatabase.CreateDataSource(db.Cluster.ConnectionString(name, EmbeddedProvisioner.OwnerRole, TestCluster.OwnerPassword));
             for (var run = 0; run < 2; run++)
             {
@@ -52,12 +47,10 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
     [Fact]
     public async Task Every_migration_goes_down_to_nothing_and_up_again()
     {
-        await using var context = HephaestusDatabase.CreateContext(db.Owner);
-        var migrator = context.GetService<IMigrator>();
-        await migrator.MigrateAsync(Migration.InitialDatabase);
+        await SchemaMigrator.RevertAsync(db.Owner, target: null, default);
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = 'hephaestus' AND tablename <> '__ef_migrations_history'"));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'hephaestus'"));
-        await migrator.MigrateAsync();
+        await SchemaMigrator.MigrateAsync(db.Owner, default);
         Assert.True((await SchemaMigrator.StatusAsync(db.Owner, default)).IsCurrent);
     }
 

@@ -1,8 +1,8 @@
 namespace Hephaestus.Data;
 
 /// <summary>
-/// PostgreSQL-only DDL (functions, policies, triggers, partitions) lives in embedded Sql/*.sql files that migrations pull in
-/// by name. A shipped file is never edited: a change is a new file in a new migration.
+/// The schema is defined by embedded Sql/*.sql files that the migrations in <see cref="SchemaMigrations.All"/> name. A shipped
+/// file is never edited: a change is a new file in a new migration.
 /// </summary>
 public static class SqlScripts
 {

@@ -1,0 +1,35 @@
+namespace Hephaestus.Data;
+
+/// <summary>
+/// One step of the schema's history: its id (the row it writes in the history table) and the embedded Sql/*.sql files
+/// it runs, in order, to go up and to go back down.
+/// </summary>
+public sealed record SchemaMigration(string Id, IReadOnlyList<string> Up, IReadOnlyList<string> Down);
+
+/// <summary>
+/// The one ordered history of the schema. A schema change is a new file Sql/NNNN_name.sql (with its revert,
+/// Sql/&lt;id&gt;.down.sql) in a new migration appended here; a shipped file or migration is never edited
+/// (Sql/checksums.sha256 and its test hold that). Ids sort in order: a UTC timestamp, then a name.
+/// </summary>
+public static class SchemaMigrations
+{
+    /// <summary>
+    /// The first four ids are those of the EF Core migrations that created these databases, so a database migrated by
+    /// EF Core reads as current. Their Up files run in the order the EF migrations ran their SQL and operations.
+    /// </summary>
+    public static readonly IReadOnlyList<SchemaMigration> All =
+    [
+        new("20261125045950_Identity",
+            Up: ["0001_roles_and_actor.sql", "0001a_identity_tables.sql", "0002_identity_security.sql"],
+            Down: ["20261125045950_Identity.down.sql"]),
+        new("20261125051500_CompetenciesAndPaths",
+            Up: ["0003_competencies.sql", "0004_learning_paths.sql"],
+            Down: ["20261125051500_CompetenciesAndPaths.down.sql"]),
+        new("20261125063000_Assessments",
+            Up: ["0007_assessments.sql"],
+            Down: ["20261125063000_Assessments.down.sql"]),
+        new("20261125140000_CompetencyCatalog",
+            Up: ["0008_competency_catalog.sql"],
+            Down: ["20261125140000_CompetencyCatalog.down.sql"]),
+    ];
+}
