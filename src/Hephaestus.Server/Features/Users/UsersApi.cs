@@ -75,7 +75,7 @@ public static class UsersApi
 
         var written = await UserStore.CreateAsync(db, http.RequireActor(), new NewUser(
             request.ExternalSubject, request.Email, request.DisplayName, request.Locale, request.TimeZone, request.Roles, request.Profile), ct);
-        if (written.User is not { } user) return WriteProblem(written, "");
+        if (written.User is not { } user) return DuplicateProblem(written.DuplicateField);
         http.Response.Headers.ETag = ETags.Format(user.Version);
         return TypedResults.Created($"/api/v1/users/{user.Id}", UserResponse.From(user));
     }
@@ -89,7 +89,7 @@ public static class UsersApi
         var written = await UserStore.UpdateAsync(db, http.RequireActor(), id, new UserChanges(
             request.Email, request.DisplayName, request.Locale, request.TimeZone, request.Roles, request.Profile, request.ExternalSubject),
             ETags.Parse(http.Request), ct);
-        if (written.User is not { } user) return WriteProblem(written, "You may change only your own profile.", id);
+        if (written.User is not { } user) return WriteProblem(written, id, "You may change only your own profile.");
         actors.Forget(user.ExternalSubject);
         http.Response.Headers.ETag = ETags.Format(user.Version);
         return TypedResults.Ok(UserResponse.From(user));
@@ -98,21 +98,23 @@ public static class UsersApi
     static async Task<Results<NoContent, ProblemHttpResult>> Erase(Guid id, HttpContext http, NpgsqlDataSource db, ActorResolver actors, CancellationToken ct)
     {
         var erased = await UserStore.EraseAsync(db, http.RequireActor(), id, ETags.Parse(http.Request), ct);
-        if (erased.Subject is not { } subject) return WriteProblem(erased, "You may erase only your own data.", id);
+        if (erased.Subject is not { } subject) return WriteProblem(erased, id, "You may erase only your own data.");
         actors.Forget(subject);
         return TypedResults.NoContent();
     }
 
     /// <summary>The problem detail of a write that did not happen; <paramref name="notYours"/> says why someone else's row is refused.</summary>
-    static ProblemHttpResult WriteProblem(UserWrite write, string notYours, Guid id = default) => write.Outcome switch
+    static ProblemHttpResult WriteProblem(UserWrite write, Guid id, string notYours) => write.Outcome switch
     {
         UserOutcome.NotFound => Problems.NotFound("user", id),
         UserOutcome.NotYours => Problems.Forbidden(notYours),
         UserOutcome.AdminOnlyFields => Problems.Forbidden("Only an admin changes roles or the external subject."),
         UserOutcome.PreconditionRequired => Problems.PreconditionRequired("user"),
         UserOutcome.PreconditionFailed => Problems.PreconditionFailed("user", ETags.Format(write.CurrentVersion!.Value)),
-        UserOutcome.Duplicate => Problems.Conflict($"Another user already has this {write.DuplicateField}.",
-            new Dictionary<string, object?> { ["field"] = write.DuplicateField }),
+        UserOutcome.Duplicate => DuplicateProblem(write.DuplicateField),
         _ => throw new InvalidOperationException($"a {write.Outcome} write has no problem"),
     };
+
+    static ProblemHttpResult DuplicateProblem(string? field) =>
+        Problems.Conflict($"Another user already has this {field}.", new Dictionary<string, object?> { ["field"] = field });
 }
