@@ -1,4 +1,5 @@
 using Hephaestus.Data;
+using Hephaestus.Data.Identity;
 using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 
@@ -8,15 +9,11 @@ namespace Hephaestus.Server.Auth;
 public sealed class ActorResolver(NpgsqlDataSource dataSource, IMemoryCache cache)
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
-    const string Sql = "SELECT user_id, roles FROM hephaestus.resolve_actor($1)";
 
     public async Task<Actor?> ResolveAsync(string subject, CancellationToken ct)
     {
         if (cache.TryGetValue(CacheKey(subject), out Actor? cached)) return cached;
-        await using var command = dataSource.CreateCommand(Sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subject });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        Actor? actor = await reader.ReadAsync(ct) ? new Actor(reader.GetGuid(0), reader.GetFieldValue<string[]>(1)) : null;
+        var actor = await ActorLookup.FindAsync(dataSource, subject, ct);
         // Unknown subjects are cached too, briefly, so a flood of unprovisioned tokens costs one query each 30 s.
         cache.Set(CacheKey(subject), actor, CacheFor);
         return actor;

@@ -1,7 +1,7 @@
 using System.CommandLine;
+using Hephaestus.Data.Identity;
 using Hephaestus.Domain.Identity;
 using Hephaestus.Server.Auth;
-using Npgsql;
 
 namespace Hephaestus.Server.Cli;
 
@@ -50,7 +50,7 @@ internal static class TokenCommand
                 : Convert.FromBase64String(cli.Endpoint.EmbeddedSigningKey!);
             foreach (var email in emails)
             {
-                var subject = await UpsertUserAsync(cli.Owner, email, wanted.Distinct().ToArray(), ct);
+                var subject = await Provisioning.EnsureUserAsync(cli.Owner, email, wanted.Distinct().ToArray(), ct);
                 var token = TokenIssuer.Issue(key, subject, TimeSpan.FromHours(parse.GetValue(hours)),
                     cli.Configuration["Auth:Issuer"] ?? AuthHosting.DefaultIssuer, cli.Configuration["Auth:Audience"] ?? AuthHosting.DefaultAudience);
                 Console.WriteLine(emails.Count == 1 && parse.GetValue(usersFile) is null ? token : $"{email} {token}");
@@ -59,20 +59,5 @@ internal static class TokenCommand
             return 0;
         });
         return command;
-    }
-
-    static async Task<string> UpsertUserAsync(NpgsqlDataSource owner, string email, string[] roles, CancellationToken ct)
-    {
-        // One statement, so two token commands for the same new user cannot both insert.
-        await using var command = owner.CreateCommand("""
-            INSERT INTO hephaestus.users AS u (id, external_subject, email, display_name, roles)
-            VALUES ($1, $2, $2, split_part($2, '@', 1), coalesce($3, ARRAY['learner']))
-            ON CONFLICT ((lower(email))) DO UPDATE SET roles = coalesce($3, u.roles)
-            RETURNING external_subject
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = email.ToLowerInvariant() });
-        command.Parameters.Add(new NpgsqlParameter { Value = roles.Length > 0 ? roles : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
-        return (string)(await command.ExecuteScalarAsync(ct))!;
     }
 }

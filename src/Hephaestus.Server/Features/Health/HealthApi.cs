@@ -1,3 +1,4 @@
+using Hephaestus.Data.Health;
 using Hephaestus.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -25,10 +26,7 @@ public static class HealthApi
     {
         try
         {
-            await using (var command = db.CreateCommand("SELECT 1"))
-            {
-                await command.ExecuteScalarAsync(ct);
-            }
+            await HealthStore.PingAsync(db, ct);
 
             var status = await schema.CheckAsync(ct);
             if (status is { IsCurrent: false })

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hephaestus.Data.Identity;
 
 namespace Hephaestus.Server.Features.Users;
 
@@ -12,7 +13,15 @@ public sealed record UserResponse(
     string[] Roles,
     JsonElement Profile,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The user as the API shows it; its version travels as the ETag, not in the body.</summary>
+    public static UserResponse From(UserRecord u)
+    {
+        ArgumentNullException.ThrowIfNull(u);
+        return new UserResponse(u.Id, u.ExternalSubject, u.Email, u.DisplayName, u.Locale, u.TimeZone, u.Roles, u.Profile, u.CreatedAt, u.UpdatedAt);
+    }
+}
 
 public sealed record CreateUserRequest(
     string ExternalSubject,
