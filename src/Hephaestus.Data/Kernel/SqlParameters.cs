@@ -20,17 +20,21 @@ public static class SqlParameters
 
     public static NpgsqlParameter Text(string? value) => Nullable(value, NpgsqlDbType.Text);
 
-    public static NpgsqlParameter TextArray(string[]? values) => Nullable(values, NpgsqlDbType.Array | NpgsqlDbType.Text);
+    public static NpgsqlParameter TextArray(string?[]? values) => Nullable(values, NpgsqlDbType.Array | NpgsqlDbType.Text);
 
     public static NpgsqlParameter<int> Int(int value) => new() { TypedValue = value };
 
     public static NpgsqlParameter NullableInt(int? value) => Nullable(value, NpgsqlDbType.Integer);
+
+    public static NpgsqlParameter NullableInts(IEnumerable<int?> values) => NullableArray(values, NpgsqlDbType.Integer);
 
     public static NpgsqlParameter<bool> Bool(bool value) => new() { TypedValue = value };
 
     public static NpgsqlParameter NullableBool(bool? value) => Nullable(value, NpgsqlDbType.Boolean);
 
     public static NpgsqlParameter NullableDecimal(decimal? value) => Nullable(value, NpgsqlDbType.Numeric);
+
+    public static NpgsqlParameter NullableDecimals(IEnumerable<decimal?> values) => NullableArray(values, NpgsqlDbType.Numeric);
 
     public static NpgsqlParameter NullableTime(DateTimeOffset? value) => Nullable(value, NpgsqlDbType.TimestampTz);
 

@@ -37,13 +37,20 @@ public static class StepWireNames
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static StepKind ParseKind(string wire) => wire switch
+    public static StepKind ParseKind(string wire) =>
+        TryParseKind(wire, out var kind) ? kind : throw new ArgumentOutOfRangeException(nameof(wire), wire, "unknown step kind");
+
+    public static bool TryParseKind(string? wire, out StepKind kind)
     {
-        "skill" => StepKind.Skill,
-        "content" => StepKind.Content,
-        "assessment" => StepKind.Assessment,
-        _ => throw new ArgumentOutOfRangeException(nameof(wire), wire, "unknown step kind"),
-    };
+        (var known, kind) = wire switch
+        {
+            "skill" => (true, StepKind.Skill),
+            "content" => (true, StepKind.Content),
+            "assessment" => (true, StepKind.Assessment),
+            _ => (false, default),
+        };
+        return known;
+    }
 
     public static bool IsDone(this StepStatus status) => status is StepStatus.Completed or StepStatus.Skipped;
 }

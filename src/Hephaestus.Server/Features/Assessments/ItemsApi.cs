@@ -52,7 +52,7 @@ public static class ItemsApi
             if (request.Skills.Select(s => s.SkillId).Distinct().Count() != request.Skills.Count) v.Add("skills", "must not repeat a skill");
         }
 
-        if (request.Code is not null && !Paths.PathSql.CodeShape().IsMatch(request.Code)) v.Add("code", "must be letters, digits, '.', '_' or '-'");
+        if (request.Code is not null && !Domain.CatalogCode.Shape().IsMatch(request.Code)) v.Add("code", "must be letters, digits, '.', '_' or '-'");
         return v;
     }
 

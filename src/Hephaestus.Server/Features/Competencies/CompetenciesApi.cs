@@ -1,12 +1,11 @@
-using Hephaestus.Data;
-using Hephaestus.Domain.Identity;
 using Hephaestus.Server.Auth;
 
 namespace Hephaestus.Server.Features.Competencies;
 
 /// <summary>
 /// The competency catalog: mastery scales, frameworks as trees of skills, the skill prerequisite DAG, and rubrics.
-/// Authors and admins write (row-level security enforces it again); anyone signed in reads. One transaction per request.
+/// Authors and admins write (<see cref="Policies.Author"/> on each write; row-level security enforces it again); anyone
+/// signed in reads. One transaction per request.
 /// </summary>
 public static class CompetenciesApi
 {
@@ -20,6 +19,4 @@ public static class CompetenciesApi
         RubricsApi.Map(api);
         return routes;
     }
-
-    internal static bool CanAuthor(Actor actor) => actor.Has(Role.Author) || actor.Has(Role.Admin);
 }

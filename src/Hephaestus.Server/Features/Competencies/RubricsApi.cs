@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Hephaestus.Data;
+using Hephaestus.Data.Competencies;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +19,7 @@ internal static class RubricsApi
     public static void Map(RouteGroupBuilder api)
     {
         var rubrics = api.MapGroup("/rubrics").WithTags("Competencies");
-        rubrics.MapPost("/", Create).WithName("CreateRubric");
+        rubrics.MapPost("/", Create).WithName("CreateRubric").RequireAuthorization(Policies.Author);
         rubrics.MapGet("/", List).WithName("ListRubrics");
         rubrics.MapGet("/{rubricId:guid}", Get).WithName("GetRubric");
     }
@@ -71,15 +71,13 @@ internal static class RubricsApi
     static async Task<Results<Created<RubricResponse>, ValidationProblem, ProblemHttpResult>> Create(
         CreateRubricRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var actor = http.RequireActor();
-        if (!CompetenciesApi.CanAuthor(actor)) return Problems.Forbidden("Only authors and admins create rubrics.");
         var v = Check(request);
         if (request.Criteria is null) return v.ToProblem();
 
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         // Skill references are checked even when the shape has errors, so one response lists every problem.
         var skills = request.Criteria.Select(c => c.SkillId).OfType<Guid>().ToArray();
-        var known = (await CompetencySql.CodesAsync(scope, skills, ct)).Keys.ToHashSet();
+        var known = (await SkillStore.CodesAsync(scope, skills, ct)).Keys.ToHashSet();
         for (var i = 0; i < request.Criteria.Count; i++)
         {
             if (request.Criteria[i].SkillId is { } skill && !known.Contains(skill)) v.Add($"criteria[{i}].skillId", $"no skill with id {skill}");
@@ -88,34 +86,8 @@ internal static class RubricsApi
         if (!v.IsValid) return v.ToProblem();
 
         var id = Guid.CreateVersion7();
-        await using (var batch = new NpgsqlBatch(scope.Connection, scope.Transaction))
-        {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, $2)")
-            {
-                Parameters = { SqlParameters.Uuid(id), SqlParameters.Text(request.Title) },
-            });
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, long_description, skill_id, ratings, mastery_points)
-                SELECT u.id, $1, u.ord - 1, u.description, u.long_description, u.skill_id, u.ratings::jsonb, u.mastery_points
-                FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::numeric[])
-                     WITH ORDINALITY AS u (id, description, long_description, skill_id, ratings, mastery_points, ord)
-                """)
-            {
-                Parameters =
-                {
-                    SqlParameters.Uuid(id),
-                    new NpgsqlParameter<Guid[]> { TypedValue = request.Criteria.Select(_ => Guid.CreateVersion7()).ToArray() },
-                    new NpgsqlParameter<string[]> { TypedValue = request.Criteria.Select(c => c.Description).ToArray() },
-                    new NpgsqlParameter { Value = request.Criteria.Select(c => (object?)c.LongDescription ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
-                    new NpgsqlParameter { Value = request.Criteria.Select(c => (object?)c.SkillId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid },
-                    new NpgsqlParameter<string[]> { TypedValue = request.Criteria.Select(c => JsonSerializer.Serialize(c.Ratings.Select(r => new { description = r.Description, points = r.Points }))).ToArray() },
-                    new NpgsqlParameter { Value = request.Criteria.Select(c => (object?)c.MasteryPoints ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric },
-                },
-            });
-            await batch.ExecuteNonQueryAsync(ct);
-        }
-
-        var rubric = await ReadAsync(scope, id, ct);
+        await RubricStore.CreateAsync(scope, id, request.Title, request.Criteria, ct);
+        var rubric = await RubricStore.ReadAsync(scope, id, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/rubrics/{id}", rubric!);
     }
@@ -124,42 +96,13 @@ internal static class RubricsApi
     static async Task<Ok<IReadOnlyList<RubricResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await ReadManyAsync(scope, null, ct));
+        return TypedResults.Ok(await RubricStore.ReadManyAsync(scope, null, ct));
     }
 
     static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Get(Guid rubricId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var rubric = await ReadAsync(scope, rubricId, ct);
+        var rubric = await RubricStore.ReadAsync(scope, rubricId, ct);
         return rubric is null ? Problems.NotFound("rubric", rubricId) : TypedResults.Ok(rubric);
-    }
-
-    static readonly JsonSerializerOptions RatingJson = new(JsonSerializerDefaults.Web);
-
-    static async Task<RubricResponse?> ReadAsync(ActorScope scope, Guid rubricId, CancellationToken ct) =>
-        (await ReadManyAsync(scope, rubricId, ct)).SingleOrDefault();
-
-    static async Task<IReadOnlyList<RubricResponse>> ReadManyAsync(ActorScope scope, Guid? rubricId, CancellationToken ct)
-    {
-        await using var command = scope.Command("""
-            SELECT r.id, r.title, r.created_at, c.id, c.position, c.description, c.long_description, c.skill_id, c.ratings::text, c.mastery_points
-            FROM (SELECT * FROM hephaestus.rubrics WHERE $1::uuid IS NULL OR id = $1 ORDER BY id DESC LIMIT 100) r
-            LEFT JOIN hephaestus.rubric_criteria c ON c.rubric_id = r.id
-            ORDER BY r.id DESC, c.position
-            """);
-        command.Parameters.Add(SqlParameters.NullableUuid(rubricId));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rubrics = new List<(Guid Id, string Title, DateTimeOffset CreatedAt, List<RubricCriterionResponse> Criteria)>();
-        while (await reader.ReadAsync(ct))
-        {
-            if (rubrics.Count == 0 || rubrics[^1].Id != reader.GetGuid(0)) rubrics.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), []));
-            if (reader.IsDBNull(3)) continue;
-            rubrics[^1].Criteria.Add(new RubricCriterionResponse(reader.GetGuid(3), reader.GetInt16(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                reader.IsDBNull(7) ? null : reader.GetGuid(7), JsonSerializer.Deserialize<List<RubricRatingDefinition>>(reader.GetString(8), RatingJson)!,
-                reader.IsDBNull(9) ? null : reader.GetDecimal(9)));
-        }
-
-        return rubrics.Select(r => new RubricResponse(r.Id, r.Title, r.CreatedAt, r.Criteria.Sum(c => c.Ratings.Count > 0 ? c.Ratings.Max(x => x.Points) : 0), r.Criteria))
-            .ToList();
     }
 }

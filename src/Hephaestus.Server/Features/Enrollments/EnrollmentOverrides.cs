@@ -3,7 +3,6 @@ using Hephaestus.Data;
 using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Paths;
 using Hephaestus.Server.Api;
-using Hephaestus.Server.Features.Paths;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -39,7 +38,7 @@ internal static class EnrollmentOverrides
                 }
 
                 v.Text("step.key", step.Key, 1, 64).Text("step.title", step.Title, 1, 200).Text("step.kind", step.Kind, 1, 20);
-                if (step.Key is not null && !PathSql.StepKeyShape().IsMatch(step.Key)) v.Add("step.key", "must be lower-case letters, digits, '_' or '-'");
+                if (step.Key is not null && !StepKey.Shape().IsMatch(step.Key)) v.Add("step.key", "must be lower-case letters, digits, '_' or '-'");
                 if (step.Kind is not null && step.Kind is not ("skill" or "content" or "assessment")) v.Add("step.kind", "must be skill, content or assessment");
                 if (step.RefId == Guid.Empty) v.Add("step.refId", "is required");
                 break;

@@ -1,6 +1,7 @@
 using Hephaestus.Data;
+using Hephaestus.Data.Paths;
+using Hephaestus.Domain.Paths;
 using Hephaestus.Server.Api;
-using Npgsql;
 
 namespace Hephaestus.Server.Features.Paths;
 
@@ -8,11 +9,14 @@ namespace Hephaestus.Server.Features.Paths;
 internal static class StepValidation
 {
     public const int MaxSteps = 1000;
-    static readonly string[] Kinds = ["skill", "content", "assessment"];
 
-    /// <summary>A skill step targets its own skill; other steps target what the author lists.</summary>
-    public static IEnumerable<Guid> Targets(StepDefinition step) =>
-        step.Kind == "skill" ? [step.RefId] : (step.TargetSkillIds ?? []).Distinct();
+    /// <summary>Whether the step is of the given kind (false for an unknown kind, which <see cref="Shape"/> reports).</summary>
+    public static bool Is(this StepDefinition step, StepKind kind) => StepWireNames.TryParseKind(step.Kind, out var own) && own == kind;
+
+    /// <summary>The step as it is written, once the list is valid. A skill step targets its own skill; other steps target what the author lists.</summary>
+    public static NewStep ToNewStep(StepDefinition step) => new(step.Key, StepWireNames.ParseKind(step.Kind), step.RefId, step.Title,
+        step.Is(StepKind.Skill) ? [step.RefId] : (step.TargetSkillIds ?? []).Distinct().ToList(), step.UnlockRule, step.EstimatedMinutes,
+        step.Prerequisites ?? []);
 
     public static Validation Shape(PutStepsRequest request)
     {
@@ -28,12 +32,12 @@ internal static class StepValidation
         {
             var step = request.Steps[i];
             var at = $"steps[{i}]";
-            if (step.Key is null || !PathSql.StepKeyShape().IsMatch(step.Key)) v.Add($"{at}.key", "must be 1–64 of a-z, 0-9, '_' or '-', starting with a letter or digit");
+            if (step.Key is null || !StepKey.Shape().IsMatch(step.Key)) v.Add($"{at}.key", "must be 1–64 of a-z, 0-9, '_' or '-', starting with a letter or digit");
             else if (!keys.Add(step.Key)) v.Add($"{at}.key", $"'{step.Key}' is used by an earlier step");
-            if (!Kinds.Contains(step.Kind)) v.Add($"{at}.kind", "must be 'skill', 'content' or 'assessment'");
+            if (!StepWireNames.TryParseKind(step.Kind, out _)) v.Add($"{at}.kind", "must be 'skill', 'content' or 'assessment'");
             v.Text($"{at}.title", step.Title, 1, 200);
             if (step.EstimatedMinutes is <= 0) v.Add($"{at}.estimatedMinutes", "must be positive");
-            if (step.Kind == "skill" && step.TargetSkillIds is { Length: > 0 } targets && !targets.All(t => t == step.RefId))
+            if (step.Is(StepKind.Skill) && step.TargetSkillIds is { Length: > 0 } targets && !targets.All(t => t == step.RefId))
             {
                 v.Add($"{at}.targetSkillIds", "a skill step targets exactly its own skill (refId); leave this out");
             }
@@ -61,29 +65,13 @@ internal static class StepValidation
     /// <summary>Skills referred to (as step refs, targets, or in unlock rules) must exist, and level names must be on their scale.</summary>
     public static async Task ReferencesAsync(ActorScope scope, PutStepsRequest request, Validation v, CancellationToken ct)
     {
-        var referenced = request.Steps.SelectMany(s => s.Kind == "skill" ? [s.RefId] : (s.TargetSkillIds ?? []))
-            .Concat(UnlockRules.ReferencedSkills(request))
-            .Distinct()
-            .ToArray();
-        var levels = new Dictionary<Guid, string[]>();
-        await using (var command = scope.Command("""
-            SELECT s.id, array_agg(l.name ORDER BY l.rank)
-            FROM hephaestus.skills s
-            JOIN hephaestus.competency_frameworks f ON f.id = s.framework_id
-            JOIN hephaestus.mastery_levels l ON l.scale_id = f.scale_id
-            WHERE s.id = ANY ($1)
-            GROUP BY s.id
-            """))
-        {
-            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = referenced });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) levels[reader.GetGuid(0)] = reader.GetFieldValue<string[]>(1);
-        }
-
+        var referenced = request.Steps.SelectMany(s => s.Is(StepKind.Skill) ? [s.RefId] : (s.TargetSkillIds ?? []))
+            .Concat(UnlockRules.ReferencedSkills(request));
+        var levels = await PathStore.SkillLevelsAsync(scope, referenced, ct);
         for (var i = 0; i < request.Steps.Count; i++)
         {
             var step = request.Steps[i];
-            if (step.Kind == "skill" && !levels.ContainsKey(step.RefId)) v.Add($"steps[{i}].refId", $"no skill with id {step.RefId}");
+            if (step.Is(StepKind.Skill) && !levels.ContainsKey(step.RefId)) v.Add($"steps[{i}].refId", $"no skill with id {step.RefId}");
             foreach (var (target, j) in (step.TargetSkillIds ?? []).Select((t, j) => (t, j)))
             {
                 if (!levels.ContainsKey(target)) v.Add($"steps[{i}].targetSkillIds[{j}]", $"no skill with id {target}");

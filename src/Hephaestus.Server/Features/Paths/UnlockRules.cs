@@ -23,7 +23,7 @@ internal static class UnlockRules
             {
                 if (!keys.Contains(reference.Step!)) v.Add(at + reference.Pointer, $"no step has the key '{reference.Step}'");
                 else if (reference.Step == request.Steps[index].Key) v.Add(at + reference.Pointer, "a step's rule cannot depend on the step itself");
-                else if (reference.Pointer.EndsWith("/score", StringComparison.Ordinal) && kinds[reference.Step!] != "assessment")
+                else if (reference.Pointer.EndsWith("/score", StringComparison.Ordinal) && kinds[reference.Step!] != StepKind.Assessment.ToWireName())
                 {
                     v.Add(at + reference.Pointer, $"step '{reference.Step}' is not an assessment step, so it has no score");
                 }

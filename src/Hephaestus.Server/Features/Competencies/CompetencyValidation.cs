@@ -1,40 +1,19 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
-using Hephaestus.Data;
+using Hephaestus.Domain;
 using Hephaestus.Domain.Mastery;
 using Hephaestus.Server.Api;
-using Npgsql;
-using NpgsqlTypes;
-using static Hephaestus.Data.SqlParameters;
 
 namespace Hephaestus.Server.Features.Competencies;
 
-/// <summary>The competency catalog's shared SQL, parameters and checks.</summary>
-internal static partial class CompetencySql
+/// <summary>Checks the catalog's endpoints share: codes, and mastery methods with their parameters.</summary>
+internal static class CompetencyValidation
 {
-    /// <summary>The scale inserted by migration 0008; a framework created without a scale uses it.</summary>
-    public static readonly Guid DefaultScaleId = new("00000000-0000-7000-8000-000000000001");
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-    public static partial Regex CodeShape();
-
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,39}$")]
-    public static partial Regex LevelNameShape();
-
-    [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
-    public static partial Regex ColorShape();
-
-    public static NpgsqlParameter Jsonb(JsonElement? value) => new() { Value = value is { } v ? v.GetRawText() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
-
-    public static JsonElement ParseJson(string text) => JsonDocument.Parse(text).RootElement.Clone();
-    public static JsonElement? ParseJsonOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ParseJson(reader.GetString(ordinal));
-
     public static void Code(Validation v, string field, string? code)
     {
         if (code is null) v.Add(field, "is required");
-        else if (!CodeShape().IsMatch(code)) v.Add(field, "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        else if (!CatalogCode.Shape().IsMatch(code)) v.Add(field, "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
 
     /// <summary>The JSON names MasteryParameters reads, so that a misspelt parameter is refused rather than silently ignored.</summary>
@@ -83,23 +62,5 @@ internal static partial class CompetencySql
             var at = e.Path is { Length: > 1 } path ? "masteryParameters" + path[1..] : "masteryParameters";
             v.Add(at, "has the wrong type: " + e.Message.Split(" Path:", 2)[0]);
         }
-    }
-
-    public static async Task<bool> ExistsAsync(ActorScope scope, string sql, Guid id, CancellationToken ct)
-    {
-        await using var command = scope.Command(sql);
-        command.Parameters.Add(Uuid(id));
-        return await command.ExecuteScalarAsync(ct) is not null;
-    }
-
-    /// <summary>Codes of the given skills, for naming them in errors (codes are unique per framework, so both are given when they differ).</summary>
-    public static async Task<Dictionary<Guid, string>> CodesAsync(ActorScope scope, IEnumerable<Guid> ids, CancellationToken ct)
-    {
-        await using var command = scope.Command("SELECT id, code FROM hephaestus.skills WHERE id = ANY ($1)");
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids.Distinct().ToArray() });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var codes = new Dictionary<Guid, string>();
-        while (await reader.ReadAsync(ct)) codes[reader.GetGuid(0)] = reader.GetString(1);
-        return codes;
     }
 }
