@@ -241,8 +241,11 @@ public static class ItemDefinitionParser
         return ok ? choices : null;
     }
 
-    /// <summary>Each id names a choice and appears once. Skipped (true) when the choices themselves were invalid.</summary>
-    private static bool CheckIdReferences(string path, List<string> ids, List<ChoiceOption>? choices, string noun, List<ValidationError> errors)
+    /// <summary>
+    /// Each id names a choice and appears once: for answer keys here and for learners' responses. Skipped (true) when the
+    /// choices themselves were invalid.
+    /// </summary>
+    internal static bool CheckIdReferences(string path, List<string> ids, IReadOnlyList<ChoiceOption>? choices, string noun, List<ValidationError> errors)
     {
         if (choices is null)
         {

@@ -64,7 +64,7 @@ public static class ItemResponseParser
     private static MultipleChoiceResponse? ParseMultiple(JsonObjectReader reader, MultipleChoiceItem item, List<ValidationError> errors)
     {
         var ids = reader.StringArray("optionIds", required: true);
-        return ids is not null && CheckIds(reader.Child("optionIds"), ids, item.Options, "option", errors)
+        return ids is not null && ItemDefinitionParser.CheckIdReferences(reader.Child("optionIds"), ids, item.Options, "option", errors)
             ? new MultipleChoiceResponse(ids)
             : null;
     }
@@ -72,7 +72,7 @@ public static class ItemResponseParser
     private static OrderingResponse? ParseOrdering(JsonObjectReader reader, OrderingItem item, List<ValidationError> errors)
     {
         var order = reader.StringArray("order", required: true);
-        if (order is null || !CheckIds(reader.Child("order"), order, item.Items, "item", errors))
+        if (order is null || !ItemDefinitionParser.CheckIdReferences(reader.Child("order"), order, item.Items, "item", errors))
         {
             return null;
         }
@@ -85,27 +85,5 @@ public static class ItemResponseParser
         }
 
         return new OrderingResponse(order);
-    }
-
-    private static bool CheckIds(string path, List<string> ids, IReadOnlyList<ChoiceOption> choices, string noun, List<ValidationError> errors)
-    {
-        var known = choices.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var ok = true;
-        for (var i = 0; i < ids.Count; i++)
-        {
-            if (!known.Contains(ids[i]))
-            {
-                errors.Add(new($"{path}/{i}", $"unknown {noun} id '{ids[i]}'"));
-                ok = false;
-            }
-            else if (!seen.Add(ids[i]))
-            {
-                errors.Add(new($"{path}/{i}", $"duplicate {noun} id '{ids[i]}'"));
-                ok = false;
-            }
-        }
-
-        return ok;
     }
 }
