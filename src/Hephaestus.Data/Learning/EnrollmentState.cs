@@ -17,7 +17,7 @@ public sealed record InsertedStep(string Key, string Kind, Guid RefId, string Ti
 /// An enrollment row. <see cref="StepStatus"/> and <see cref="StepScores"/> are in step order: the version's steps by position,
 /// then the inserted steps. <see cref="Notes"/> is read only where it is shown (null otherwise).
 /// </summary>
-public sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, string Status, string? Goal, int? PaceMinutesPerWeek,
+public sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, EnrollmentStatus Status, string? Goal, int? PaceMinutesPerWeek,
     DateOnly? TargetDate, DateTimeOffset EnrolledAt, DateTimeOffset? CompletedAt, short[] StepStatus, float?[] StepScores,
     IReadOnlyList<InsertedStep> Inserted, IReadOnlyDictionary<string, StepNote>? Notes);
 
@@ -57,8 +57,8 @@ public sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Versi
     }
 }
 
-/// <summary>The enrollment SQL beside its readers and writers.</summary>
-public static class EnrollmentSql
+/// <summary>The enrollment SQL beside its readers and writers. Internal: only Data/Learning writes a learner's progress.</summary>
+internal static class EnrollmentSql
 {
     /// <summary>The hot columns: what `next` and re-evaluation need (no notes).</summary>
     public const string EnrollmentColumns =
@@ -70,11 +70,10 @@ public static class EnrollmentSql
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-
     public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
 
     public static EnrollmentRow ReadEnrollment(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetGuid(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
+        r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetGuid(3), EnrollmentNames.ParseStatus(r.GetString(4)), r.GetNullableString(5),
         r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateOnly>(7), r.GetFieldValue<DateTimeOffset>(8),
         r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
         r.GetFieldValue<short[]>(10), r.GetFieldValue<float?[]>(11),
@@ -173,22 +172,15 @@ public static class EnrollmentSql
         Parameters = { Uuid(learnerId), new NpgsqlParameter<Guid[]> { TypedValue = completed }, new NpgsqlParameter<Guid[]> { TypedValue = reopened } },
     };
 
-    public static NpgsqlBatchCommand Audit(Guid learnerId, Guid enrollmentId, string kind, string? stepKey, string payloadJson, string reason, Guid actorId) => new("""
+    public static NpgsqlBatchCommand Audit(Guid learnerId, Guid enrollmentId, OverrideKind kind, string? stepKey, string payloadJson, string reason, Guid actorId) => new("""
         INSERT INTO hephaestus.enrollment_overrides (learner_id, id, enrollment_id, kind, step_key, payload, reason, actor_id)
         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
         """)
     {
         Parameters =
         {
-            Uuid(learnerId), Uuid(Guid.CreateVersion7()), Uuid(enrollmentId), Text(kind), Text(stepKey),
+            Uuid(learnerId), Uuid(Guid.CreateVersion7()), Uuid(enrollmentId), Text(kind.ToWireName()), Text(stepKey),
             new NpgsqlParameter<string> { TypedValue = payloadJson }, Text(reason), Uuid(actorId),
         },
     };
-
-    public static async Task ExecuteAsync(ActorScope scope, IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
-    {
-        await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
-        foreach (var command in commands) batch.BatchCommands.Add(command);
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
-    }
 }

@@ -30,6 +30,16 @@ public sealed partial class LearnerRecord
         return await ReadAsync(batch, connection, null, actor, true, ct);
     }
 
+    /// <summary>Every enrollment of a learner, oldest first; null when the learner does not exist for the actor.</summary>
+    public async Task<List<EnrollmentState>?> ListEnrollmentsAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, CancellationToken ct)
+    {
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        if (!await LearnerVisibility.IsVisibleAsync(scope, learnerId, ct)) return null;
+        var states = await LoadEnrollmentsAsync(scope, learnerId, ct);
+        await scope.CommitAsync(ct);
+        return states;
+    }
+
     /// <summary>Every enrollment of a learner with the learner's mastery: one round trip, not one per enrollment.</summary>
     public async Task<List<EnrollmentState>> LoadEnrollmentsAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
     {

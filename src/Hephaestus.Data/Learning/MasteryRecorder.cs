@@ -31,7 +31,7 @@ public sealed record MasteryChange(Guid SkillId, double? Before, double? After, 
 /// An observation that sorts after everything applied is folded in (O(1)); one that does not (late work under due-date
 /// ordering, or a clock that went backwards) makes the skill replay from the log.
 /// </summary>
-public static class MasteryRecorder
+internal static class MasteryRecorder
 {
     const string LockAndLoad = """
         INSERT INTO hephaestus.learner_skill_mastery (learner_id, skill_id)

@@ -79,7 +79,7 @@ internal sealed class ProgressEngine(PlanCache plans)
         }
 
         if (completed.Count > 0) commands.Add(EnrollmentSql.SetCompletion(learnerId, [.. completed], []));
-        await EnrollmentSql.ExecuteAsync(scope, commands, ct);
+        await scope.ExecuteAsync(commands, ct);
         return changes;
     }
 

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Hephaestus.Data;
 using Hephaestus.Data.Learning;
-using Hephaestus.Server.Features.Enrollments;
-using Npgsql;
 
 namespace Hephaestus.Server.Cli;
 
@@ -40,7 +38,7 @@ internal static class PathsCommands
 
             await using var cli = await CliDatabase.OpenAsync(ct);
             await cli.EnsureEmbeddedSchemaAsync(ct);
-            var target = await TargetAsync(cli.Owner, parse.GetValue(path)!, parse.GetValue(version), ct);
+            var target = await LearnerRecord.FindPublishedVersionAsync(cli.Owner, parse.GetValue(path)!, parse.GetValue(version), ct);
             if (target is null)
             {
                 await Console.Error.WriteLineAsync($"No published version {(parse.GetValue(version)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "")} of path '{parse.GetValue(path)}'.");
@@ -52,26 +50,19 @@ internal static class PathsCommands
             var learning = new LearnerRecord(new PlanCache());
             while (true)
             {
-                var result = await EnrollmentMigration.RunAsync(learning, cli.Owner, Operator, pathId, versionId, number, parse.GetValue(batch), ct);
+                // The operation the HTTP endpoint runs; the version was just found published, so the run goes ahead.
+                var run = await learning.MigrateEnrollmentsAsync(cli.Owner, Operator, pathId, versionId, parse.GetValue(batch), ct);
+                if (run.Batch is not { } result)
+                {
+                    await Console.Error.WriteLineAsync(run.Refusal ?? $"Version {number} of path '{parse.GetValue(path)}' is gone.");
+                    return 1;
+                }
+
                 total += result.Migrated.Count;
                 Console.WriteLine($"moved {total} learner(s) to version {number}; {result.Remaining} remaining");
                 if (result.Remaining == 0 || result.Migrated.Count == 0) return result.Remaining == 0 ? 0 : 3;
             }
         });
         return migrate;
-    }
-
-    static async Task<(Guid PathId, Guid VersionId, int Version)?> TargetAsync(NpgsqlDataSource owner, string path, int? version, CancellationToken ct)
-    {
-        await using var command = owner.CreateCommand("""
-            SELECT p.id, v.id, v.version
-            FROM hephaestus.learning_paths p JOIN hephaestus.path_versions v ON v.path_id = p.id
-            WHERE (p.id::text = $1 OR p.code = $1) AND v.status = 'published' AND ($2::int IS NULL OR v.version = $2)
-            ORDER BY v.version DESC LIMIT 1
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = path });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? (reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2)) : null;
     }
 }

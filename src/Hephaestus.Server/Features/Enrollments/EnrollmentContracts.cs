@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Hephaestus.Data.Learning;
+using Hephaestus.Domain.Paths;
 
 namespace Hephaestus.Server.Features.Enrollments;
 
@@ -23,7 +25,7 @@ public sealed record EnrollmentResponse(
     Guid PathId,
     Guid PathVersionId,
     int Version,
-    string Status,
+    EnrollmentStatus Status,
     string? Goal,
     int? PaceMinutesPerWeek,
     DateOnly? TargetDate,
@@ -55,20 +57,18 @@ public sealed record OverrideRequest(
     DateOnly? TargetDate = null,
     int? PaceMinutesPerWeek = null);
 
-public sealed record OverrideResponse(Guid Id, string Kind, string? StepKey, JsonElement Payload, string Reason, Guid ActorId, DateTimeOffset CreatedAt);
-
-public sealed record StepChange(string Key, string From, string To, string? Reason);
+public sealed record OverrideResponse(Guid Id, OverrideKind Kind, string? StepKey, JsonElement Payload, string Reason, Guid ActorId, DateTimeOffset CreatedAt)
+{
+    public static OverrideResponse From(OverrideEntry o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        return new OverrideResponse(o.Id, o.Kind, o.StepKey, o.Payload, o.Reason, o.ActorId, o.CreatedAt);
+    }
+}
 
 public sealed record MigrateEnrollmentsRequest(int? Limit = null);
 
-public sealed record MigratedEnrollment(
-    Guid LearnerId,
-    Guid EnrollmentId,
-    int FromVersion,
-    int ToVersion,
-    IReadOnlyList<string> Kept,
-    IReadOnlyList<string> Added,
-    IReadOnlyList<string> Removed,
-    IReadOnlyList<StepChange> Changed);
-
 public sealed record MigrationResponse(Guid PathId, Guid ToVersionId, int ToVersion, IReadOnlyList<MigratedEnrollment> Migrated, int Remaining);
+
+public sealed record CohortProgressResponse(Guid CohortId, Guid PathId, int Learners, int Enrolled, IReadOnlyList<LearnerProgressRow> LearnerProgress,
+    IReadOnlyList<StepProgressRow> Steps);
