@@ -42,6 +42,19 @@ public partial class ConventionsTests(ApiDatabase db) : IClassFixture<ApiDatabas
     private static partial Regex RouteConstraint();
 
     [Fact]
+    public async Task A_refusal_by_policy_is_a_problem_that_names_the_roles_needed()
+    {
+        var (_, learner) = await db.UserAsync("policy-learner@example.org", "learner");
+        var problem = await Json.ProblemAsync(await learner.PostAsync("/api/v1/paths", Json.Body("""{"code":"p1","title":"P"}""")), 403);
+        Assert.Equal("This needs the role author or admin.", problem.GetProperty("detail").GetString());
+        problem = await Json.ProblemAsync(await learner.PostAsync("/api/v1/cohorts", Json.Body("""{"name":"C"}""")), 403);
+        Assert.Equal("This needs the role admin.", problem.GetProperty("detail").GetString());
+        // An unknown token is still a plain 401, not a refusal by role.
+        var anonymous = await db.Api.CreateClient().PostAsync("/api/v1/cohorts", Json.Body("""{"name":"C"}"""));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_a_problem_not_an_empty_404()
     {
         await Json.ProblemAsync(await db.Api.CreateClient().GetAsync("/api/v1/nothing-here"), 404);
