@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Hephaestus.Domain;
+using Hephaestus.Domain.Assessments;
+using Npgsql;
+using static Hephaestus.Data.SqlParameters;
+
+namespace Hephaestus.Data.Assessments;
+
+/// <summary>An item version's alignment to a skill: its evidence counts for the skill with this weight (0..1].</summary>
+public sealed record SkillAlignment(Guid SkillId, decimal Weight = 1);
+
+/// <summary>An item version as stored, with its answer key (<see cref="Definition"/>).</summary>
+public sealed record StoredItem(Guid ItemId, string? Code, Guid VersionId, int Version, string Type, JsonElement Definition,
+    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt);
+
+/// <summary>An item version parsed for scoring, with its skill alignment.</summary>
+public sealed record ItemVersionRow(Guid Id, ItemDefinition Definition, IReadOnlyList<SkillAlignment> Skills);
+
+public enum ItemWriteOutcome
+{
+    Written,
+    ItemNotFound,
+    CodeTaken,
+
+    /// <summary>An aligned skill does not exist; <see cref="ItemWrite.Errors"/> names each.</summary>
+    UnknownSkills,
+}
+
+public sealed record ItemWrite(ItemWriteOutcome Outcome, StoredItem? Item = null, IReadOnlyList<ValidationError>? Errors = null);
+
+/// <summary>
+/// The item bank. Editing an item makes a new version (results keep pointing at the version answered); versions are
+/// never changed.
+/// </summary>
+public static class ItemStore
+{
+    /// <summary>An item version's alignment (of <c>v</c>) as a JSON array of {skillId, weight}.</summary>
+    const string AlignmentOfVersion = "(SELECT coalesce(json_agg(json_build_object('skillId', s.skill_id, 'weight', s.weight)), '[]') FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id)";
+
+    /// <summary>Columns: id, definition, alignment; read by <see cref="ReadItemVersion"/>.</summary>
+    internal const string ItemVersionColumns = $"v.id, v.definition, {AlignmentOfVersion}";
+
+    public static async Task<ItemWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string? code, ItemDefinition item, IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+    {
+        var itemId = Guid.CreateVersion7();
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using (var insert = scope.Command("INSERT INTO hephaestus.items (id, code) VALUES ($1, $2)"))
+        {
+            insert.Parameters.Add(Uuid(itemId));
+            insert.Parameters.Add(Text(code));
+            try
+            {
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                return new ItemWrite(ItemWriteOutcome.CodeTaken);
+            }
+        }
+
+        var unknown = await InsertVersionAsync(scope, itemId, 1, item, skills, ct);
+        if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownSkills, Errors: unknown);
+        var written = await ReadAsync(scope, itemId, null, ct);
+        await scope.CommitAsync(ct);
+        return new ItemWrite(ItemWriteOutcome.Written, written);
+    }
+
+    /// <summary>Editing makes a new version. The item row is locked, so two edits at once make versions n+1 and n+2.</summary>
+    public static async Task<ItemWrite> NewVersionAsync(NpgsqlDataSource db, Actor actor, Guid itemId, ItemDefinition item, IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+    {
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        int current;
+        await using (var lockItem = scope.Command("SELECT current_version FROM hephaestus.items WHERE id = $1 FOR UPDATE"))
+        {
+            lockItem.Parameters.Add(Uuid(itemId));
+            if (await lockItem.ExecuteScalarAsync(ct) is not int version) return new ItemWrite(ItemWriteOutcome.ItemNotFound);
+            current = version;
+        }
+
+        var unknown = await InsertVersionAsync(scope, itemId, current + 1, item, skills, ct);
+        if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownSkills, Errors: unknown);
+        await using (var bump = scope.Command("UPDATE hephaestus.items SET current_version = $2 WHERE id = $1"))
+        {
+            bump.Parameters.Add(Uuid(itemId));
+            bump.Parameters.Add(Int(current + 1));
+            await bump.ExecuteNonQueryAsync(ct);
+        }
+
+        var written = await ReadAsync(scope, itemId, null, ct);
+        await scope.CommitAsync(ct);
+        return new ItemWrite(ItemWriteOutcome.Written, written);
+    }
+
+    /// <returns>The aligned skills that do not exist (nothing is written then).</returns>
+    static async Task<List<ValidationError>> InsertVersionAsync(ActorScope scope, Guid itemId, int version, ItemDefinition item,
+        IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+    {
+        await using (var known = scope.Command("SELECT array_agg(id) FROM hephaestus.skills WHERE id = ANY ($1)"))
+        {
+            known.Parameters.Add(Uuids([.. skills.Select(s => s.SkillId)]));
+            var found = await known.ExecuteScalarAsync(ct) as Guid[] ?? [];
+            var unknown = new List<ValidationError>();
+            for (var i = 0; i < skills.Count; i++)
+            {
+                if (!found.Contains(skills[i].SkillId)) unknown.Add(new ValidationError($"skills[{i}].skillId", $"no skill with id {skills[i].SkillId}"));
+            }
+
+            if (unknown.Count > 0) return unknown;
+        }
+
+        var versionId = Guid.CreateVersion7();
+        await using var batch = scope.Batch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.item_versions (id, item_id, version, type, definition, points, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        {
+            Parameters =
+            {
+                Uuid(versionId), Uuid(itemId), Int(version), Text(item.Type), Jsonb(item.ToJson()),
+                new NpgsqlParameter<decimal> { TypedValue = item.Points }, Uuid(scope.Actor.UserId),
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.item_version_skills (item_version_id, skill_id, weight) SELECT $1, s, w FROM unnest($2::uuid[], $3::numeric[]) AS u (s, w)")
+        {
+            Parameters =
+            {
+                Uuid(versionId), Uuids([.. skills.Select(s => s.SkillId)]),
+                new NpgsqlParameter<decimal[]> { TypedValue = [.. skills.Select(s => s.Weight)] },
+            },
+        });
+        await batch.ExecuteNonQueryAsync(ct);
+        return [];
+    }
+
+    /// <summary>An item at a version (its current one when <paramref name="version"/> is null), with its answer key.</summary>
+    public static async Task<StoredItem?> ReadAsync(NpgsqlDataSource db, Actor actor, Guid itemId, int? version, CancellationToken ct)
+    {
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        return await ReadAsync(scope, itemId, version, ct);
+    }
+
+    static async Task<StoredItem?> ReadAsync(ActorScope scope, Guid itemId, int? version, CancellationToken ct)
+    {
+        await using var command = scope.Command($"""
+            SELECT i.id, i.code, v.id, v.version, v.type, v.definition, v.created_at, {AlignmentOfVersion}
+            FROM hephaestus.items i JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = coalesce($2, i.current_version)
+            WHERE i.id = $1
+            """);
+        command.Parameters.Add(Uuid(itemId));
+        command.Parameters.Add(NullableInt(version));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new StoredItem(reader.GetGuid(0), reader.GetNullableString(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4),
+            reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6));
+    }
+
+    /// <summary>Item versions by id, parsed for scoring.</summary>
+    internal static async Task<Dictionary<Guid, ItemVersionRow>> ReadItemVersionsAsync(ActorScope scope, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        await using var command = scope.Command($"SELECT {ItemVersionColumns} FROM hephaestus.item_versions v WHERE v.id = ANY ($1)");
+        command.Parameters.Add(Uuids([.. ids]));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadItemVersionsAsync(reader, ct);
+    }
+
+    /// <summary>Rows of <see cref="ItemVersionColumns"/>, to the end of the current result.</summary>
+    internal static async Task<Dictionary<Guid, ItemVersionRow>> ReadItemVersionsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var rows = new Dictionary<Guid, ItemVersionRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            var row = ReadItemVersion(reader);
+            rows[row.Id] = row;
+        }
+
+        return rows;
+    }
+
+    /// <summary>Definitions are parsed back through the validating parser: what is stored is what the scorer understands.</summary>
+    static ItemVersionRow ReadItemVersion(NpgsqlDataReader reader)
+    {
+        var (item, errors) = ItemDefinitionParser.Parse(reader.GetJson(1));
+        if (item is null) throw new InvalidOperationException($"stored item version {reader.GetGuid(0)} no longer parses: {string.Join("; ", errors)}");
+        return new ItemVersionRow(reader.GetGuid(0), item, Alignment(reader, 2));
+    }
+
+    static List<SkillAlignment> Alignment(NpgsqlDataReader reader, int ordinal) =>
+        reader.GetJson(ordinal).Deserialize<List<SkillAlignment>>(JsonSerializerOptions.Web) ?? [];
+}
