@@ -47,7 +47,7 @@ public sealed class PlanCache
             {
                 new NpgsqlBatchCommand("SELECT path_id, version, status FROM hephaestus.path_versions WHERE id = $1") { Parameters = { SqlParameters.Uuid(versionId) } },
                 new NpgsqlBatchCommand("""
-                    SELECT s.id, s.step_key, s.kind, s.ref_id, s.title, s.position, s.target_skill_ids, s.unlock_rule::text,
+                    SELECT s.id, s.step_key, s.kind, s.ref_id, s.title, s.position, s.target_skill_ids, s.unlock_rule,
                            coalesce((SELECT array_agg(p.step_key ORDER BY p.position)
                                      FROM hephaestus.path_step_prerequisites e JOIN hephaestus.path_steps p ON p.id = e.prerequisite_step_id
                                      WHERE e.path_version_id = s.path_version_id AND e.step_id = s.id), '{}')
@@ -75,7 +75,7 @@ public sealed class PlanCache
         var steps = new List<PlannedStep>();
         while (await reader.ReadAsync(ct))
         {
-            var rule = reader.IsDBNull(7) ? null : ParseStoredRule(reader.GetString(7));
+            var rule = reader.IsDBNull(7) ? null : ParseStoredRule(reader.GetJson(7));
             var key = reader.GetString(1);
             steps.Add(new PlannedStep(key, StepWireNames.ParseKind(reader.GetString(2)), reader.GetGuid(3), reader.GetString(4), reader.GetInt32(5),
                 reader.GetFieldValue<Guid[]>(6), rule, reader.GetFieldValue<string[]>(8)));
@@ -97,10 +97,9 @@ public sealed class PlanCache
     }
 
     /// <summary>Stored rules were validated when the draft was written; a rule that no longer parses is a bug, not input.</summary>
-    static UnlockRule ParseStoredRule(string json)
+    static UnlockRule ParseStoredRule(JsonElement json)
     {
-        using var document = JsonDocument.Parse(json);
-        var parsed = UnlockRuleParser.Parse(document.RootElement);
+        var parsed = UnlockRuleParser.Parse(json);
         return parsed.Rule ?? throw new InvalidOperationException("stored unlock rule does not parse: " + string.Join("; ", parsed.Errors.Select(e => e.Path + " " + e.Message)));
     }
 }

@@ -19,6 +19,12 @@ public static class ApiHosting
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
             c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
+            // A conflict or refusal that names a field names it as the validation errors do: a JSON pointer.
+            if (c.ProblemDetails.Extensions.TryGetValue("field", out var field) && field is string named)
+            {
+                c.ProblemDetails.Extensions["field"] = JsonPointer.From(named);
+            }
+
             c.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? c.HttpContext.TraceIdentifier);
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -39,14 +39,14 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
     static ValidationProblemDetails JsonProblem(JsonException json)
     {
-        var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
+        var path = JsonPointer.From(json.Path);
         // The serializer's message names the CLR type; keep the part a client can act on.
         var message = json.Message.Split(" Path:", 2)[0];
         return new ValidationProblemDetails(new Dictionary<string, string[]> { [path] = [message] })
         {
             Status = StatusCodes.Status400BadRequest,
             Title = "The request body is not valid JSON for this endpoint",
-            Detail = $"{path}: {message}",
+            Detail = $"{(path.Length == 0 ? "(the body)" : path)}: {message}",
         };
     }
 

@@ -3,7 +3,7 @@ using Hephaestus.Domain;
 
 namespace Hephaestus.Server.Api;
 
-/// <summary>Collects every problem of a request (not just the first), keyed by the JSON path of the field.</summary>
+/// <summary>Collects every problem of a request (not just the first), keyed by the JSON pointer of the field (<see cref="JsonPointer"/>).</summary>
 public sealed class Validation
 {
     readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
@@ -12,6 +12,7 @@ public sealed class Validation
 
     public Validation Add(string field, string message)
     {
+        field = JsonPointer.From(field);
         if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
         list.Add(message);
         return this;
@@ -39,6 +40,6 @@ public sealed class Validation
 
     public Microsoft.AspNetCore.Http.HttpResults.ValidationProblem ToProblem(string? detail = null) => TypedResults.ValidationProblem(
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
-        detail: detail ?? "The request has invalid fields: " + string.Join(", ", _errors.Keys),
+        detail: detail ?? "The request has invalid fields: " + string.Join(", ", _errors.Keys.Select(k => k.Length == 0 ? "(the body)" : k)),
         title: "One or more fields are invalid");
 }

@@ -103,7 +103,7 @@ public class AssessmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var id = (await Json.ReadAsync(tooBig)).GetProperty("id").GetGuid();
         await Json.ProblemAsync(await w.Learner.PostAsync($"/api/v1/assessments/{id}/attempts", null), 409);
         var unknown = await Json.ProblemAsync(await w.Author.PostAsJsonAsync("/api/v1/assessments", new { title = "X", parts = new[] { new { poolSkillId = Guid.NewGuid(), poolCount = 1 } } }), 400);
-        Assert.True(unknown.GetProperty("errors").TryGetProperty("parts[0].poolSkillId", out _));
+        Assert.True(unknown.GetProperty("errors").TryGetProperty("/parts/0/poolSkillId", out _));
     }
 
     [Fact]
@@ -137,9 +137,9 @@ public class AssessmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         });
         var problem = await Json.ProblemAsync(bad, 400);
         var fields = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
-        Assert.Contains(fields, f => f.StartsWith("definition/prompt", StringComparison.Ordinal));
-        Assert.Contains(fields, f => f.StartsWith("definition/options/1", StringComparison.Ordinal));
-        Assert.Contains("skills[0].weight", fields);
+        Assert.Contains(fields, f => f.StartsWith("/definition/prompt", StringComparison.Ordinal));
+        Assert.Contains(fields, f => f.StartsWith("/definition/options/1", StringComparison.Ordinal));
+        Assert.Contains("/skills/0/weight", fields);
         Assert.Equal(before, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.item_versions"));
 
         var (itemId, versionId) = await ItemAsync(w, SingleChoice("b"));
@@ -148,7 +148,7 @@ public class AssessmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         await Json.ProblemAsync(await w.Learner.PutAsJsonAsync($"{attemptUrl}/responses/{versionId}", new { response = new { optionId = "q" } }), 400);
         await Json.ProblemAsync(await w.Learner.PutAsJsonAsync($"{attemptUrl}/responses/{versionId}", new { response = new { value = 3 } }), 400);
         var notInAttempt = await Json.ProblemAsync(await w.Learner.PutAsJsonAsync($"{attemptUrl}/responses/{Guid.NewGuid()}", new { response = new { optionId = "a" } }), 400);
-        Assert.True(notInAttempt.GetProperty("errors").TryGetProperty("itemVersionId", out _));
+        Assert.True(notInAttempt.GetProperty("errors").TryGetProperty("/itemVersionId", out _));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.attempt_responses WHERE learner_id = $1", w.LearnerId));
     }
 

@@ -80,14 +80,14 @@ public class MasteryScalesTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         });
         var problem = await Json.ProblemAsync(response, 400);
         var errors = problem.GetProperty("errors");
-        foreach (var field in new[] { "levels[0].name", "levels[1].color", "levels[2].name", "levels[2].threshold", "levels[3].threshold", "levels[3].points", "levels" })
+        foreach (var field in new[] { "/levels/0/name", "/levels/1/color", "/levels/2/name", "/levels/2/threshold", "/levels/3/threshold", "/levels/3/points", "/levels" })
         {
             Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }
 
-        Assert.Contains("exactly one", errors.GetProperty("levels")[0].GetString());
+        Assert.Contains("exactly one", errors.GetProperty("/levels")[0].GetString());
         var single = await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/mastery-scales", Scale("One", ("only", 0, true))), 400);
-        Assert.True(single.GetProperty("errors").TryGetProperty("levels", out _));
+        Assert.True(single.GetProperty("errors").TryGetProperty("/levels", out _));
         Assert.Equal(before, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.mastery_scales"));
     }
 

@@ -51,7 +51,7 @@ public class RubricsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             },
         }), 400);
         var errors = problem.GetProperty("errors");
-        foreach (var field in new[] { "criteria[0].ratings[1].points", "criteria[0].masteryPoints", "criteria[1].skillId", "criteria[1].ratings[1].points", "criteria[1].masteryPoints", "criteria[2].ratings" })
+        foreach (var field in new[] { "/criteria/0/ratings/1/points", "/criteria/0/masteryPoints", "/criteria/1/skillId", "/criteria/1/ratings/1/points", "/criteria/1/masteryPoints", "/criteria/2/ratings" })
         {
             Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }

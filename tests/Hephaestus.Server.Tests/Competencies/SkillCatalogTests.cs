@@ -61,7 +61,7 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var code = NewCode("fw");
         var framework = await FrameworkAsync(author, code);
         var duplicate = await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/frameworks", new { code, title = "Again" }), 409);
-        Assert.Equal("code", duplicate.GetProperty("field").GetString());
+        Assert.Equal("/code", duplicate.GetProperty("field").GetString());
 
         var bad = await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/frameworks", new
         {
@@ -69,7 +69,7 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             masteryParameters = new { prior = 2.0, nMasteryCount = 0, priorr = 0.1 },
         }), 400);
         var errors = bad.GetProperty("errors");
-        foreach (var field in new[] { "code", "title", "scaleId", "masteryMethod", "masteryParameters.priorr" })
+        foreach (var field in new[] { "/code", "/title", "/scaleId", "/masteryMethod", "/masteryParameters/priorr" })
         {
             Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }
@@ -78,13 +78,13 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         {
             code = NewCode("fw"), title = "Canvas", masteryMethod = "n_mastery", masteryParameters = new { prior = 2.0, nMasteryCount = 0 },
         }), 400)).GetProperty("errors");
-        Assert.True(parameters.TryGetProperty("masteryParameters.prior", out _), parameters.ToString());
-        Assert.True(parameters.TryGetProperty("masteryParameters.nMasteryCount", out _), parameters.ToString());
+        Assert.True(parameters.TryGetProperty("/masteryParameters/prior", out _), parameters.ToString());
+        Assert.True(parameters.TryGetProperty("/masteryParameters/nMasteryCount", out _), parameters.ToString());
         var wrongType = (await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/frameworks", new
         {
             code = NewCode("fw"), title = "Canvas", masteryParameters = new { calculationInt = "lots" },
         }), 400)).GetProperty("errors");
-        Assert.True(wrongType.TryGetProperty("masteryParameters.calculationInt", out _), wrongType.ToString());
+        Assert.True(wrongType.TryGetProperty("/masteryParameters/calculationInt", out _), wrongType.ToString());
 
         var good = await CreatedAsync(await author.PostAsJsonAsync("/api/v1/frameworks", new
         {
@@ -94,14 +94,14 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 
         await SkillAsync(author, framework, "s1");
         var skillDuplicate = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/frameworks/{framework}/skills", new { code = "s1", title = "again" }), 409);
-        Assert.Equal("code", skillDuplicate.GetProperty("field").GetString());
+        Assert.Equal("/code", skillDuplicate.GetProperty("field").GetString());
         var other = await FrameworkAsync(author);
         var foreignParent = await SkillAsync(author, other, "elsewhere");
         var skillErrors = (await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/frameworks/{framework}/skills", new
         {
             code = "s2", title = "S2", parentId = foreignParent, attributes = new[] { 1 }, masteryMethod = "latest", masteryParameters = new { masteryPoints = 3 },
         }), 400)).GetProperty("errors");
-        foreach (var field in new[] { "parentId", "attributes", "masteryParameters.masteryPoints" })
+        foreach (var field in new[] { "/parentId", "/attributes", "/masteryParameters/masteryPoints" })
         {
             Assert.True(skillErrors.TryGetProperty(field, out _), $"no error for {field}: {skillErrors}");
         }
@@ -135,7 +135,7 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var found = await Json.ReadAsync(await author.GetAsync($"/api/v1/skills?framework={framework}&attributes={Uri.EscapeDataString("""{"tags":["core"]}""")}"));
         Assert.Equal("fractions", Assert.Single(found.GetProperty("items").EnumerateArray()).GetProperty("code").GetString());
         var bad = await Json.ProblemAsync(await author.GetAsync($"/api/v1/skills?attributes={Uri.EscapeDataString("{not json")}"), 400);
-        Assert.True(bad.GetProperty("errors").TryGetProperty("attributes", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("/attributes", out _));
     }
 
     [Fact]

@@ -282,11 +282,11 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         await Json.ProblemAsync(await w.OtherEducator.PostAsJsonAsync(url + "/overrides", new { kind = "skip", stepKey = "intro", reason = "not mine" }), 404);
 
         var bad = await Json.ProblemAsync(await w.Educator.PostAsJsonAsync(url + "/overrides", new { kind = "bogus", reason = "" }), 400);
-        Assert.True(bad.GetProperty("errors").TryGetProperty("kind", out _));
-        Assert.True(bad.GetProperty("errors").TryGetProperty("reason", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("/kind", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("/reason", out _));
         var badInsert = await Json.ProblemAsync(await w.Educator.PostAsJsonAsync(url + "/overrides",
             new { kind = "insert", reason = "needs review", step = new { key = "review", kind = "content", refId = Guid.NewGuid(), title = "Review", afterStep = "nope" } }), 400);
-        Assert.True(badInsert.GetProperty("errors").TryGetProperty("step.afterStep", out _));
+        Assert.True(badInsert.GetProperty("errors").TryGetProperty("/step/afterStep", out _));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.enrollment_overrides WHERE learner_id = $1", w.LearnerId));
 
         var skipped = await Json.ReadAsync(await w.Educator.PostAsJsonAsync(url + "/overrides", new { kind = "skip", stepKey = "intro", reason = "Placed out in class" }));
@@ -388,7 +388,7 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 
         // Bad input: an unknown path, a path with nothing published.
         var unknown = await Json.ProblemAsync(await w.Learner.PostAsJsonAsync($"/api/v1/learners/{w.LearnerId}/enrollments", new { pathId = Guid.NewGuid() }), 422);
-        Assert.Equal("pathId", unknown.GetProperty("field").GetString());
+        Assert.Equal("/pathId", unknown.GetProperty("field").GetString());
         var draftOnly = await Json.ReadAsync(await w.Author.PostAsJsonAsync("/api/v1/paths", new { code = "d-" + w.Tag, title = "Draft only" }));
         await Json.ProblemAsync(await w.Learner.PostAsJsonAsync($"/api/v1/learners/{w.LearnerId}/enrollments", new { pathId = draftOnly.GetProperty("id").GetGuid() }), 409);
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.enrollments WHERE learner_id = $1", w.LearnerId));

@@ -59,7 +59,7 @@ public class MasteryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var (_, stranger) = await db.UserAsync($"x-{Guid.NewGuid():N}@mastery.test", "educator");
         await Json.ProblemAsync(await stranger.PostAsJsonAsync($"/api/v1/learners/{w.Learner}/rubric-assessments", Rating(w.Rubric, w.Criterion, 4)), 404);
         var problem = await Json.ProblemAsync(await w.Educator.PostAsJsonAsync($"/api/v1/learners/{w.Learner}/rubric-assessments", Rating(w.Rubric, w.Criterion, 5)), 400);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("ratings[0].points", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("/ratings/0/points", out _));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.evidence WHERE learner_id = $1", w.Learner));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.rubric_assessments WHERE learner_id = $1", w.Learner));
     }
@@ -128,9 +128,9 @@ public class MasteryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 
         var problem = await Json.ProblemAsync(await w.LearnerClient.GetAsync($"/api/v1/learners/{w.Learner}/mastery/{w.Skill}/replay?method=guessing&ordering=sideways&slip=abc"), 400);
         var errors = problem.GetProperty("errors");
-        Assert.True(errors.TryGetProperty("method", out _));
-        Assert.True(errors.TryGetProperty("ordering", out _));
-        Assert.True(errors.TryGetProperty("slip", out _));
+        Assert.True(errors.TryGetProperty("/method", out _));
+        Assert.True(errors.TryGetProperty("/ordering", out _));
+        Assert.True(errors.TryGetProperty("/slip", out _));
         _ = CultureInfo.InvariantCulture;
     }
 

@@ -154,8 +154,8 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         };
         var problem = await Json.ProblemAsync(await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", body), 400);
         var fields = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
-        Assert.Contains("steps[1].unlockRule/all/0/score/min", fields);
-        Assert.Contains("steps[1].unlockRule/all/4/sometimes", fields);
+        Assert.Contains("/steps/1/unlockRule/all/0/score/min", fields);
+        Assert.Contains("/steps/1/unlockRule/all/4/sometimes", fields);
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.path_steps WHERE path_version_id = $1", draftId));
 
         // With the shape fixed, the references are checked against the database.
@@ -163,10 +163,10 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             .Replace(",{\"sometimes\":true}", "", StringComparison.Ordinal);
         var second = await Json.ProblemAsync(await author.PutAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", Json.Body(fixedBody)), 400);
         var secondFields = second.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
-        Assert.Contains("steps[1].unlockRule/all/1/mastery/atLeast", secondFields);
-        Assert.Contains("steps[1].unlockRule/all/2/mastery/skill", secondFields);
-        Assert.Contains("steps[1].unlockRule/all/3/completed/steps/0", secondFields);
-        Assert.Contains("steps[2].refId", secondFields);
+        Assert.Contains("/steps/1/unlockRule/all/1/mastery/atLeast", secondFields);
+        Assert.Contains("/steps/1/unlockRule/all/2/mastery/skill", secondFields);
+        Assert.Contains("/steps/1/unlockRule/all/3/completed/steps/0", secondFields);
+        Assert.Contains("/steps/2/refId", secondFields);
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.path_steps WHERE path_version_id = $1", draftId));
     }
 
@@ -197,6 +197,6 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var code = "dup-" + Guid.NewGuid().ToString("N")[..8];
         Assert.Equal(HttpStatusCode.Created, (await author.PostAsJsonAsync("/api/v1/paths", new { code, title = "One" })).StatusCode);
         var problem = await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/paths", new { code, title = "Two" }), 409);
-        Assert.Equal("code", problem.GetProperty("field").GetString());
+        Assert.Equal("/code", problem.GetProperty("field").GetString());
     }
 }
