@@ -18,10 +18,5 @@ public enum AttemptStatus
 public static class AttemptStatuses
 {
     /// <summary>The status as stored in <c>attempts.status</c> (a CHECK constraint allows exactly these).</summary>
-    public static AttemptStatus Parse(string stored) => stored switch
-    {
-        "in_progress" => AttemptStatus.InProgress,
-        "submitted" => AttemptStatus.Submitted,
-        _ => throw new FormatException($"Unknown attempt status '{stored}'."),
-    };
+    public static AttemptStatus Parse(string stored) => WireNames<AttemptStatus>.Parse(stored);
 }

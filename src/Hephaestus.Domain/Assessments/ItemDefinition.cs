@@ -122,18 +122,13 @@ public sealed record MultipleChoiceItem(
     MultipleChoiceScoring Scoring)
     : ItemDefinition(Prompt, Points)
 {
-    internal static readonly WireNames<MultipleChoiceScoring> ScoringNames = new(
-        (MultipleChoiceScoring.AllOrNothing, "all_or_nothing"),
-        (MultipleChoiceScoring.RightMinusWrong, "right_minus_wrong"),
-        (MultipleChoiceScoring.Partial, "partial"));
-
     public override string Type => ItemTypes.MultipleChoice;
 
     private protected override void WriteBody(Utf8JsonWriter writer, bool learnerView, int shuffleSeed)
     {
         WriteOptions(writer, "options", Options);
         // The scoring rule is not part of the key: learners may know whether partial credit exists.
-        writer.WriteString("scoring", ScoringNames.Name(Scoring));
+        writer.WriteString("scoring", WireNames<MultipleChoiceScoring>.Of(Scoring));
         if (!learnerView)
         {
             WriteStrings(writer, "correctOptionIds", CorrectOptionIds);
@@ -154,10 +149,6 @@ public enum ToleranceKind
 public sealed record NumericItem(string Prompt, decimal Points, decimal Value, decimal Tolerance, ToleranceKind ToleranceKind)
     : ItemDefinition(Prompt, Points)
 {
-    internal static readonly WireNames<ToleranceKind> ToleranceKindNames = new(
-        (ToleranceKind.Absolute, "absolute"),
-        (ToleranceKind.Relative, "relative"));
-
     public override string Type => ItemTypes.Numeric;
 
     private protected override void WriteBody(Utf8JsonWriter writer, bool learnerView, int shuffleSeed)
@@ -166,7 +157,7 @@ public sealed record NumericItem(string Prompt, decimal Points, decimal Value, d
         {
             writer.WriteNumber("value", Value);
             writer.WriteNumber("tolerance", Tolerance);
-            writer.WriteString("toleranceKind", ToleranceKindNames.Name(ToleranceKind));
+            writer.WriteString("toleranceKind", WireNames<ToleranceKind>.Of(ToleranceKind));
         }
     }
 }
@@ -197,11 +188,6 @@ public sealed record ShortTextItem(
     WhitespaceRule Whitespace)
     : ItemDefinition(Prompt, Points)
 {
-    internal static readonly WireNames<WhitespaceRule> WhitespaceNames = new(
-        (WhitespaceRule.Exact, "exact"),
-        (WhitespaceRule.Trim, "trim"),
-        (WhitespaceRule.Collapse, "collapse"));
-
     public override string Type => ItemTypes.ShortText;
 
     /// <summary>The form in which answers are compared (case is handled by the comparison, not here).</summary>
@@ -239,7 +225,7 @@ public sealed record ShortTextItem(
         {
             WriteStrings(writer, "acceptedAnswers", AcceptedAnswers);
             writer.WriteBoolean("caseSensitive", CaseSensitive);
-            writer.WriteString("whitespace", WhitespaceNames.Name(Whitespace));
+            writer.WriteString("whitespace", WireNames<WhitespaceRule>.Of(Whitespace));
         }
     }
 }
@@ -265,10 +251,6 @@ public sealed record OrderingItem(
     OrderingScoring Scoring)
     : ItemDefinition(Prompt, Points)
 {
-    internal static readonly WireNames<OrderingScoring> ScoringNames = new(
-        (OrderingScoring.AllOrNothing, "all_or_nothing"),
-        (OrderingScoring.AdjacentPairs, "adjacent_pairs"));
-
     public override string Type => ItemTypes.Ordering;
 
     /// <summary>
@@ -293,7 +275,7 @@ public sealed record OrderingItem(
     private protected override void WriteBody(Utf8JsonWriter writer, bool learnerView, int shuffleSeed)
     {
         WriteOptions(writer, "items", learnerView ? Shuffled(shuffleSeed) : Items);
-        writer.WriteString("scoring", ScoringNames.Name(Scoring));
+        writer.WriteString("scoring", WireNames<OrderingScoring>.Of(Scoring));
         if (!learnerView)
         {
             WriteStrings(writer, "correctOrder", CorrectOrder);

@@ -79,7 +79,7 @@ public static class ItemDefinitionParser
     {
         var options = ParseChoices(reader, "options", "option", errors);
         var correct = reader.StringArray("correctOptionIds", required: true);
-        var scoring = reader.Enum("scoring", MultipleChoiceItem.ScoringNames, MultipleChoiceScoring.AllOrNothing);
+        var scoring = reader.Enum("scoring", MultipleChoiceScoring.AllOrNothing);
         if (correct is not null)
         {
             if (correct.Count == 0)
@@ -108,7 +108,7 @@ public static class ItemDefinitionParser
             tolerance = null;
         }
 
-        var kind = reader.Enum("toleranceKind", NumericItem.ToleranceKindNames, ToleranceKind.Absolute);
+        var kind = reader.Enum("toleranceKind", ToleranceKind.Absolute);
         if (kind == ToleranceKind.Relative && tolerance > 1)
         {
             reader.Error("tolerance", "a relative tolerance is a fraction of the value (0.05 = 5%) and must be at most 1");
@@ -137,7 +137,7 @@ public static class ItemDefinitionParser
         }
 
         var caseSensitive = reader.Boolean("caseSensitive") ?? (reader.Has("caseSensitive") ? null : false);
-        var whitespace = reader.Enum("whitespace", ShortTextItem.WhitespaceNames, WhitespaceRule.Collapse);
+        var whitespace = reader.Enum("whitespace", WhitespaceRule.Collapse);
 
         if (answers is not null && caseSensitive is not null && whitespace is not null)
         {
@@ -172,7 +172,7 @@ public static class ItemDefinitionParser
     {
         var items = ParseChoices(reader, "items", "item", errors);
         var order = reader.StringArray("correctOrder", required: true);
-        var scoring = reader.Enum("scoring", OrderingItem.ScoringNames, OrderingScoring.AllOrNothing);
+        var scoring = reader.Enum("scoring", OrderingScoring.AllOrNothing);
         if (order is not null && items is not null)
         {
             if (!CheckIdReferences(reader.Child("correctOrder"), order, items, "item", errors))

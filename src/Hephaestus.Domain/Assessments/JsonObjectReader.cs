@@ -128,7 +128,7 @@ internal sealed class JsonObjectReader
     }
 
     /// <summary>An enum given by its wire name; absent means <paramref name="fallback"/>.</summary>
-    public TEnum? Enum<TEnum>(string name, WireNames<TEnum> names, TEnum fallback)
+    public TEnum? Enum<TEnum>(string name, TEnum fallback)
         where TEnum : struct, Enum
     {
         var text = String(name, required: false);
@@ -137,12 +137,12 @@ internal sealed class JsonObjectReader
             return Has(name) ? null : fallback;
         }
 
-        if (names.TryParse(text, out var parsed))
+        if (WireNames<TEnum>.TryParse(text, out var parsed))
         {
             return parsed;
         }
 
-        Error(name, $"must be one of: {names.Expected}");
+        Error(name, $"must be one of: {string.Join(", ", WireNames<TEnum>.All)}");
         return null;
     }
 
@@ -209,25 +209,4 @@ internal static class JsonPointer
     /// <summary>RFC 6901: '~' becomes "~0" and '/' becomes "~1" inside a reference token.</summary>
     public static string Append(string path, string token) =>
         path + "/" + token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
-}
-
-/// <summary>The one spelling on the wire of each value of an enum.</summary>
-internal sealed class WireNames<TEnum>
-    where TEnum : struct, Enum
-{
-    private readonly Dictionary<TEnum, string> _toWire;
-    private readonly Dictionary<string, TEnum> _fromWire;
-
-    public WireNames(params (TEnum Value, string Name)[] names)
-    {
-        _toWire = names.ToDictionary(n => n.Value, n => n.Name);
-        _fromWire = names.ToDictionary(n => n.Name, n => n.Value, StringComparer.Ordinal);
-        Expected = string.Join(", ", names.Select(n => n.Name));
-    }
-
-    public string Expected { get; }
-
-    public string Name(TEnum value) => _toWire[value];
-
-    public bool TryParse(string name, out TEnum value) => _fromWire.TryGetValue(name, out value);
 }

@@ -38,36 +38,10 @@ public static class MasteryMethods
     /// <summary>Every method, in declaration order.</summary>
     public static IReadOnlyList<MasteryMethod> All { get; } = Enum.GetValues<MasteryMethod>();
 
-    public static string ToWireName(this MasteryMethod method) => method switch
-    {
-        MasteryMethod.Bkt => "bkt",
-        MasteryMethod.WeightedAverage => "weighted_average",
-        MasteryMethod.StandardDecayingAverage => "standard_decaying_average",
-        MasteryMethod.NMastery => "n_mastery",
-        MasteryMethod.Highest => "highest",
-        MasteryMethod.Latest => "latest",
-        MasteryMethod.Average => "average",
-        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown mastery method."),
-    };
+    public static string ToWireName(this MasteryMethod method) => WireNames<MasteryMethod>.Of(method);
 
     /// <summary>Parses a wire name exactly (case-sensitive: the wire form has one spelling).</summary>
-    public static bool TryParse(string? wireName, out MasteryMethod method)
-    {
-        switch (wireName)
-        {
-            case "bkt": method = MasteryMethod.Bkt; return true;
-            case "weighted_average": method = MasteryMethod.WeightedAverage; return true;
-            case "standard_decaying_average": method = MasteryMethod.StandardDecayingAverage; return true;
-            case "n_mastery": method = MasteryMethod.NMastery; return true;
-            case "highest": method = MasteryMethod.Highest; return true;
-            case "latest": method = MasteryMethod.Latest; return true;
-            case "average": method = MasteryMethod.Average; return true;
-            default: method = default; return false;
-        }
-    }
+    public static bool TryParse(string? wireName, out MasteryMethod method) => WireNames<MasteryMethod>.TryParse(wireName, out method);
 
-    public static MasteryMethod Parse(string wireName) =>
-        TryParse(wireName, out var method)
-            ? method
-            : throw new FormatException($"Unknown mastery method '{wireName}'. Expected one of: {string.Join(", ", All.Select(m => m.ToWireName()))}.");
+    public static MasteryMethod Parse(string wireName) => WireNames<MasteryMethod>.Parse(wireName);
 }

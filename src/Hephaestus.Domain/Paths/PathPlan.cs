@@ -17,40 +17,16 @@ public enum StepStatus
     Skipped = 4,
 }
 
+/// <summary>Step kinds and statuses by their wire names (<see cref="WireNames{TEnum}"/>).</summary>
 public static class StepWireNames
 {
-    public static string ToWireName(this StepStatus status) => status switch
-    {
-        StepStatus.Locked => "locked",
-        StepStatus.Available => "available",
-        StepStatus.InProgress => "in_progress",
-        StepStatus.Completed => "completed",
-        StepStatus.Skipped => "skipped",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
+    public static string ToWireName(this StepStatus status) => WireNames<StepStatus>.Of(status);
 
-    public static string ToWireName(this StepKind kind) => kind switch
-    {
-        StepKind.Skill => "skill",
-        StepKind.Content => "content",
-        StepKind.Assessment => "assessment",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    public static string ToWireName(this StepKind kind) => WireNames<StepKind>.Of(kind);
 
-    public static StepKind ParseKind(string wire) =>
-        TryParseKind(wire, out var kind) ? kind : throw new ArgumentOutOfRangeException(nameof(wire), wire, "unknown step kind");
+    public static StepKind ParseKind(string wire) => WireNames<StepKind>.Parse(wire);
 
-    public static bool TryParseKind(string? wire, out StepKind kind)
-    {
-        (var known, kind) = wire switch
-        {
-            "skill" => (true, StepKind.Skill),
-            "content" => (true, StepKind.Content),
-            "assessment" => (true, StepKind.Assessment),
-            _ => (false, default),
-        };
-        return known;
-    }
+    public static bool TryParseKind(string? wire, out StepKind kind) => WireNames<StepKind>.TryParse(wire, out kind);
 
     public static bool IsDone(this StepStatus status) => status is StepStatus.Completed or StepStatus.Skipped;
 }

@@ -13,19 +13,7 @@ public enum PathVersionStatus
 
 public static class PathVersionStatusNames
 {
-    public static string ToWireName(this PathVersionStatus status) => status switch
-    {
-        PathVersionStatus.Draft => "draft",
-        PathVersionStatus.Published => "published",
-        PathVersionStatus.Retired => "retired",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
+    public static string ToWireName(this PathVersionStatus status) => WireNames<PathVersionStatus>.Of(status);
 
-    public static PathVersionStatus Parse(string name) => name switch
-    {
-        "draft" => PathVersionStatus.Draft,
-        "published" => PathVersionStatus.Published,
-        "retired" => PathVersionStatus.Retired,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown path version status"),
-    };
+    public static PathVersionStatus Parse(string name) => WireNames<PathVersionStatus>.Parse(name);
 }

@@ -49,7 +49,7 @@ public static class AuthHosting
         }
         else
         {
-            var key = SigningKey(configuration, database);
+            var key = SigningKey(configuration, () => database.Endpoint.EmbeddedSigningKey);
             options.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(key);
         }
 
@@ -76,12 +76,12 @@ public static class AuthHosting
     }
 
     /// <summary>The HMAC key: configured (base64), or the embedded installation's own.</summary>
-    public static byte[] SigningKey(IConfiguration configuration, DatabaseLifetime? database)
+    /// <param name="embeddedKey">Asked only when no key is configured (an external database has no embedded key).</param>
+    public static byte[] SigningKey(IConfiguration configuration, Func<string?> embeddedKey)
     {
         var configured = configuration["Auth:SigningKey"];
         if (!string.IsNullOrEmpty(configured)) return Convert.FromBase64String(configured);
-        var embedded = database?.Endpoint.EmbeddedSigningKey;
-        if (embedded is not null) return Convert.FromBase64String(embedded);
+        if (embeddedKey() is { } embedded) return Convert.FromBase64String(embedded);
         throw new InvalidOperationException(
             "No way to validate tokens: set Auth:Authority (an OpenID Connect issuer) or Auth:SigningKey (a base64 HMAC key of 32 bytes or more).");
     }

@@ -45,9 +45,7 @@ internal static class TokenCommand
             }
 
             await cli.EnsureEmbeddedSchemaAsync(ct);
-            var key = cli.Configuration["Auth:SigningKey"] is { Length: > 0 } configured
-                ? Convert.FromBase64String(configured)
-                : Convert.FromBase64String(cli.Endpoint.EmbeddedSigningKey!);
+            var key = AuthHosting.SigningKey(cli.Configuration, () => cli.Endpoint.EmbeddedSigningKey);
             foreach (var email in emails)
             {
                 var subject = await Provisioning.EnsureUserAsync(cli.Owner, email, wanted.Distinct().ToArray(), ct);
