@@ -11,8 +11,12 @@ using Hephaestus.Server.Features.Paths;
 using Hephaestus.Server.Features.Users;
 using Hephaestus.Server.Hosting;
 
-// `hephaestus` serves the API; `hephaestus <verb>` runs a CLI verb on the same configuration.
-if (HephaestusCli.IsVerb(args)) return await HephaestusCli.RunAsync(args);
+// `hephaestus` serves the API; `hephaestus <verb>` runs a CLI verb on the same configuration; any other word is an error.
+switch (HephaestusCli.Classify(args))
+{
+    case Invocation.Verb: return await HephaestusCli.RunAsync(args);
+    case Invocation.UnknownVerb: return HephaestusCli.UnknownVerb(args, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(HephaestusCli.ServeArguments(args));
 builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://127.0.0.1:5080");
@@ -43,7 +47,16 @@ app.MapAttempts();
 app.MapRegrade();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception e)
+{
+    // A start that fails (schema behind, database unreachable) ends with a message and exit code 1, not a stack trace.
+    return HephaestusCli.Fail(e, Console.Error);
+}
+
 return 0;
 
 /// <summary>Visible to the test host (WebApplicationFactory&lt;Program&gt;).</summary>

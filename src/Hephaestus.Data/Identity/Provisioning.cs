@@ -2,30 +2,55 @@ using Npgsql;
 
 namespace Hephaestus.Data.Identity;
 
+/// <summary>The account the token verb mints for: its id, subject and roles, and whether the verb just created it.</summary>
+public sealed record ProvisionedUser(Guid Id, string ExternalSubject, string[] Roles, bool Created);
+
 /// <summary>Users made by the service's own tooling (the token verb), as the schema owner, outside any actor.</summary>
 public static class Provisioning
 {
-    // One statement, so two token commands for the same new user cannot both insert.
-    const string Upsert = """
-        INSERT INTO hephaestus.users AS u (id, external_subject, email, display_name, roles)
+    // An existing account is never changed: DO NOTHING, so two token commands for the same new user cannot both insert.
+    const string Insert = """
+        INSERT INTO hephaestus.users (id, external_subject, email, display_name, roles)
         VALUES ($1, $2, $2, split_part($2, '@', 1), coalesce($3, ARRAY['learner']))
-        ON CONFLICT ((lower(email))) DO UPDATE SET roles = coalesce($3, u.roles)
-        RETURNING external_subject
+        ON CONFLICT ((lower(email))) DO NOTHING
+        RETURNING id, external_subject, roles
         """;
 
+    // A statement of its own, so its snapshot sees a row that a concurrent insert committed while ours waited.
+    const string ByEmail = "SELECT id, external_subject, roles FROM hephaestus.users WHERE lower(email) = lower($1)";
+
     /// <summary>
-    /// The user with this email, created (subject = email, as a learner unless <paramref name="roles"/> says otherwise)
-    /// when missing; given roles replace the user's. Returns the user's external subject, for the token.
+    /// Creates the user with this email (subject = email; <paramref name="roles"/>, or learner when none) when no account
+    /// has it; otherwise returns the existing account untouched: its own subject and roles, never the ones asked for.
     /// </summary>
-    public static async Task<string> EnsureUserAsync(NpgsqlDataSource owner, string email, string[] roles, CancellationToken ct)
+    public static async Task<ProvisionedUser> EnsureUserAsync(NpgsqlDataSource owner, string email, string[] roles, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(email);
         ArgumentNullException.ThrowIfNull(roles);
-        await using var command = owner.CreateCommand(Upsert);
-        command.Parameters.Add(SqlParameters.Uuid(Guid.CreateVersion7()));
-        command.Parameters.Add(SqlParameters.Text(email.ToLowerInvariant()));
-        command.Parameters.Add(SqlParameters.TextArray(roles.Length > 0 ? roles : null));
-        return (string)(await command.ExecuteScalarAsync(ct))!;
+        var normalized = email.ToLowerInvariant();
+        while (true)
+        {
+            await using (var insert = owner.CreateCommand(Insert))
+            {
+                insert.Parameters.Add(SqlParameters.Uuid(Guid.CreateVersion7()));
+                insert.Parameters.Add(SqlParameters.Text(normalized));
+                insert.Parameters.Add(SqlParameters.TextArray(roles.Length > 0 ? roles : null));
+                if (await ReadAsync(insert, created: true, ct) is { } created) return created;
+            }
+
+            await using var select = owner.CreateCommand(ByEmail);
+            select.Parameters.Add(SqlParameters.Text(normalized));
+            if (await ReadAsync(select, created: false, ct) is { } existing) return existing;
+            // The account that held the email was erased between the two statements: try to create it again.
+        }
+    }
+
+    static async Task<ProvisionedUser?> ReadAsync(NpgsqlCommand command, bool created, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new ProvisionedUser(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), created)
+            : null;
     }
 }

@@ -39,7 +39,11 @@ public enum UserOutcome
     /// <summary>The user is someone else and the actor is not an admin.</summary>
     NotYours,
 
-    /// <summary>Roles or the external subject were to change and the actor is not an admin.</summary>
+    /// <summary>
+    /// Roles, the email or the external subject were to change and the actor is not an admin. The email is an admin's
+    /// because nothing verifies it: a user changing their own could claim an address (and learn whether another account
+    /// holds it) that the token verb then trusts.
+    /// </summary>
     AdminOnlyFields,
     PreconditionRequired,
     PreconditionFailed,
@@ -195,7 +199,7 @@ public static class UserStore
     }
 
     /// <summary>
-    /// Changes a user if the actor may (their own row, or any row for an admin; roles and the subject for admins only)
+    /// Changes a user if the actor may (their own row, or any row for an admin; roles, email and subject for admins only)
     /// and nobody changed the row since <paramref name="expected"/> was read. The checks follow existence, so a row
     /// the actor cannot see is not found rather than forbidden.
     /// </summary>
@@ -208,7 +212,7 @@ public static class UserStore
         var current = await CurrentVersionAsync(scope, id, ct);
         if (current is null) return new UserWrite(UserOutcome.NotFound);
         if (actor.UserId != id && !actor.Has(Role.Admin)) return new UserWrite(UserOutcome.NotYours);
-        if ((changes.Roles is not null || changes.ExternalSubject is not null) && !actor.Has(Role.Admin))
+        if ((changes.Roles is not null || changes.Email is not null || changes.ExternalSubject is not null) && !actor.Has(Role.Admin))
         {
             return new UserWrite(UserOutcome.AdminOnlyFields);
         }

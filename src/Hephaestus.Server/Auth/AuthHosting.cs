@@ -66,13 +66,27 @@ public static class AuthHosting
 
                 var resolver = context.HttpContext.RequestServices.GetRequiredService<ActorResolver>();
                 var actor = await resolver.ResolveAsync(subject, context.HttpContext.RequestAborted);
-                if (actor is null) return; // authenticated but not provisioned: the policy answers 403
-
-                var identity = (ClaimsIdentity)context.Principal!.Identity!;
-                identity.AddClaim(new Claim(UserIdClaim, actor.UserId.ToString()));
-                foreach (var role in actor.Roles) identity.AddClaim(new Claim(ClaimTypes.Role, role));
+                // Authenticated but not provisioned (actor null): the principal has no user id, so the policy answers 403.
+                context.Principal = DatabasePrincipal(subject, actor, context.Scheme.Name);
             },
         };
+    }
+
+    /// <summary>
+    /// The principal a request acts as: a fresh identity holding only the token's subject and what the database says
+    /// about it (user id and roles). Every other claim of the token is dropped, so a validly signed token that carries
+    /// its own user id or role claims (in any spelling) cannot override the database.
+    /// </summary>
+    public static ClaimsPrincipal DatabasePrincipal(string subject, Actor? actor, string authenticationType)
+    {
+        var claims = new List<Claim> { new("sub", subject) };
+        if (actor is not null)
+        {
+            claims.Add(new Claim(UserIdClaim, actor.UserId.ToString()));
+            claims.AddRange(actor.Roles.Select(role => new Claim(ClaimTypes.Role, role)));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, "sub", ClaimTypes.Role));
     }
 
     /// <summary>The HMAC key: configured (base64), or the embedded installation's own.</summary>

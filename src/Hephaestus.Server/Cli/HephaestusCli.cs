@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Npgsql;
 
 namespace Hephaestus.Server.Cli;
 
@@ -11,7 +12,65 @@ public static class HephaestusCli
 {
     static readonly string[] Verbs = ["db", "token", "seed", "mastery", "paths", "--help", "-h", "-?", "--version"];
 
-    public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
+    /// <summary>
+    /// What an argument list asks for: the service (no arguments, `serve …`, or options only such as `--Urls=…`), a
+    /// verb, or a first word that is no verb (an error, never a silent start of the service).
+    /// </summary>
+    public static Invocation Classify(string[] args) => args switch
+    {
+        [] or ["serve", ..] => Invocation.Serve,
+        [var first, ..] when Verbs.Contains(first, StringComparer.Ordinal) => Invocation.Verb,
+        [var first, ..] when first.StartsWith('-') => Invocation.Serve,
+        _ => Invocation.UnknownVerb,
+    };
+
+    public static bool IsVerb(string[] args) => Classify(args) == Invocation.Verb;
+
+    /// <summary>Exit code 2 and the verbs, for a first word that is no verb.</summary>
+    public static int UnknownVerb(string[] args, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(error);
+        error.WriteLine($"hephaestus: '{args[0]}' is not a verb. Verbs: serve (the default), " +
+            $"{string.Join(", ", Verbs.Where(v => !v.StartsWith('-')))}; `hephaestus --help` describes them.");
+        return 2;
+    }
+
+    /// <summary>
+    /// A failure of the service's start or of a verb as one paragraph on standard error and exit code 1 (130 when
+    /// cancelled), instead of an unhandled exception's stack trace.
+    /// </summary>
+    public static int Fail(Exception failure, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        ArgumentNullException.ThrowIfNull(error);
+        if (failure is OperationCanceledException)
+        {
+            error.WriteLine("hephaestus: cancelled.");
+            return 130;
+        }
+
+        var messages = new List<string>();
+        var database = false;
+        var queue = new Queue<Exception>([failure]);
+        while (queue.TryDequeue(out var e))
+        {
+            database |= e is NpgsqlException;
+            if (e is AggregateException aggregate) aggregate.InnerExceptions.ToList().ForEach(queue.Enqueue);
+            else
+            {
+                var message = e.Message.ReplaceLineEndings(" ").Trim();
+                if (message.Length > 0 && !messages.Any(m => m.Contains(message, StringComparison.Ordinal))) messages.Add(message.TrimEnd('.'));
+                if (e.InnerException is { } inner) queue.Enqueue(inner);
+            }
+        }
+
+        var hint = database
+            ? " Check that PostgreSQL is running and reachable with ConnectionStrings__Hephaestus (and ConnectionStrings__HephaestusOwner), or leave them unset for the embedded database."
+            : "";
+        error.WriteLine($"hephaestus: {string.Join(": ", messages)}.{hint}");
+        return 1;
+    }
 
     /// <summary>`hephaestus serve …` and `hephaestus …` both serve; what follows goes to the web host.</summary>
     public static string[] ServeArguments(string[] args) => args.Length > 0 && args[0] == "serve" ? args[1..] : args;
@@ -26,7 +85,14 @@ public static class HephaestusCli
             MasteryCommands.Create(),
             PathsCommands.Create(),
         };
-        return await root.Parse(args).InvokeAsync();
+        try
+        {
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            return Fail(e, Console.Error);
+        }
     }
 
     /// <summary>Configuration and logging exactly as the service builds them.</summary>
@@ -36,4 +102,12 @@ public static class HephaestusCli
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         return builder;
     }
+}
+
+/// <summary>What the command line asks for (<see cref="HephaestusCli.Classify"/>).</summary>
+public enum Invocation
+{
+    Serve,
+    Verb,
+    UnknownVerb,
 }

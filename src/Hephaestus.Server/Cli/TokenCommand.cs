@@ -6,18 +6,20 @@ using Hephaestus.Server.Auth;
 namespace Hephaestus.Server.Cli;
 
 /// <summary>
-/// Mints a token for a user, creating the user (as the schema owner) if needed. For the embedded default and for
-/// installations that validate tokens with Auth:SigningKey; with an external identity provider, it issues the tokens.
+/// Mints a token for a user. For the embedded default and for installations that validate tokens with Auth:SigningKey;
+/// with an external identity provider, it issues the tokens. A missing user is created (as the schema owner) with the
+/// roles given; an existing account is matched by email and never changed: the token is for its own subject, and a
+/// role it does not hold is refused, because the verb trusts the email and must not turn it into a way to gain roles.
 /// </summary>
 internal static class TokenCommand
 {
     public static Command Create()
     {
-        var user = new Option<string?>("--user", "-u") { Description = "Email of the user (created when missing)." };
+        var user = new Option<string?>("--user", "-u") { Description = "Email of the user (created when no account has it)." };
         var usersFile = new Option<FileInfo?>("--users-file") { Description = "Mint one token per email in this file; prints 'email token' lines (load tests)." };
-        var roles = new Option<string[]>("--role", "-r") { Description = "Role(s) of the user: learner, educator, author, analyst, admin. Sets the user's roles when given.", Arity = ArgumentArity.ZeroOrMore };
+        var roles = new Option<string[]>("--role", "-r") { Description = "Role(s) of a user the verb creates: learner, educator, author, analyst, admin (default learner). An existing account keeps its roles; asking for one it does not hold is refused (an admin changes roles with PATCH /api/v1/users/{id}).", Arity = ArgumentArity.ZeroOrMore };
         var hours = new Option<double>("--hours") { Description = "Lifetime of the token in hours.", DefaultValueFactory = _ => 12 };
-        var command = new Command("token", "Mint a bearer token for a user (embedded default or Auth:SigningKey).") { user, usersFile, roles, hours };
+        var command = new Command("token", "Mint a bearer token for a user (embedded default or Auth:SigningKey), creating the user with the given roles when no account has the email; an existing account's roles are never changed.") { user, usersFile, roles, hours };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var emails = parse.GetValue(usersFile) is { } file
@@ -46,16 +48,38 @@ internal static class TokenCommand
 
             await cli.EnsureEmbeddedSchemaAsync(ct);
             var key = AuthHosting.SigningKey(cli.Configuration, () => cli.Endpoint.EmbeddedSigningKey);
+            var exit = 0;
             foreach (var email in emails)
             {
-                var subject = await Provisioning.EnsureUserAsync(cli.Owner, email, wanted.Distinct().ToArray(), ct);
-                var token = TokenIssuer.Issue(key, subject, TimeSpan.FromHours(parse.GetValue(hours)),
+                var account = await Provisioning.EnsureUserAsync(cli.Owner, email, wanted.Distinct().ToArray(), ct);
+                if (Refusal(email, account, wanted) is { } refusal)
+                {
+                    await Console.Error.WriteLineAsync(refusal);
+                    exit = 1;
+                    continue;
+                }
+
+                var token = TokenIssuer.Issue(key, account.ExternalSubject, TimeSpan.FromHours(parse.GetValue(hours)),
                     cli.Configuration["Auth:Issuer"] ?? AuthHosting.DefaultIssuer, cli.Configuration["Auth:Audience"] ?? AuthHosting.DefaultAudience);
                 Console.WriteLine(emails.Count == 1 && parse.GetValue(usersFile) is null ? token : $"{email} {token}");
             }
 
-            return 0;
+            return exit;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Why no token is minted for this account, or null: an account that existed before the verb keeps its roles, so
+    /// asking for a role it does not hold is refused rather than granted (the email is all the verb matched it by).
+    /// </summary>
+    internal static string? Refusal(string email, ProvisionedUser account, IEnumerable<string> wanted)
+    {
+        if (account.Created) return null;
+        var missing = wanted.Where(r => !account.Roles.Contains(r, StringComparer.Ordinal)).Distinct().ToList();
+        if (missing.Count == 0) return null;
+        return $"{email}: the account exists with the role(s) {string.Join(", ", account.Roles)}; the token verb does not grant " +
+            $"roles to an existing account (asked: {string.Join(", ", missing)}). An admin changes roles with PATCH " +
+            $"/api/v1/users/{account.Id} and a body {{\"roles\": [...]}}; run the verb without --role for a token as the account is.";
     }
 }

@@ -89,6 +89,33 @@ public class UsersApiTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task Only_an_admin_changes_an_email_and_a_learner_learns_nothing_about_taken_ones()
+    {
+        var email = $"mail-{Guid.NewGuid():N}@example.org";
+        var (id, client) = await db.UserAsync(email, "learner");
+        var taken = $"taken-{Guid.NewGuid():N}@example.org";
+        await db.CreateUserAsync(taken, "admin");
+        var etag = (await client.GetAsync($"/api/v1/users/{id}")).Headers.ETag!.ToString();
+
+        var details = new List<string?>();
+        foreach (var wanted in new[] { $"free-{Guid.NewGuid():N}@example.org", taken, taken.ToUpperInvariant() })
+        {
+            var problem = await Json.ProblemAsync(await client.PatchAsync($"/api/v1/users/{id}", new { email = wanted }, etag), 403);
+            details.Add(problem.GetProperty("detail").GetString());
+        }
+
+        Assert.Single(details.Distinct());
+        Assert.Contains("email", details[0], StringComparison.Ordinal);
+        Assert.Equal(email, await db.ScalarAsync<string>("SELECT email FROM hephaestus.users WHERE id = $1", id));
+
+        var admin = await AdminAsync();
+        var changed = $"changed-{Guid.NewGuid():N}@example.org";
+        var response = await admin.PatchAsync($"/api/v1/users/{id}", new { email = changed }, etag);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(changed, await db.ScalarAsync<string>("SELECT email FROM hephaestus.users WHERE id = $1", id));
+    }
+
+    [Fact]
     public async Task Duplicate_email_is_a_409_naming_the_field_regardless_of_case()
     {
         var admin = await AdminAsync();

@@ -108,7 +108,7 @@ public static class UsersApi
     {
         UserOutcome.NotFound => Problems.NotFound("user", id),
         UserOutcome.NotYours => Problems.Forbidden(notYours),
-        UserOutcome.AdminOnlyFields => Problems.Forbidden("Only an admin changes roles or the external subject."),
+        UserOutcome.AdminOnlyFields => Problems.Forbidden("Only an admin changes roles, the email or the external subject (emails are not verified)."),
         UserOutcome.PreconditionRequired => Problems.PreconditionRequired("user"),
         UserOutcome.PreconditionFailed => Problems.PreconditionFailed("user", ETags.Format(write.CurrentVersion!.Value)),
         UserOutcome.Duplicate => DuplicateProblem(write.DuplicateField),
