@@ -17,6 +17,9 @@ public static class TelemetryHosting
     {
         // Without a collector there is nobody to send spans to, and sampling every request and command still costs
         // (measured: see docs/benchmarks.md), so tracing is on only when an OTLP endpoint is configured.
+        // A failed start is reported once, as one paragraph, by Program (HephaestusCli.Fail); the host's own error log of it
+        // would print the same failure again as a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var exporting = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("hephaestus"))
