@@ -94,4 +94,33 @@ public sealed class DatabaseUnavailableTests(ApiDatabase db) : IClassFixture<Api
         await AssertUnavailableAsync(await client.GetAsync("/api/v1/users/me"));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/users/me")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_database_that_only_reads_is_not_ready()
+    {
+        await SuperuserAsync($"ALTER DATABASE \"{db.Name}\" SET default_transaction_read_only = on");
+        try
+        {
+            // Fresh connections see the new default (the service's pooled ones still have the old one).
+            await using var dataSource = HephaestusDatabase.CreateDataSource(db.AppConnectionString);
+            await using var service = ServiceOn(dataSource);
+            var ready = await service.CreateClient().GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("read-only", (await Json.ReadAsync(ready)).GetProperty("database").GetString());
+        }
+        finally
+        {
+            await SuperuserAsync($"ALTER DATABASE \"{db.Name}\" RESET default_transaction_read_only");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await db.Api.CreateClient().GetAsync("/health/ready")).StatusCode);
+    }
+
+    async Task SuperuserAsync(string sql)
+    {
+        await using var superuser = new NpgsqlConnection(db.Cluster.SuperuserConnectionString);
+        await superuser.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, superuser);
+        await command.ExecuteNonQueryAsync();
+    }
 }
