@@ -12,12 +12,15 @@ public static class EmbeddedOwnership
 {
     public const string FileName = "hephaestus.owner.json";
 
-    public sealed record Owner(int Pid, int Port);
+    /// <param name="StartTime">The owner's start time in clock ticks since boot (/proc/&lt;pid&gt;/stat): with the PID, it names
+    /// one process for good, so a PID reused after the owner died is not mistaken for it. Null in files of older versions.</param>
+    public sealed record Owner(int Pid, int Port, long? StartTime = null);
 
     public static void Claim(string dataDirectory, int port)
     {
         var path = Path.Combine(Path.GetFullPath(dataDirectory), FileName);
-        File.WriteAllText(path, JsonSerializer.Serialize(new Owner(Environment.ProcessId, port)));
+        var self = Environment.ProcessId;
+        File.WriteAllText(path, JsonSerializer.Serialize(new Owner(self, port, LinuxProcess.ReadStat(self)?.StartTime)));
     }
 
     public static void Release(string dataDirectory)
@@ -33,14 +36,28 @@ public static class EmbeddedOwnership
         var full = Path.GetFullPath(dataDirectory);
         var owner = Read(Path.Combine(full, FileName));
         if (owner is null || owner.Pid == Environment.ProcessId) return null;
-        if (!IsAlive(owner.Pid)) return null;
-        // A reused PID is possible; only trust it if the process is a .NET host and the postmaster is up.
+        if (!IsOwnerProcess(owner)) return null;
+        // The owner runs; its postmaster must too (and be the one serving this directory, not a process that took its PID).
         var pidFile = Path.Combine(full, "postmaster.pid");
         if (!File.Exists(pidFile)) return null;
         var lines = File.ReadAllLines(pidFile);
-        return lines.Length > 0 && int.TryParse(lines[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && IsAlive(pid)
+        return lines.Length > 0 && int.TryParse(lines[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid)
+            && LinuxProcess.IsRunning(pid) && EmbeddedPostgres.IsPostmasterOf(EmbeddedPostgres.ReadArgv(pid), EmbeddedPostgres.ReadCwd(pid), full)
             ? owner
             : null;
+    }
+
+    /// <summary>
+    /// Whether the process named by the owner file still runs and is the one that wrote it. A /proc entry alone proves
+    /// neither: a zombie (the owner exited, its parent has not reaped it) keeps one, and a PID is reused after exit. So the
+    /// state must not be Z or X, and the start time must match; a file without one (an older version) is trusted only if
+    /// the process's command line is a Hephaestus program (the `hephaestus` executable or a Hephaestus assembly).
+    /// </summary>
+    internal static bool IsOwnerProcess(Owner owner)
+    {
+        if (LinuxProcess.ReadStat(owner.Pid) is not { State: not ('Z' or 'X') } stat) return false;
+        if (owner.StartTime is { } started) return stat.StartTime == started;
+        return EmbeddedPostgres.ReadArgv(owner.Pid).Any(a => Path.GetFileName(a).StartsWith("hephaestus", StringComparison.OrdinalIgnoreCase));
     }
 
     static Owner? Read(string path)
@@ -54,6 +71,4 @@ public static class EmbeddedOwnership
             return null;
         }
     }
-
-    static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 }

@@ -89,8 +89,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = options.Port != 0 ? options.Port : FreePort();
-            var result = await runner.RunAsync("pg_ctl",
-                ["start", "-D", dataDirectory, "-w", "-t", "60", "-s", "-l", Path.Combine(dataDirectory, "startup.log"), "-o", $"-p {port}"], ct);
+            var result = await PgCtlStartAsync(runner, dataDirectory, port, ct);
             if (result.ExitCode == 0)
             {
                 var cluster = new EmbeddedPostgres(options, logger, binDirectory, secrets, port) { CreatedNow = createdNow };
@@ -107,6 +106,51 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
                     $"pg_ctl could not start PostgreSQL in {dataDirectory} (exit {result.ExitCode}): {result.Output}\n{log}");
             }
         }
+    }
+
+    /// <summary>pg_ctl start, waiting until the server accepts connections (after crash recovery, when there is one).</summary>
+    static Task<ServerProcessRunner.Result> PgCtlStartAsync(ServerProcessRunner runner, string dataDirectory, int port, CancellationToken ct) =>
+        runner.RunAsync("pg_ctl",
+            ["start", "-D", dataDirectory, "-w", "-t", "60", "-s", "-l", Path.Combine(dataDirectory, "startup.log"), "-o", $"-p {port}"], ct);
+
+    /// <summary>
+    /// Whether this cluster's postmaster runs: the PID in postmaster.pid is a live (not zombie) postgres process serving
+    /// this data directory. False once it was killed or stopped behind our back (the file is gone, or names a dead or
+    /// reused PID).
+    /// </summary>
+    public bool IsPostmasterRunning()
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(Path.Combine(DataDirectory, "postmaster.pid"));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+
+        return lines.Length > 0 && int.TryParse(lines[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid)
+            && LinuxProcess.IsRunning(pid) && IsPostmasterOf(ReadArgv(pid), ReadCwd(pid), DataDirectory);
+    }
+
+    /// <summary>
+    /// Starts the postmaster again on the same port (connection strings name it) after it exited unexpectedly: clears what
+    /// it left (a stale pid file), and PostgreSQL replays its WAL before it accepts connections. Throws when it does not start.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_stopped, this);
+        var runner = new ServerProcessRunner(_binDirectory, IsRoot() ? _options.RootRunsAs : null);
+        await ClearStalePidFileAsync(DataDirectory, runner, _logger, ct);
+        var result = await PgCtlStartAsync(runner, DataDirectory, Port, ct);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"pg_ctl could not restart PostgreSQL in {DataDirectory} (exit {result.ExitCode}): {result.Output}\n{ReadTail(Path.Combine(DataDirectory, "startup.log"))}");
+        }
+
+        await WaitUntilAcceptingAsync(ct);
     }
 
     public async Task StopAsync(CancellationToken ct = default)

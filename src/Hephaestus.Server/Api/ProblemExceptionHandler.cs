@@ -8,10 +8,14 @@ namespace Hephaestus.Server.Api;
 
 /// <summary>
 /// Turns the exceptions a client can cause into problem details with the right 4xx status, and naming the field
-/// or constraint. Anything else is a 500 with no internals in the body (the trace id leads to the log).
+/// or constraint; a database that is away or saturated is a 503 with Retry-After (<see cref="DatabaseAvailability"/>).
+/// Anything else is a 500 with no internals in the body (the trace id leads to the log).
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>Seconds a client should wait before retrying a 503: long enough for a pool to drain or a restart to finish.</summary>
+    public const int RetryAfterSeconds = 5;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var problem = exception switch
@@ -23,6 +27,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
                 Detail = bad.Message,
             },
+            _ when DatabaseAvailability.IsUnavailable(exception) => Unavailable(exception),
             PostgresException pg => PostgresProblem(pg),
             _ => null,
         };
@@ -34,7 +39,24 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
 
         context.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>The database is away or saturated: the request may be fine, so it is the server's 503, logged once as a warning.</summary>
+    ProblemDetails Unavailable(Exception exception)
+    {
+        logger.LogWarning(exception, "Database unavailable");
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Database unavailable",
+            Detail = "The database is unreachable or overloaded; retry later.",
+        };
     }
 
     static ValidationProblemDetails JsonProblem(JsonException json)

@@ -28,6 +28,9 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
     /// <summary>True when another Hephaestus process runs the embedded cluster and this one only connects to it.</summary>
     public bool Attached { get; }
 
+    /// <summary>Watches and restarts the embedded postmaster; only when this process started it (not attached, not external).</summary>
+    public EmbeddedSupervisor? Supervisor { get; private init; }
+
     public string? EmbeddedSigningKey { get; private init; }
     public string? EmbeddedDataDirectory { get; private init; }
 
@@ -61,7 +64,13 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
         {
             EmbeddedOwnership.Claim(started.DataDirectory, started.Port);
             await EmbeddedProvisioner.ProvisionAsync(started, ct);
-            return Embedded(started.Secrets, started.Port, started, attached: false, started.DataDirectory);
+            var supervision = new EmbeddedSupervisorOptions
+            {
+                LivenessFailsAfter = TimeSpan.FromSeconds(configuration.GetValue("Embedded:LivenessFailsAfterSeconds", 120)),
+                MaxBackoff = TimeSpan.FromSeconds(configuration.GetValue("Embedded:RestartMaxBackoffSeconds", 30)),
+            };
+            return Embedded(started.Secrets, started.Port, started, attached: false, started.DataDirectory,
+                new EmbeddedSupervisor(started, supervision, logger));
         }
         catch
         {
@@ -70,7 +79,8 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
         }
     }
 
-    static DatabaseEndpoint Embedded(EmbeddedSecrets secrets, int port, EmbeddedPostgres? cluster, bool attached, string dataDirectory)
+    static DatabaseEndpoint Embedded(
+        EmbeddedSecrets secrets, int port, EmbeddedPostgres? cluster, bool attached, string dataDirectory, EmbeddedSupervisor? supervisor = null)
     {
         string For(string user, string password) => new NpgsqlConnectionStringBuilder
         {
@@ -89,11 +99,13 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
         {
             EmbeddedSigningKey = secrets.SigningKey,
             EmbeddedDataDirectory = dataDirectory,
+            Supervisor = supervisor,
         };
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Supervisor is not null) await Supervisor.DisposeAsync();
         if (Cluster is not null)
         {
             EmbeddedOwnership.Release(Cluster.DataDirectory);

@@ -16,7 +16,14 @@ public static class DatabaseHosting
         builder.Services.AddSingleton<DatabaseLifetime>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseLifetime>());
         builder.Services.AddSingleton(sp => sp.GetRequiredService<DatabaseLifetime>().Endpoint);
-        builder.Services.AddSingleton(sp => HephaestusDatabase.CreateDataSource(sp.GetRequiredService<DatabaseEndpoint>().AppConnectionString));
+        builder.Services.AddSingleton(sp =>
+        {
+            var endpoint = sp.GetRequiredService<DatabaseEndpoint>();
+            var dataSource = HephaestusDatabase.CreateDataSource(endpoint.AppConnectionString);
+            // Idle pooled connections to a restarted postmaster are dead: drop them rather than fail a request on each.
+            if (endpoint.Supervisor is { } supervisor) supervisor.Restarted += dataSource.Clear;
+            return dataSource;
+        });
         builder.Services.AddSingleton<SchemaVersion>();
         // The one owner of learner state and its cache of published path plans: one of each per process.
         builder.Services.AddSingleton<PlanCache>();

@@ -1,3 +1,4 @@
+using Hephaestus.Data.Embedded;
 using Hephaestus.Data.Health;
 using Hephaestus.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,30 +9,47 @@ namespace Hephaestus.Server.Features.Health;
 public sealed record HealthResponse(string Status, string? Database = null, IReadOnlyList<string>? PendingMigrations = null);
 
 /// <summary>
-/// Liveness says the process answers; readiness says it can serve: the database answers and its schema is the one the
-/// code expects. Both are anonymous and cheap, for load balancers and orchestrators.
+/// Liveness says the process is worth keeping: it answers, and the embedded PostgreSQL it supervises has not kept failing
+/// to restart for longer than Embedded:LivenessFailsAfterSeconds (then an orchestrator should restart the service).
+/// Readiness says it can serve: the embedded postmaster runs (not down, not in crash recovery), the database answers and
+/// accepts writes, and its schema is the one the code expects. Both are anonymous and cheap, for load balancers and
+/// orchestrators; a 503 carries Retry-After.
 /// </summary>
 public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
         var health = routes.MapGroup("/health").WithTags("Health").AllowAnonymous();
-        health.MapGet("/live", () => TypedResults.Ok(new HealthResponse("live")));
+        health.MapGet("/live", Live);
         health.MapGet("/ready", Ready);
         return routes;
     }
 
+    static Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>> Live(DatabaseEndpoint endpoint, HttpContext context) =>
+        endpoint.Supervisor is { IsLive: false, DownSince: var since }
+            ? NotServing(context, "not live", $"embedded PostgreSQL down since {since:O}, restarts failing")
+            : TypedResults.Ok(new HealthResponse("live"));
+
     static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(
-        NpgsqlDataSource db, SchemaVersion schema, ILoggerFactory logs, CancellationToken ct)
+        NpgsqlDataSource db, DatabaseEndpoint endpoint, SchemaVersion schema, ILoggerFactory logs, HttpContext context, CancellationToken ct)
     {
+        if (endpoint.Supervisor is { State: not PostmasterState.Running and var state })
+        {
+            return NotServing(context, "not ready", state == PostmasterState.Starting ? "embedded PostgreSQL starting (recovering)" : "embedded PostgreSQL down");
+        }
+
         try
         {
-            await HealthStore.PingAsync(db, ct);
+            var writability = await HealthStore.CheckAsync(db, ct);
+            if (writability != DatabaseWritability.Writable)
+            {
+                return NotServing(context, "not ready", writability == DatabaseWritability.InRecovery ? "in recovery (standby): read-only" : "read-only");
+            }
 
             var status = await schema.CheckAsync(ct);
             if (status is { IsCurrent: false })
             {
-                return TypedResults.Json(new HealthResponse("not ready", "schema behind", status.Pending), statusCode: StatusCodes.Status503ServiceUnavailable);
+                return NotServing(context, "not ready", "schema behind", status.Pending);
             }
 
             return TypedResults.Ok(new HealthResponse("ready", "ok"));
@@ -39,7 +57,13 @@ public static class HealthApi
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             logs.CreateLogger("Health").LogWarning(e, "Readiness check failed");
-            return TypedResults.Json(new HealthResponse("not ready", "unreachable: " + e.Message), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return NotServing(context, "not ready", "unreachable: " + e.Message);
         }
+    }
+
+    static JsonHttpResult<HealthResponse> NotServing(HttpContext context, string status, string database, IReadOnlyList<string>? pending = null)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return TypedResults.Json(new HealthResponse(status, database, pending), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
