@@ -18,14 +18,15 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (context.RequestServices.GetService<NpgsqlDataSource>() is { } dataSource) HephaestusDatabase.AfterFailure(dataSource, exception);
         var problem = exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
+            BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json, context),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
-                Detail = bad.Message,
+                Detail = JsonMessages.Scrub(bad.Message),
             },
             _ when DatabaseAvailability.IsUnavailable(exception) => Unavailable(exception),
             PostgresException pg => PostgresProblem(pg),
@@ -59,11 +60,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         };
     }
 
-    static ValidationProblemDetails JsonProblem(JsonException json)
+    static ValidationProblemDetails JsonProblem(JsonException json, HttpContext context)
     {
-        var path = JsonPointer.From(json.Path);
+        var path = JsonPointer.From(json.Path) + (json is NullElementException element ? element.Relative : "");
         // The serializer's message names the CLR type; keep the part a client can act on.
-        var message = json.Message.Split(" Path:", 2)[0];
+        var options = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var message = JsonMessages.ForClient(json, options);
         return new ValidationProblemDetails(new Dictionary<string, string[]> { [path] = [message] })
         {
             Status = StatusCodes.Status400BadRequest,
@@ -122,6 +124,15 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Status = StatusCodes.Status409Conflict,
             Title = "Scale in use",
             Detail = pg.MessageText + ". Create a new version of the scale (POST /api/v1/mastery-scales/{id}/versions) and point frameworks to it.",
+        },
+        // Class 22 (data exception: a NUL, an invalid encoding, a number out of range) is the client's value; the edge
+        // refuses what it can see coming, this is the net for the rest.
+        { } state when state.StartsWith("22", StringComparison.Ordinal) => new ProblemDetails
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "Invalid value",
+            Detail = "A value in the request cannot be stored: " + pg.MessageText,
+            Extensions = { ["sqlState"] = pg.SqlState },
         },
         PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected => new ProblemDetails
         {

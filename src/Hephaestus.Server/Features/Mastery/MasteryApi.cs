@@ -57,9 +57,11 @@ public static class MasteryApi
             : TypedResults.Ok<IReadOnlyList<MasteryResponse>>(mastery.Select(MasteryResponse.From).ToList());
     }
 
-    static async Task<Results<Ok<Page<EvidenceResponse>>, ProblemHttpResult>> Evidence(
+    static async Task<Results<Ok<Page<EvidenceResponse>>, ValidationProblem, ProblemHttpResult>> Evidence(
         Guid learnerId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? skillId = null, int? after = null, int? limit = null)
     {
+        // The cursor is an evidence id: never negative.
+        if (after < 0) return new Validation().Add("/after", "must be 0 or more").ToProblem();
         var size = Math.Clamp(limit ?? 100, 1, 1000);
         var page = await LearnerMastery.EvidenceAsync(db, http.RequireActor(), learnerId, skillId, after, size, ct);
         return page is null

@@ -1,0 +1,144 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Hephaestus.Server.Api;
+
+/// <summary>
+/// Refuses text PostgreSQL cannot store before anything reads it: a NUL (U+0000) or an unpaired UTF-16 surrogate in a
+/// query parameter, a route value, or any string (or property name) of a JSON body, whatever its field (text or jsonb).
+/// A 400 problem names each field by JSON pointer (<c>/displayName</c>, <c>/profile/goals/2</c>, <c>/email</c> for the
+/// query). Malformed JSON is left to the binder, which names where it breaks.
+/// </summary>
+public sealed class TextInputGuard(RequestDelegate next)
+{
+    public const string Refusal = "must not contain NUL (U+0000) or unpaired surrogates (U+D800 to U+DFFF)";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var v = new Validation();
+        foreach (var (key, values) in context.Request.Query)
+        {
+            if (!IsStorable(key) || values.Any(value => !IsStorable(value))) v.Add(Pointer(key), Refusal);
+        }
+
+        foreach (var (key, value) in context.Request.RouteValues)
+        {
+            if (value is string text && !IsStorable(text)) v.Add(Pointer(key), Refusal);
+        }
+
+        if (v.IsValid && IsJson(context.Request))
+        {
+            context.Request.EnableBuffering();
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            context.Request.Body.Position = 0;
+            var bad = FirstUnstorable(body.GetBuffer().AsSpan(0, (int)body.Length));
+            if (bad is not null) v.Add(bad, Refusal);
+        }
+
+        if (!v.IsValid)
+        {
+            await v.ToProblem().ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    }
+
+    /// <summary>False for text with a NUL or an unpaired surrogate.</summary>
+    public static bool IsStorable(string? text)
+    {
+        if (text is null) return true;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0') return false;
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+                else return false;
+            }
+            else if (char.IsLowSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The pointer of the first string (value or property name) that cannot be stored; null when all can, or the JSON is malformed.</summary>
+    public static string? FirstUnstorable(ReadOnlySpan<byte> json)
+    {
+        // One frame per open container: its pointer, whether it is an array, the next index or the current property.
+        var frames = new List<(string Pointer, bool Array, int Index, string? Name)>();
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        frames.RemoveAt(frames.Count - 1);
+                        Advance(frames);
+                        continue;
+                    case JsonTokenType.PropertyName:
+                        var top = frames[^1];
+                        var name = Text(ref reader);
+                        if (name is null || !IsStorable(name)) return top.Pointer + "/" + Escape(name ?? "");
+                        frames[^1] = top with { Name = name };
+                        continue;
+                }
+
+                var pointer = frames.Count == 0 ? "" : frames[^1].Pointer + "/" + (frames[^1].Array
+                    ? frames[^1].Index.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : Escape(frames[^1].Name!));
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        frames.Add((pointer, reader.TokenType == JsonTokenType.StartArray, 0, null));
+                        break;
+                    case JsonTokenType.String:
+                        if (!IsStorable(Text(ref reader))) return pointer;
+                        Advance(frames);
+                        break;
+                    default:
+                        Advance(frames);
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
+    static void Advance(List<(string Pointer, bool Array, int Index, string? Name)> frames)
+    {
+        if (frames.Count > 0 && frames[^1].Array) frames[^1] = frames[^1] with { Index = frames[^1].Index + 1 };
+    }
+
+    /// <summary>The string, or null (unstorable) when its bytes are not valid UTF-8 or its escapes not valid UTF-16.</summary>
+    static string? Text(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    static bool IsJson(HttpRequest request) =>
+        request.ContentType is { } type && (type.Contains("json", StringComparison.OrdinalIgnoreCase)) && request.Body.CanRead;
+
+    static string Pointer(string name) => "/" + Escape(name);
+
+    static string Escape(string token) => new StringBuilder(token).Replace("~", "~0").Replace("/", "~1").ToString();
+}
