@@ -35,7 +35,20 @@ public static class ApiHosting
             document.Info.Description = "System of record for personalized learning. Errors are RFC 9457 problem details.";
             return Task.CompletedTask;
         }));
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
+        {
+            o.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            // The Server header tells an attacker what to aim at and a client nothing it needs.
+            o.AddServerHeader = false;
+        });
+        // Cross-origin browser calls are refused unless origins are configured (Cors:AllowedOrigins, e.g. a web app's).
+        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        if (origins.Length > 0)
+        {
+            builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()
+                .WithExposedHeaders("ETag", "Location", "Retry-After")));
+        }
+
         return builder;
     }
 
@@ -53,8 +66,10 @@ public static class ApiHosting
 
     public static WebApplication UseHephaestusApi(this WebApplication app)
     {
+        app.UseMiddleware<ResponseHeaders>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null) app.UseCors();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -1,0 +1,21 @@
+namespace Hephaestus.Server.Api;
+
+/// <summary>
+/// What every response of a public API carries: no MIME sniffing, and no caching of /api responses, which are personal
+/// data (profiles, mastery, results) that a shared cache or a browser's history must not keep. Set before the
+/// response starts, so problem details and 401/403s carry them too.
+/// </summary>
+public sealed class ResponseHeaders(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            if (context.Request.Path.StartsWithSegments("/api")) headers.CacheControl = "no-store";
+            return Task.CompletedTask;
+        });
+        return next(context);
+    }
+}
