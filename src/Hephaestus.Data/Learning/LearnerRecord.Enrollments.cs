@@ -11,7 +11,7 @@ public sealed partial class LearnerRecord
         + (forUpdate ? " FOR UPDATE" : "");
 
     /// <param name="forUpdate">Lock the enrollment row: every write to a learner's progress takes it first (see <see cref="LearnerRecord"/>).</param>
-    public async Task<EnrollmentState?> LoadEnrollmentAsync(ActorScope scope, Guid learnerId, Guid enrollmentId, bool forUpdate, CancellationToken ct)
+    internal async Task<EnrollmentState?> LoadEnrollmentAsync(ActorScope scope, Guid learnerId, Guid enrollmentId, bool forUpdate, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction);
         AddReads(batch, learnerId, enrollmentId, forUpdate, withNotes: true);
@@ -41,7 +41,7 @@ public sealed partial class LearnerRecord
     }
 
     /// <summary>Every enrollment of a learner with the learner's mastery: one round trip, not one per enrollment.</summary>
-    public async Task<List<EnrollmentState>> LoadEnrollmentsAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
+    internal async Task<List<EnrollmentState>> LoadEnrollmentsAsync(ActorScope scope, Guid learnerId, CancellationToken ct)
     {
         var enrollments = new List<EnrollmentRow>();
         Dictionary<Guid, SkillMasterySnapshot> mastery;

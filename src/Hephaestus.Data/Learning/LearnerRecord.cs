@@ -29,8 +29,6 @@ public sealed partial class LearnerRecord(PlanCache plans)
 {
     readonly ProgressEngine _progress = new(plans);
 
-    /// <summary>Published path versions' plans, parsed once.</summary>
-    public PlanCache Plans => plans;
 
     /// <summary>
     /// Writes a result revision, its evidence, the mastery it moves and the progress that follows. A regrade (revision

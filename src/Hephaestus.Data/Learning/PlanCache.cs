@@ -85,7 +85,7 @@ public sealed class PlanCache
         var skills = new Dictionary<Guid, (string, IReadOnlyList<string>)>();
         while (await reader.ReadAsync(ct)) skills[reader.GetGuid(0)] = (reader.GetString(1), reader.GetFieldValue<string[]>(2));
 
-        // Progress is stored by step index, and index i is the step at position i: positions are 0..n-1 (PathSql writes
+        // Progress is stored by step index, and index i is the step at position i: positions are 0..n-1 (PathStore writes
         // them so); anything else would misread every learner's progress, so it is refused loudly.
         if (steps.Select(s => (int)s.Position).Order().Where((p, i) => p != i).Any())
         {

@@ -18,7 +18,6 @@ public static class AuthHosting
     public const string UserIdClaim = "hephaestus:user_id";
     public const string DefaultIssuer = "hephaestus";
     public const string DefaultAudience = "hephaestus";
-    public const string ProvisionedPolicy = "provisioned";
 
     public static IHostApplicationBuilder AddHephaestusAuth(this IHostApplicationBuilder builder)
     {

@@ -12,7 +12,7 @@ namespace Hephaestus.Server.Auth;
 public static class Policies
 {
     /// <summary>Any user the database knows; the floor of every /api route.</summary>
-    public const string Provisioned = AuthHosting.ProvisionedPolicy;
+    public const string Provisioned = "provisioned";
 
     /// <summary>Admins only: users, cohorts, regrades, moving learners between path versions.</summary>
     public const string Admin = "admin";

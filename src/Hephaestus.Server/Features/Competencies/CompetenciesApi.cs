@@ -11,7 +11,7 @@ public static class CompetenciesApi
 {
     public static IEndpointRouteBuilder MapCompetencies(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api/v1").RequireAuthorization(AuthHosting.ProvisionedPolicy);
+        var api = routes.MapGroup("/api/v1").RequireAuthorization(Policies.Provisioned);
         MasteryScalesApi.Map(api);
         FrameworksApi.Map(api);
         SkillsApi.Map(api);

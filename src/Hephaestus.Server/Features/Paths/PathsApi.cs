@@ -18,7 +18,7 @@ public static class PathsApi
 {
     public static IEndpointRouteBuilder MapPaths(this IEndpointRouteBuilder routes)
     {
-        var paths = routes.MapGroup("/api/v1/paths").WithTags("Learning paths").RequireAuthorization(AuthHosting.ProvisionedPolicy);
+        var paths = routes.MapGroup("/api/v1/paths").WithTags("Learning paths").RequireAuthorization(Policies.Provisioned);
         paths.MapPost("/", Create).WithName("CreatePath").RequireAuthorization(Policies.Author);
         paths.MapGet("/", List).WithName("ListPaths");
         paths.MapGet("/{pathId:guid}", Get).WithName("GetPath");
