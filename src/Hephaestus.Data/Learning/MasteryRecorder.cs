@@ -152,7 +152,7 @@ internal static class MasteryRecorder
             var state = next[skill];
             var value = state.Value(m.Parameters);
             var level = m.Classify(value);
-            var mastered = m.IsMastered(value);
+            var mastered = m.Parameters.IsMastered(value);
             var previous = current[skill];
             changes.Add(new MasteryChange(skill, previous.Value, value, m.Classify(previous.Value)?.Name, level?.Name, mastered));
             updates.Add((skill, state, value, level, mastered, counters[skill], state.LastObservedAt));

@@ -72,4 +72,38 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
             WHERE n.nspname = 'hephaestus' AND c.relkind = 'r' AND NOT c.relrowsecurity AND c.relname <> '__ef_migrations_history'
             """));
     }
+
+    // Issue 9, item 2: path steps get foreign keys to their skill or assessment. A database holding a step that points at
+    // nothing cannot take them; the migration fails naming every such step rather than leaving it behind, and goes
+    // through once the step is fixed.
+    [Fact]
+    public async Task Bug_9_the_step_reference_migration_names_dangling_steps_and_refuses_to_run()
+    {
+        const string before = "20261125140000_CompetencyCatalog";
+        await SchemaMigrator.RevertAsync(db.Owner, before, default);
+        var path = Guid.CreateVersion7();
+        var version = Guid.CreateVersion7();
+        var ghost = Guid.CreateVersion7();
+        try
+        {
+            await db.ExecuteAsync("INSERT INTO hephaestus.learning_paths (id, code, title) VALUES ($1, 'dangling', 'Dangling')", path);
+            await db.ExecuteAsync("INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ($1, $2, 1)", version, path);
+            await db.ExecuteAsync("""
+                INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position)
+                VALUES ($1, $2, 'ghost-quiz', 'assessment', $3, 'Ghost', 0)
+                """, Guid.CreateVersion7(), version, ghost);
+
+            var error = await Assert.ThrowsAsync<PostgresException>(() => SchemaMigrator.MigrateAsync(db.Owner, default));
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, error.SqlState);
+            Assert.Contains("step ghost-quiz (assessment " + ghost + ")", error.MessageText, StringComparison.Ordinal);
+            Assert.False((await SchemaMigrator.StatusAsync(db.Owner, default)).IsCurrent);
+        }
+        finally
+        {
+            await db.ExecuteAsync("DELETE FROM hephaestus.learning_paths WHERE id = $1", path);
+        }
+
+        await SchemaMigrator.MigrateAsync(db.Owner, default);
+        Assert.True((await SchemaMigrator.StatusAsync(db.Owner, default)).IsCurrent);
+    }
 }
