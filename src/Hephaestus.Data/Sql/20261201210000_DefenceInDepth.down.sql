@@ -9,15 +9,15 @@ DROP FUNCTION hephaestus.attempt_item_definitions(uuid, uuid), hephaestus.item_d
 REVOKE SELECT ON hephaestus.item_versions FROM hephaestus_app;
 GRANT SELECT ON hephaestus.item_versions TO hephaestus_app;
 
+-- The restrictive policies of 0009, found by their suffix.
 DO $$
 DECLARE
-    t text;
+    p record;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['learner_skill_mastery', 'enrollments', 'enrollment_overrides', 'attempts', 'attempt_responses',
-                             'results', 'idempotency_keys', 'rubric_assessments', 'evidence']
+    FOR p IN SELECT policyname, tablename FROM pg_policies
+             WHERE schemaname = 'hephaestus' AND policyname LIKE '%\_by\_owner' AND permissive = 'RESTRICTIVE'
     LOOP
-        EXECUTE format('DROP POLICY %I ON hephaestus.%I', t || '_insert_by_owner', t);
-        EXECUTE format('DROP POLICY %I ON hephaestus.%I', t || '_update_by_owner', t);
+        EXECUTE format('DROP POLICY %I ON hephaestus.%I', p.policyname, p.tablename);
     END LOOP;
 END
 $$;
