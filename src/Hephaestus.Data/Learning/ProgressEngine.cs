@@ -50,6 +50,8 @@ internal sealed class ProgressEngine(PlanCache plans)
                 {
                     Parameters = { SqlParameters.Uuid(learnerId) },
                 },
+                // Last, so the results above stay first; the progress writes come in later round trips.
+                ActorSession.MarkLearnerRecord(),
             },
         })
         {

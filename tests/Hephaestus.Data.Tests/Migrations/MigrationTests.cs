@@ -55,6 +55,31 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
     }
 
     [Fact]
+    public async Task Reverting_the_defence_in_depth_restores_what_postgresql_grants_by_default_and_going_up_takes_it_away_again()
+    {
+        const string Probe = """
+            SELECT has_function_privilege('public', 'hephaestus.can_read_learner(uuid)', 'EXECUTE'),
+                   has_column_privilege('hephaestus_app', 'hephaestus.item_versions', 'definition', 'SELECT'),
+                   has_database_privilege('public', current_database(), 'CONNECT'),
+                   EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'hephaestus' AND policyname = 'evidence_insert_by_owner'),
+                   EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'users_guard_email')
+            """;
+        async Task<(bool, bool, bool, bool, bool)> ProbeAsync()
+        {
+            await using var command = db.Owner.CreateCommand(Probe);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4));
+        }
+
+        Assert.Equal((false, false, false, true, true), await ProbeAsync());
+        await SchemaMigrator.RevertAsync(db.Owner, "20261125140000_CompetencyCatalog", default);
+        Assert.Equal((true, true, true, false, false), await ProbeAsync());
+        await SchemaMigrator.MigrateAsync(db.Owner, default);
+        Assert.Equal((false, false, false, true, true), await ProbeAsync());
+    }
+
+    [Fact]
     public async Task The_application_role_owns_nothing_and_cannot_bypass_row_level_security()
     {
         Assert.Equal(0L, await db.ScalarAsync<long>("""
