@@ -31,5 +31,8 @@ public static class SchemaMigrations
         new("20261125140000_CompetencyCatalog",
             Up: ["0008_competency_catalog.sql"],
             Down: ["20261125140000_CompetencyCatalog.down.sql"]),
+        new("20261201210100_ErasureOfAuthorship",
+            Up: ["0010_erasure_of_authorship.sql"],
+            Down: ["20261201210100_ErasureOfAuthorship.down.sql"]),
     ];
 }
