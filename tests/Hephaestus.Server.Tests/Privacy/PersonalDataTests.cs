@@ -29,10 +29,7 @@ public class PersonalDataTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var (learnerId, learner) = await db.UserAsync($"l-{tag}@privacy.test", "learner");
         var (educatorId, educator) = await db.UserAsync($"e-{tag}@privacy.test", "educator");
         var (authorId, author) = await db.UserAsync($"a-{tag}@privacy.test", "author");
-        var cohort = Guid.CreateVersion7();
-        await db.ExecuteAsync("INSERT INTO hephaestus.cohorts (id, name) VALUES ($1, 'P')", cohort);
-        await db.ExecuteAsync("INSERT INTO hephaestus.cohort_members (cohort_id, user_id, member_role) VALUES ($1, $2, 'learner'), ($1, $3, 'educator')",
-            cohort, learnerId, educatorId);
+        var cohort = await db.CohortAsync(learnerId, educatorId);
         var skill = await Catalog.SkillAsync(db, await Catalog.FrameworkAsync(db, "fw-" + tag), "essay");
 
         // A quiz the learner submits with an Idempotency-Key.
@@ -58,13 +55,7 @@ public class PersonalDataTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var submitted = await CreatedAsync(await learner.SendAsync(submit, ct));
 
         // A rubric rating by the educator.
-        var rubric = Guid.CreateVersion7();
-        var criterion = Guid.CreateVersion7();
-        await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'Essay')", rubric);
-        await db.ExecuteAsync("""
-            INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
-            VALUES ($1, $2, 0, 'Argument', $3, '[{"description":"Exemplary","points":4},{"description":"None","points":0}]', 4)
-            """, criterion, rubric, skill);
+        var (rubric, criterion) = await Catalog.RubricAsync(db, skill, 4, 4, 0);
         var rated = await CreatedAsync(await educator.PostAsJsonAsync($"/api/v1/learners/{learnerId}/rubric-assessments",
             new { rubricId = rubric, subject = "essay-" + tag, ratings = new[] { new { criterionId = criterion, points = 4 } } }, ct));
 
