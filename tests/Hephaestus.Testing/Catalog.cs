@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+
 namespace Hephaestus.Testing;
 
 /// <summary>
@@ -32,5 +35,21 @@ public static class Catalog
         await db.ExecuteAsync("INSERT INTO hephaestus.skills (id, framework_id, parent_id, code, title) VALUES ($1, $2, $3, $4, $4)",
             id, framework, parent.HasValue ? parent.Value : DBNull.Value, code);
         return id;
+    }
+
+    /// <summary>
+    /// A rubric of one criterion aligned to the skill, whose ratings are worth these points (highest first, each described
+    /// by its points); the criterion is mastered at <paramref name="masteryPoints"/>.
+    /// </summary>
+    public static async Task<(Guid Rubric, Guid Criterion)> RubricAsync(TestDatabase db, Guid skill, int masteryPoints, params int[] ratingPoints)
+    {
+        var (rubric, criterion) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        var ratings = JsonSerializer.Serialize(ratingPoints.Select(p => new { description = p.ToString(CultureInfo.InvariantCulture), points = p }));
+        await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'Rubric')", rubric);
+        await db.ExecuteAsync("""
+            INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
+            VALUES ($1, $2, 0, 'Criterion', $3, $4::jsonb, $5)
+            """, criterion, rubric, skill, ratings, masteryPoints);
+        return (rubric, criterion);
     }
 }

@@ -60,6 +60,16 @@ public class TestDatabase : IAsyncLifetime
         return await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Creates a cohort with this learner and this educator in it and returns its id.</summary>
+    public async Task<Guid> CohortAsync(Guid learner, Guid educator)
+    {
+        var cohort = Guid.CreateVersion7();
+        await ExecuteAsync("INSERT INTO hephaestus.cohorts (id, name) VALUES ($1, 'Cohort')", cohort);
+        await ExecuteAsync("INSERT INTO hephaestus.cohort_members (cohort_id, user_id, member_role) VALUES ($1, $2, 'learner'), ($1, $3, 'educator')",
+            cohort, learner, educator);
+        return cohort;
+    }
+
     /// <summary>Creates a user directly (as the owner) and returns its id; the subject is "test|" + email.</summary>
     public async Task<Guid> CreateUserAsync(string email, params string[] roles)
     {

@@ -248,7 +248,10 @@ public static class UserStore
     }
 
     /// <summary>
-    /// Erasure: the user row and, by ON DELETE CASCADE, every learner-owned row. <paramref name="expected"/> is honoured
+    /// Erasure: the user row and, by ON DELETE CASCADE, every learner-owned row; in the records the user made about
+    /// others (ratings given, overrides made, item versions written), which stay as those people's records, their id
+    /// becomes NULL by ON DELETE SET NULL ("a user since erased"; Sql/0010_erasure_of_authorship.sql). Both run as the
+    /// tables' owner, so the append-only tables stay closed to the application. <paramref name="expected"/> is honoured
     /// when given; erasure is a request to forget, so a stale read does not block it.
     /// </summary>
     public static async Task<UserWrite> EraseAsync(NpgsqlDataSource db, Actor actor, Guid id, uint? expected, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Data;
+using Hephaestus.Domain.Identity;
 using Npgsql;
 
 namespace Hephaestus.Data;
@@ -6,7 +7,16 @@ namespace Hephaestus.Data;
 /// <summary>Who a transaction acts for. Row-level security reads it from two transaction-local settings.</summary>
 public sealed record Actor(Guid UserId, IReadOnlyList<string> Roles)
 {
+    /// <summary>
+    /// The operator at the command line: work done with no signed-in person, as an admin. Its id (the nil id) names no
+    /// user, so what it writes names no one (an override's actor_id is NULL).
+    /// </summary>
+    public static readonly Actor Operator = new(Guid.Empty, [Role.Admin]);
+
     public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
+
+    /// <summary>The user this actor is, for a column naming who did something; null for the operator.</summary>
+    public Guid? PersonId => UserId == Guid.Empty ? null : UserId;
 
     /// <summary>The roles as a PostgreSQL text[] literal, e.g. {learner,educator}.</summary>
     internal string RolesLiteral => "{" + string.Join(',', Roles) + "}";

@@ -182,7 +182,7 @@ internal static class EnrollmentSql
         Parameters = { Uuid(learnerId), new NpgsqlParameter<Guid[]> { TypedValue = completed }, new NpgsqlParameter<Guid[]> { TypedValue = reopened } },
     };
 
-    public static NpgsqlBatchCommand Audit(Guid learnerId, Guid enrollmentId, OverrideKind kind, string? stepKey, string payloadJson, string reason, Guid actorId) => new("""
+    public static NpgsqlBatchCommand Audit(Guid learnerId, Guid enrollmentId, OverrideKind kind, string? stepKey, string payloadJson, string reason, Actor actor) => new("""
         INSERT INTO hephaestus.enrollment_overrides (learner_id, id, enrollment_id, kind, step_key, payload, reason, actor_id)
         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
         """)
@@ -190,7 +190,7 @@ internal static class EnrollmentSql
         Parameters =
         {
             Uuid(learnerId), Uuid(Guid.CreateVersion7()), Uuid(enrollmentId), Text(kind.ToWireName()), Text(stepKey),
-            new NpgsqlParameter<string> { TypedValue = payloadJson }, Text(reason), Uuid(actorId),
+            new NpgsqlParameter<string> { TypedValue = payloadJson }, Text(reason), NullableUuid(actor.PersonId),
         },
     };
 }

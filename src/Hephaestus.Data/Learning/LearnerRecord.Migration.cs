@@ -179,7 +179,7 @@ public sealed partial class LearnerRecord
                 },
             },
             EnrollmentSql.Audit(learnerId, enrollmentId, OverrideKind.Migrate, null, JsonSerializer.Serialize(report, JsonSerializerOptions.Web),
-                $"moved from version {old.Version.Version} to version {toVersion}", scope.Actor.UserId),
+                $"moved from version {old.Version.Version} to version {toVersion}", scope.Actor),
         ], ct);
         await scope.CommitAsync(ct);
         return report;

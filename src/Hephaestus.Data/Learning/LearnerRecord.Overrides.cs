@@ -15,8 +15,12 @@ public sealed record StepInsertion(string Key, string Kind, Guid RefId, string T
 public sealed record EnrollmentOverride(OverrideKind Kind, string Reason, string? StepKey = null, StepInsertion? Step = null, string? Goal = null,
     DateOnly? TargetDate = null, int? PaceMinutesPerWeek = null);
 
-/// <summary>An entry of an enrollment's audit log of overrides.</summary>
-public sealed record OverrideEntry(Guid Id, OverrideKind Kind, string? StepKey, JsonElement Payload, string Reason, Guid ActorId, DateTimeOffset CreatedAt);
+/// <summary>
+/// An entry of an enrollment's audit log of overrides. <see cref="ActorId"/> is null when no user is named: the operator
+/// at the command line, or (<see cref="ActorErased"/>) a user who has since been erased.
+/// </summary>
+public sealed record OverrideEntry(Guid Id, OverrideKind Kind, string? StepKey, JsonElement Payload, string Reason, Guid? ActorId, bool ActorErased,
+    DateTimeOffset CreatedAt);
 
 /// <summary>
 /// What an educator may change for one learner, each change written together with its audit row (who, when, why) in
@@ -41,7 +45,7 @@ public sealed partial class LearnerRecord
     const string UnknownSkills = "SELECT array_agg(s) FROM unnest($1::uuid[]) s WHERE NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = s)";
 
     const string OverridesOfEnrollment = """
-        SELECT id, kind, step_key, payload, reason, actor_id, created_at
+        SELECT id, kind, step_key, payload, reason, actor_id, actor_erased, created_at
         FROM hephaestus.enrollment_overrides WHERE learner_id = $1 AND enrollment_id = $2 ORDER BY created_at, id
         """;
 
@@ -77,7 +81,7 @@ public sealed partial class LearnerRecord
             while (await reader.ReadAsync(ct))
             {
                 items.Add(new OverrideEntry(reader.GetGuid(0), EnrollmentNames.ParseOverrideKind(reader.GetString(1)), reader.GetNullableString(2), reader.GetJson(3),
-                    reader.GetString(4), reader.GetGuid(5), reader.GetTime(6)));
+                    reader.GetString(4), reader.GetNullableGuid(5), reader.GetBoolean(6), reader.GetTime(7)));
             }
         }
 
@@ -164,7 +168,7 @@ public sealed partial class LearnerRecord
                 throw new ArgumentOutOfRangeException(nameof(change), change.Kind, "an educator does not request this kind of override");
         }
 
-        commands.Add(EnrollmentSql.Audit(learnerId, enrollmentId, change.Kind, stepKey, payload, change.Reason, scope.Actor.UserId));
+        commands.Add(EnrollmentSql.Audit(learnerId, enrollmentId, change.Kind, stepKey, payload, change.Reason, scope.Actor));
         await scope.ExecuteAsync(commands, ct);
         return null;
     }

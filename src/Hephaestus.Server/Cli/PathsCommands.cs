@@ -7,9 +7,6 @@ namespace Hephaestus.Server.Cli;
 /// <summary>`hephaestus paths …`: operations on learning paths too long for one request.</summary>
 internal static class PathsCommands
 {
-    /// <summary>Who the audit names for work done from the command line (no signed-in person): the nil id.</summary>
-    internal static readonly Actor Operator = new(Guid.Empty, ["admin"]);
-
     public static Command Create()
     {
         var paths = new Command("paths", "Learning paths: move enrolled learners to a new version.");
@@ -51,7 +48,7 @@ internal static class PathsCommands
             while (true)
             {
                 // The operation the HTTP endpoint runs; the version was just found published, so the run goes ahead.
-                var run = await learning.MigrateEnrollmentsAsync(cli.Owner, Operator, pathId, versionId, parse.GetValue(batch), ct);
+                var run = await learning.MigrateEnrollmentsAsync(cli.Owner, Actor.Operator, pathId, versionId, parse.GetValue(batch), ct);
                 if (run.Batch is not { } result)
                 {
                     await Console.Error.WriteLineAsync(run.Refusal ?? $"Version {number} of path '{parse.GetValue(path)}' is gone.");

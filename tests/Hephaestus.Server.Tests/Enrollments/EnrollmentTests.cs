@@ -21,10 +21,7 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var (learnerId, learner) = await db.UserAsync($"l-{tag}@enroll.test", "learner");
         var (educatorId, educator) = await db.UserAsync($"e-{tag}@enroll.test", "educator");
         var (_, other) = await db.UserAsync($"o-{tag}@enroll.test", "educator");
-        var cohort = Guid.CreateVersion7();
-        await db.ExecuteAsync("INSERT INTO hephaestus.cohorts (id, name) VALUES ($1, 'E')", cohort);
-        await db.ExecuteAsync("INSERT INTO hephaestus.cohort_members (cohort_id, user_id, member_role) VALUES ($1, $2, 'learner'), ($1, $3, 'educator')",
-            cohort, learnerId, educatorId);
+        var cohort = await db.CohortAsync(learnerId, educatorId);
         var framework = await Catalog.FrameworkAsync(db, "fw-" + tag);
         return new World(tag, author, admin, learnerId, learner, educatorId, educator, other, cohort, framework);
     }
@@ -134,13 +131,7 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal("locked", Status(enrollment, "read"));
 
         // Evidence recorded and then rolled back: the step it would have unlocked stays locked.
-        var rubric = Guid.CreateVersion7();
-        var criterion = Guid.CreateVersion7();
-        await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'Proof')", rubric);
-        await db.ExecuteAsync("""
-            INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
-            VALUES ($1, $2, 0, 'Proof', $3, '[{"description":"Full","points":4},{"description":"None","points":0}]', 4)
-            """, criterion, rubric, b);
+        var (rubric, criterion) = await Catalog.RubricAsync(db, b, 4, 4, 0);
         var assessmentId = Guid.CreateVersion7();
         await db.ExecuteAsync("""
             INSERT INTO hephaestus.rubric_assessments (learner_id, id, rubric_id, assessor_id, ratings, points)
@@ -180,13 +171,7 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var rubrics = new Dictionary<Guid, (Guid Rubric, Guid Criterion)>();
         foreach (var skill in new[] { a, b })
         {
-            var (rubric, criterion) = (Guid.CreateVersion7(), Guid.CreateVersion7());
-            await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'R')", rubric);
-            await db.ExecuteAsync("""
-                INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
-                VALUES ($1, $2, 0, 'C', $3, '[{"description":"Full","points":4},{"description":"None","points":0}]', 4)
-                """, criterion, rubric, skill);
-            rubrics[skill] = (rubric, criterion);
+            rubrics[skill] = await Catalog.RubricAsync(db, skill, 4, 4, 0);
         }
 
         var (pathId, _) = await PublishedPathAsync(w, new

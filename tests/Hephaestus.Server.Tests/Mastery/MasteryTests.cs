@@ -14,19 +14,11 @@ public class MasteryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var tag = Guid.NewGuid().ToString("N")[..8];
         var (learner, learnerClient) = await db.UserAsync($"l-{tag}@mastery.test", "learner");
         var (educator, educatorClient) = await db.UserAsync($"e-{tag}@mastery.test", "educator");
-        var cohort = Guid.CreateVersion7();
-        await db.ExecuteAsync("INSERT INTO hephaestus.cohorts (id, name) VALUES ($1, 'M')", cohort);
-        await db.ExecuteAsync("INSERT INTO hephaestus.cohort_members (cohort_id, user_id, member_role) VALUES ($1, $2, 'learner'), ($1, $3, 'educator')", cohort, learner, educator);
+        await db.CohortAsync(learner, educator);
         var framework = await Catalog.FrameworkAsync(db, "fw-" + tag);
         await db.ExecuteAsync("UPDATE hephaestus.competency_frameworks SET mastery_method = $2 WHERE id = $1", framework, method);
         var skill = await Catalog.SkillAsync(db, framework, "essay");
-        var rubric = Guid.CreateVersion7();
-        var criterion = Guid.CreateVersion7();
-        await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'Essay')", rubric);
-        await db.ExecuteAsync("""
-            INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
-            VALUES ($1, $2, 0, 'Argument', $3, '[{"description":"Exemplary","points":4},{"description":"Proficient","points":3},{"description":"Developing","points":2},{"description":"Beginning","points":1},{"description":"None","points":0}]', 3)
-            """, criterion, rubric, skill);
+        var (rubric, criterion) = await Catalog.RubricAsync(db, skill, 3, 4, 3, 2, 1, 0);
         return (learner, learnerClient, educatorClient, skill, rubric, criterion);
     }
 
@@ -96,13 +88,7 @@ public class MasteryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var w = await ArrangeAsync("bkt");
         // Canvas's worked example on a 5-point scale: scores 2, 3, 4 → 0.4, 0.6, 0.8 of the top rating (5 here: a 6-rating criterion).
-        var criterion = Guid.CreateVersion7();
-        var rubric = Guid.CreateVersion7();
-        await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'Five')", rubric);
-        await db.ExecuteAsync("""
-            INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
-            VALUES ($1, $2, 0, 'Five point', $3, '[{"description":"5","points":5},{"description":"4","points":4},{"description":"3","points":3},{"description":"2","points":2},{"description":"1","points":1},{"description":"0","points":0}]', 3)
-            """, criterion, rubric, w.Skill);
+        var (rubric, criterion) = await Catalog.RubricAsync(db, w.Skill, 3, 5, 4, 3, 2, 1, 0);
         foreach (var p in new[] { 2, 3, 4 })
         {
             Assert.Equal(HttpStatusCode.Created, (await w.Educator.PostAsJsonAsync($"/api/v1/learners/{w.Learner}/rubric-assessments", Rating(rubric, criterion, p))).StatusCode);

@@ -57,12 +57,14 @@ public sealed record OverrideRequest(
     DateOnly? TargetDate = null,
     int? PaceMinutesPerWeek = null);
 
-public sealed record OverrideResponse(Guid Id, OverrideKind Kind, string? StepKey, JsonElement Payload, string Reason, Guid ActorId, DateTimeOffset CreatedAt)
+/// <summary>An audit entry; <c>actorId</c> is null for the operator at the command line, or when <c>actorErased</c>: the user who acted was erased.</summary>
+public sealed record OverrideResponse(Guid Id, OverrideKind Kind, string? StepKey, JsonElement Payload, string Reason, Guid? ActorId, bool ActorErased,
+    DateTimeOffset CreatedAt)
 {
     public static OverrideResponse From(OverrideEntry o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        return new OverrideResponse(o.Id, o.Kind, o.StepKey, o.Payload, o.Reason, o.ActorId, o.CreatedAt);
+        return new OverrideResponse(o.Id, o.Kind, o.StepKey, o.Payload, o.Reason, o.ActorId, o.ActorErased, o.CreatedAt);
     }
 }
 

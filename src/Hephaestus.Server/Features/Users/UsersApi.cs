@@ -24,10 +24,26 @@ public static class UsersApi
         users.MapGet("/", List).WithName("ListUsers");
         users.MapPost("/", Create).WithName("CreateUser").RequireAuthorization(Policies.Admin);
         users.MapPatch("/{id:guid}", Update).WithName("UpdateUser");
-        users.MapDelete("/{id:guid}", Erase).WithName("EraseUser");
-        users.MapGet("/{id:guid}/export", PersonalDataExport.Export).WithName("ExportUser");
+        users.MapDelete("/{id:guid}", Erase).WithName("EraseUser").WithSummary("Erase a user and everything about them")
+            .WithDescription(EraseDescription);
+        users.MapGet("/{id:guid}/export", PersonalDataExport.Export).WithName("ExportUser").WithSummary("Everything stored about a user")
+            .WithDescription("The user and every personal data section: their learning record (mastery, evidence, attempts with the item "
+                + "versions drawn, responses, results with per-item scores, the stored responses of idempotent submissions, rubric "
+                + "assessments, enrollments with their overrides), their cohort memberships, and what they wrote about others: the "
+                + "rubric assessments they gave and the overrides they made (with the learner ids), and the item versions they wrote. "
+                + "For the user themselves or an admin.");
         return routes;
     }
+
+    /// <summary>The erasure rule, as the API reference states it (docs/operations.md says the same).</summary>
+    const string EraseDescription =
+        "For the user themselves or an admin; If-Match is honoured when sent. Removes the user and every record about them as a "
+        + "learner: profile, cohort memberships, attempts, responses, results, evidence, mastery, enrollments with their "
+        + "overrides, rubric assessments of them, stored submission responses. Records the user made about other people stay, "
+        + "because they are those people's records (a rating or an override and its reason are part of the learner's history) "
+        + "or the catalog's (an item version): the erased user's id in them becomes null, meaning \"a user since erased\" "
+        + "(assessorId null; actorId null with actorErased true; an item version's author unknown). No id that named the erased "
+        + "user remains anywhere.";
 
     static Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetMe(HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
         Get(http.RequireActor().UserId, http, db, ct);
