@@ -31,5 +31,8 @@ public static class SchemaMigrations
         new("20261125140000_CompetencyCatalog",
             Up: ["0008_competency_catalog.sql"],
             Down: ["20261125140000_CompetencyCatalog.down.sql"]),
+        new("20261201210300_ResultsReads",
+            Up: ["0012_results_reads.sql"],
+            Down: ["20261201210300_ResultsReads.down.sql"]),
     ];
 }
