@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 
 namespace Hephaestus.Server.Api;
 
@@ -59,4 +60,19 @@ public static class Csv
     /// <summary>The CSV as a download named <paramref name="fileName"/> (Content-Disposition: attachment).</summary>
     public static FileContentHttpResult Download(string csv, string fileName) =>
         TypedResults.File(Encoding.UTF8.GetBytes(csv), MediaType + "; charset=utf-8", fileName);
+
+    /// <summary>
+    /// Documents the CSV form of an endpoint's 200 beside its JSON: <c>Produces</c> would replace the JSON response
+    /// rather than add a media type to it.
+    /// </summary>
+    public static RouteHandlerBuilder ProducesCsv(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } content)
+            {
+                content[MediaType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+            }
+
+            return Task.CompletedTask;
+        });
 }

@@ -78,7 +78,7 @@ public sealed class GradebookWorld : ApiDatabase
         await ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'Essay')", Rubric);
         await ExecuteAsync("""
             INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
-            VALUES ($1, $2, 0, 'Argument', $3, '[{"description":"Good","points":4},{"description":"Weak","points":1}]', 3)
+            VALUES ($1, $2, 0, 'Argument', $3, '[{"description":"Good","points":4},{"description":"Weak","points":1}]', 4)
             """, criterion, Rubric, Skill);
         var rated = await Educator.PostAsJsonAsync($"/api/v1/learners/{Ada.Id}/rubric-assessments",
             new { rubricId = Rubric, subject = "essay 1", ratings = new[] { new { criterionId = criterion, points = 4, comment = "clear" } } });

@@ -32,8 +32,8 @@ public static class GradebookApi
         results.MapGet("/learners/me/rubric-assessments", MyRubricAssessments).WithName("ListMyRubricAssessments");
 
         var cohort = routes.MapGroup("/api/v1/cohorts/{cohortId:guid}").WithTags("Gradebooks").RequireAuthorization(Policies.Provisioned);
-        cohort.MapGet("/gradebook", Gradebook).WithName("CohortGradebook").Produces(StatusCodes.Status200OK, typeof(string), Csv.MediaType);
-        cohort.MapGet("/mastery-gradebook", MasteryGradebook).WithName("CohortMasteryGradebook").Produces(StatusCodes.Status200OK, typeof(string), Csv.MediaType);
+        cohort.MapGet("/gradebook", Gradebook).WithName("CohortGradebook").ProducesCsv();
+        cohort.MapGet("/mastery-gradebook", MasteryGradebook).WithName("CohortMasteryGradebook").ProducesCsv();
         return routes;
     }
 
