@@ -98,55 +98,61 @@ public static class GradebookStore
         """;
 
     /// <summary>Learner × assessment. <paramref name="size"/> null: every learner (the CSV download).</summary>
-    public static async Task<CohortGradebook<AssessmentColumn, GradeCell>?> ReadAsync(NpgsqlDataSource db, Actor actor, Guid cohortId, Guid? after, int? size,
-        CancellationToken ct)
-    {
-        await using var scope = await BeginAsync(db, actor, cohortId, ct);
-        if (scope is null) return null;
-        var columns = await ReadColumnsAsync(scope, AssessmentColumns, cohortId, r => new AssessmentColumn(r.GetGuid(0), r.GetString(1)), ct);
-        var learners = await ReadLearnersAsync(scope, cohortId, after, size, ct);
-        var cells = new Dictionary<(Guid Learner, Guid Assessment), GradeCell>();
-        await using (var command = scope.Command(GradeCells))
-        {
-            command.Parameters.Add(Uuids([.. learners.Items.Select(l => l.Id)]));
-            await using var r = await command.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
+    public static Task<CohortGradebook<AssessmentColumn, GradeCell>?> ReadAsync(NpgsqlDataSource db, Actor actor, Guid cohortId, Guid? after, int? size,
+        CancellationToken ct) =>
+        ReadAsync(db, actor, cohortId, after, size, new Shape<AssessmentColumn, GradeCell>(
+            AssessmentColumns, r => new AssessmentColumn(r.GetGuid(0), r.GetString(1)), c => c.Id,
+            GradeCells, r =>
             {
                 var attempts = r.GetInt32(2);
                 var graded = r.GetBoolean(4);
                 var shown = Results.Shown(r.GetNullableString(7), r.GetBoolean(8));
-                cells[(r.GetGuid(0), r.GetGuid(1))] = new GradeCell(r.GetGuid(1), GradeStatuses.Of(attempts, r.GetBoolean(3), graded), attempts,
+                return new GradeCell(r.GetGuid(1), GradeStatuses.Of(attempts, r.GetBoolean(3), graded), attempts,
                     graded && shown.ShowsScore() ? (double)r.GetDecimal(5) : null, r.GetNullableTime(6));
-            }
-        }
-
-        await scope.CommitAsync(ct);
-        return new CohortGradebook<AssessmentColumn, GradeCell>(cohortId, columns, Rows(learners, columns,
-            (learner, column) => cells.GetValueOrDefault((learner, column.Id)) ?? new GradeCell(column.Id, GradeStatus.NotStarted, 0, null, null)));
-    }
+            },
+            c => new GradeCell(c.Id, GradeStatus.NotStarted, 0, null, null)), ct);
 
     /// <summary>Learner × skill. <paramref name="size"/> null: every learner (the CSV download).</summary>
-    public static async Task<CohortGradebook<SkillColumn, MasteryCell>?> ReadMasteryAsync(NpgsqlDataSource db, Actor actor, Guid cohortId, Guid? after, int? size,
-        CancellationToken ct)
+    public static Task<CohortGradebook<SkillColumn, MasteryCell>?> ReadMasteryAsync(NpgsqlDataSource db, Actor actor, Guid cohortId, Guid? after, int? size,
+        CancellationToken ct) =>
+        ReadAsync(db, actor, cohortId, after, size, new Shape<SkillColumn, MasteryCell>(
+            SkillColumns, r => new SkillColumn(r.GetGuid(0), r.GetString(1), r.GetString(2)), c => c.Id,
+            MasteryCells, r => new MasteryCell(r.GetGuid(1), r.GetNullableDouble(2), r.GetNullableString(3), r.GetBoolean(4)),
+            c => new MasteryCell(c.Id, null, null, false)), ct);
+
+    /// <summary>
+    /// What makes a gradebook: its columns' query (parameter: the cohort) and reader, a column's id, its cells' query
+    /// (parameter: the page's learner ids; learner and column id first) and reader, and the cell of a learner with no row.
+    /// </summary>
+    sealed record Shape<TColumn, TCell>(string ColumnsSql, Func<NpgsqlDataReader, TColumn> Column, Func<TColumn, Guid> ColumnId,
+        string CellsSql, Func<NpgsqlDataReader, TCell> Cell, Func<TColumn, TCell> Empty);
+
+    static async Task<CohortGradebook<TColumn, TCell>?> ReadAsync<TColumn, TCell>(NpgsqlDataSource db, Actor actor, Guid cohortId, Guid? after, int? size,
+        Shape<TColumn, TCell> shape, CancellationToken ct)
     {
         await using var scope = await BeginAsync(db, actor, cohortId, ct);
         if (scope is null) return null;
-        var columns = await ReadColumnsAsync(scope, SkillColumns, cohortId, r => new SkillColumn(r.GetGuid(0), r.GetString(1), r.GetString(2)), ct);
+        var columns = new List<TColumn>();
+        await using (var command = scope.Command(shape.ColumnsSql))
+        {
+            command.Parameters.Add(Uuid(cohortId));
+            await using var r = await command.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) columns.Add(shape.Column(r));
+        }
+
         var learners = await ReadLearnersAsync(scope, cohortId, after, size, ct);
-        var cells = new Dictionary<(Guid Learner, Guid Skill), MasteryCell>();
-        await using (var command = scope.Command(MasteryCells))
+        var cells = new Dictionary<(Guid Learner, Guid Column), TCell>();
+        await using (var command = scope.Command(shape.CellsSql))
         {
             command.Parameters.Add(Uuids([.. learners.Items.Select(l => l.Id)]));
             await using var r = await command.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                cells[(r.GetGuid(0), r.GetGuid(1))] = new MasteryCell(r.GetGuid(1), r.GetNullableDouble(2), r.GetNullableString(3), r.GetBoolean(4));
-            }
+            while (await r.ReadAsync(ct)) cells[(r.GetGuid(0), r.GetGuid(1))] = shape.Cell(r);
         }
 
         await scope.CommitAsync(ct);
-        return new CohortGradebook<SkillColumn, MasteryCell>(cohortId, columns, Rows(learners, columns,
-            (learner, column) => cells.GetValueOrDefault((learner, column.Id)) ?? new MasteryCell(column.Id, null, null, false)));
+        var rows = learners.Items.Select(l => new GradebookRow<TCell>(l.Id, l.DisplayName,
+            [.. columns.Select(c => cells.TryGetValue((l.Id, shape.ColumnId(c)), out var cell) ? cell : shape.Empty(c))]));
+        return new CohortGradebook<TColumn, TCell>(cohortId, columns, new Page<GradebookRow<TCell>>([.. rows], learners.Next));
     }
 
     /// <summary>
@@ -156,21 +162,20 @@ public static class GradebookStore
     static async Task<ActorScope?> BeginAsync(NpgsqlDataSource db, Actor actor, Guid cohortId, CancellationToken ct)
     {
         var scope = await ActorScope.BeginAsync(db, actor, ct, IsolationLevel.RepeatableRead);
-        await using var visible = scope.Command(CohortVisible);
-        visible.Parameters.Add(Uuid(cohortId));
-        if (await visible.ExecuteScalarAsync(ct) is true) return scope;
+        try
+        {
+            await using var visible = scope.Command(CohortVisible);
+            visible.Parameters.Add(Uuid(cohortId));
+            if (await visible.ExecuteScalarAsync(ct) is true) return scope;
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+
         await scope.DisposeAsync();
         return null;
-    }
-
-    static async Task<List<T>> ReadColumnsAsync<T>(ActorScope scope, string sql, Guid cohortId, Func<NpgsqlDataReader, T> read, CancellationToken ct)
-    {
-        await using var command = scope.Command(sql);
-        command.Parameters.Add(Uuid(cohortId));
-        await using var r = await command.ExecuteReaderAsync(ct);
-        var columns = new List<T>();
-        while (await r.ReadAsync(ct)) columns.Add(read(r));
-        return columns;
     }
 
     static async Task<Page<(Guid Id, string DisplayName)>> ReadLearnersAsync(ActorScope scope, Guid cohortId, Guid? after, int? size, CancellationToken ct)
@@ -187,7 +192,4 @@ public static class GradebookStore
 
         return size is { } pageSize ? Paging.TrimById(learners, pageSize, l => l.Item1) : new Page<(Guid, string)>(learners, null);
     }
-
-    static Page<GradebookRow<TCell>> Rows<TColumn, TCell>(Page<(Guid Id, string DisplayName)> learners, List<TColumn> columns, Func<Guid, TColumn, TCell> cell) =>
-        new([.. learners.Items.Select(l => new GradebookRow<TCell>(l.Id, l.DisplayName, [.. columns.Select(c => cell(l.Id, c))]))], learners.Next);
 }

@@ -97,29 +97,31 @@ public static class GradebookApi
     /// Learner × assessment: each cell's status (not_started, in_progress, submitted, graded), attempts, combined score
     /// and last submission. JSON is paged by learner; <c>?format=csv</c> or <c>Accept: text/csv</c> downloads every learner.
     /// </summary>
-    static async Task<Results<Ok<GradebookResponse<AssessmentColumn, GradeCell>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Gradebook(
-        Guid cohortId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? format = null, Guid? after = null, int? limit = null)
-    {
-        var v = new Validation();
-        var (csv, size) = GradebookQuery(http.Request, format, limit, v);
-        if (!v.IsValid) return v.ToProblem();
-        var book = await GradebookStore.ReadAsync(db, http.RequireActor(), cohortId, csv ? null : after, csv ? null : size, ct);
-        if (book is null) return Problems.NotFound("cohort", cohortId);
-        if (csv) return Csv.Download(GradebookCsv.Grades(book), $"gradebook-{cohortId}.csv");
-        return TypedResults.Ok(new GradebookResponse<AssessmentColumn, GradeCell>(cohortId, book.Columns, book.Learners.Items, book.Learners.Next));
-    }
+    static Task<Results<Ok<GradebookResponse<AssessmentColumn, GradeCell>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Gradebook(
+        Guid cohortId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? format = null, Guid? after = null, int? limit = null) =>
+        ServeAsync(cohortId, http, format, after, limit, (page, size) => GradebookStore.ReadAsync(db, http.RequireActor(), cohortId, page, size, ct),
+            GradebookCsv.Grades, "gradebook");
 
     /// <summary>Learner × skill: each cell's mastery level, value and whether it is mastered; JSON paged by learner, or one CSV download.</summary>
-    static async Task<Results<Ok<GradebookResponse<SkillColumn, MasteryCell>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> MasteryGradebook(
-        Guid cohortId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? format = null, Guid? after = null, int? limit = null)
+    static Task<Results<Ok<GradebookResponse<SkillColumn, MasteryCell>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> MasteryGradebook(
+        Guid cohortId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? format = null, Guid? after = null, int? limit = null) =>
+        ServeAsync(cohortId, http, format, after, limit, (page, size) => GradebookStore.ReadMasteryAsync(db, http.RequireActor(), cohortId, page, size, ct),
+            GradebookCsv.Mastery, "mastery-gradebook");
+
+    /// <summary>A gradebook as a JSON page, or every learner as a CSV download named after the gradebook and the cohort.</summary>
+    static async Task<Results<Ok<GradebookResponse<TColumn, TCell>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> ServeAsync<TColumn, TCell>(
+        Guid cohortId, HttpContext http, string? format, Guid? after, int? limit, Func<Guid?, int?, Task<CohortGradebook<TColumn, TCell>?>> read,
+        Func<CohortGradebook<TColumn, TCell>, string> csvOf, string name)
     {
         var v = new Validation();
-        var (csv, size) = GradebookQuery(http.Request, format, limit, v);
+        var size = PageSize(limit, v);
+        var csv = Csv.Wanted(http.Request, format);
+        if (csv is null) v.Add("/format", "must be 'json' or 'csv'");
         if (!v.IsValid) return v.ToProblem();
-        var book = await GradebookStore.ReadMasteryAsync(db, http.RequireActor(), cohortId, csv ? null : after, csv ? null : size, ct);
+        var book = csv == true ? await read(null, null) : await read(after, size);
         if (book is null) return Problems.NotFound("cohort", cohortId);
-        if (csv) return Csv.Download(GradebookCsv.Mastery(book), $"mastery-gradebook-{cohortId}.csv");
-        return TypedResults.Ok(new GradebookResponse<SkillColumn, MasteryCell>(cohortId, book.Columns, book.Learners.Items, book.Learners.Next));
+        if (csv == true) return Csv.Download(csvOf(book), $"{name}-{cohortId}.csv");
+        return TypedResults.Ok(new GradebookResponse<TColumn, TCell>(cohortId, book.Columns, book.Learners.Items, book.Learners.Next));
     }
 
     static int PageSize(int? limit, Validation v)
@@ -140,13 +142,5 @@ public static class GradebookApi
 
         if (since is not null && until is not null && until <= since) v.Add("/submittedUntil", "must be later than submittedSince");
         return new ResultFilter(Status: parsed, SubmittedSince: since, SubmittedUntil: until);
-    }
-
-    static (bool Csv, int Size) GradebookQuery(HttpRequest request, string? format, int? limit, Validation v)
-    {
-        var size = PageSize(limit, v);
-        var csv = Csv.Wanted(request, format);
-        if (csv is null) v.Add("/format", "must be 'json' or 'csv'");
-        return (csv == true, size);
     }
 }
