@@ -5,6 +5,7 @@ using Hephaestus.Server.Features.Assessments;
 using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Competencies;
 using Hephaestus.Server.Features.Enrollments;
+using Hephaestus.Server.Features.Gradebook;
 using Hephaestus.Server.Features.Health;
 using Hephaestus.Server.Features.Mastery;
 using Hephaestus.Server.Features.Paths;
@@ -45,6 +46,7 @@ app.MapItems();
 app.MapAssessments();
 app.MapAttempts();
 app.MapRegrade();
+app.MapGradebook();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -30,6 +30,13 @@ public static class AttemptScores
     public static NpgsqlBatchCommand Command(Guid[] learnerIds, Guid[] assessmentIds) =>
         new(Sql) { Parameters = { Uuids(learnerIds), Uuids(assessmentIds) } };
 
+    /// <summary>
+    /// A stored policy (assessments.attempt_policy) applied to stored scores (results.score of each attempt's current
+    /// revision, in attempt order): what every reader that aggregates attempts in its own SQL (the gradebook) calls.
+    /// </summary>
+    public static double? Combine(string storedPolicy, decimal[] scoresInAttemptOrder) =>
+        AttemptPolicies.Parse(storedPolicy).Combine(scoresInAttemptOrder.Select(s => (double)s).ToList());
+
     /// <summary>Reads the rows of <see cref="Sql"/> (the reader positioned on its result set).</summary>
     public static async Task<List<CombinedScore>> ReadAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
@@ -37,9 +44,9 @@ public static class AttemptScores
         var combined = new List<CombinedScore>();
         while (await reader.ReadAsync(ct))
         {
-            var policy = AttemptPolicies.Parse(reader.GetString(2));
-            var scores = reader.GetFieldValue<decimal[]>(3).Select(s => (double)s).ToList();
-            combined.Add(new CombinedScore(reader.GetGuid(0), reader.GetGuid(1), policy, policy.Combine(scores)!.Value, scores.Count));
+            var scores = reader.GetFieldValue<decimal[]>(3);
+            combined.Add(new CombinedScore(reader.GetGuid(0), reader.GetGuid(1), AttemptPolicies.Parse(reader.GetString(2)),
+                Combine(reader.GetString(2), scores)!.Value, scores.Length));
         }
 
         return combined;

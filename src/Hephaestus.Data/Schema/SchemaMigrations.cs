@@ -40,5 +40,8 @@ public static class SchemaMigrations
         new("20261201210200_AttemptPolicyAndStepRefs",
             Up: ["0011_attempt_policy_and_step_refs.sql"],
             Down: ["20261201210200_AttemptPolicyAndStepRefs.down.sql"]),
+        new("20261201210300_ResultsReads",
+            Up: ["0012_results_reads.sql"],
+            Down: ["20261201210300_ResultsReads.down.sql"]),
     ];
 }

@@ -18,3 +18,17 @@ public enum FeedbackLevel
     [JsonStringEnumMemberName("full")]
     Full,
 }
+
+/// <summary>
+/// How much of a result a reader sees. Staff (an educator of the learner's cohorts, an admin) see everything: the score
+/// and every item's result. The learner sees what the assessment's feedback level allows, the same on submission and
+/// on every read afterwards.
+/// </summary>
+public static class ResultVisibility
+{
+    public static FeedbackLevel For(FeedbackLevel assessmentFeedback, bool staff) => staff ? FeedbackLevel.Full : assessmentFeedback;
+
+    public static bool ShowsScore(this FeedbackLevel shown) => shown >= FeedbackLevel.Score;
+
+    public static bool ShowsItems(this FeedbackLevel shown) => shown == FeedbackLevel.Full;
+}

@@ -63,6 +63,10 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             ("unprovisioned", forbidden), ("anonymous", unauthorized));
         Row("PUT member", ("admin", ok), ("self", forbidden), ("cohort educator", forbidden), ("other educator", forbidden),
             ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        Row("GET results", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        Row("GET gradebook", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
         return data;
     }
 
@@ -88,6 +92,8 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             "GET cohort" => await selfClient.GetAsync($"/api/v1/cohorts/{world.Cohort}"),
             "POST cohort" => await selfClient.PostAsJsonAsync("/api/v1/cohorts", new { name = "New cohort" }),
             "PUT member" => await selfClient.PutAsJsonAsync($"/api/v1/cohorts/{world.Cohort}/members/{target}", new { role = "learner" }),
+            "GET results" => await selfClient.GetAsync($"/api/v1/learners/{target}/results"),
+            "GET gradebook" => await selfClient.GetAsync($"/api/v1/cohorts/{world.Cohort}/gradebook"),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),
         };
 

@@ -1,0 +1,3 @@
+-- Reverts 20261201210300_ResultsReads.
+
+DROP INDEX hephaestus.ix_attempts_assessment;
