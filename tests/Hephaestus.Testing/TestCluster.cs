@@ -135,11 +135,24 @@ public sealed class TestCluster : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Stops this process's cluster, if it started one, and deletes it. Called by <see cref="TestClusterLifetime"/> when the
+    /// test run ends, inside the test framework: left to ProcessExit alone, a slow stop on a loaded machine outlasts the
+    /// test platform's wait for exit, which then reports "foreground threads were left running" and fails the run.
+    /// ProcessExit stays as the fallback (a run cancelled before the fixture is disposed).
+    /// </summary>
+    public static async Task StopIfStartedAsync()
+    {
+        if (_instance is null) return;
+        var cluster = await _instance;
+        if (cluster._embedded is { } embedded) await Task.Run(() => StopQuietly(embedded, cluster._tempRoot!));
+    }
+
     static void StopQuietly(EmbeddedPostgres embedded, string tempRoot)
     {
         try
         {
-            embedded.StopAsync().GetAwaiter().GetResult();
+            embedded.StopAsync(immediate: true).GetAwaiter().GetResult();
             Directory.Delete(tempRoot, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
