@@ -22,6 +22,7 @@ public sealed class PostmasterKillTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Kill_9_of_the_postmaster_during_submissions_loses_and_doubles_nothing_and_the_service_recovers_by_itself()
     {
+        var clock = Stopwatch.StartNew();
         await using var service = new EmbeddedService(Path.Combine(_root, "pg"));
         var endpoint = service.Services.GetRequiredService<DatabaseEndpoint>();
         SubmissionWorkload workload;
@@ -47,7 +48,7 @@ public sealed class PostmasterKillTests(ITestOutputHelper output) : IDisposable
         await using (var owner = HephaestusDatabase.CreateDataSource(endpoint.OwnerConnectionString))
         {
             var figures = await workload.VerifyAsync(owner);
-            output.WriteLine($"kill -9 of the postmaster ×2: {figures}; first 2xx after {string.Join(", ", recoveries.Select(SubmissionWorkload.Seconds))}");
+            output.WriteLine($"kill -9 of the postmaster ×2: {figures}; first 2xx after {string.Join(", ", recoveries.Select(SubmissionWorkload.Seconds))}; test took {SubmissionWorkload.Seconds(clock.Elapsed)}");
             Assert.Equal(0, figures.Lost);
             Assert.Equal(0, figures.Duplicated);
         }

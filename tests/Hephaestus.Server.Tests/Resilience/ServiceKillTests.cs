@@ -23,6 +23,7 @@ public sealed class ServiceKillTests(TestDatabase db, ITestOutputHelper output) 
     [Fact]
     public async Task Kill_9_of_the_service_during_submissions_loses_and_doubles_nothing_and_every_retry_replays()
     {
+        var clock = Stopwatch.StartNew();
         var url = $"http://127.0.0.1:{HephaestusProcess.FreePort()}";
         var environment = new Dictionary<string, string>
         {
@@ -43,10 +44,9 @@ public sealed class ServiceKillTests(TestDatabase db, ITestOutputHelper output) 
         {
             Assert.False(running.IsCompleted, $"the workload ended before the kill ({workload.Acknowledged} acknowledged): make it longer");
             var killedAt = Stopwatch.GetTimestamp();
-            _service.Kill();
-            _service.Dispose();
+            _service.Dispose(); // SIGKILL
             _service = HephaestusProcess.Start(environment, _workingDirectory);
-            recoveries.Add(await workload.RecoveredAsync(killedAt, RecoveryBound));
+            recoveries.Add(await workload.RecoveredAsync(killedAt, RecoveryBound, () => _service.Output));
         }
 
         await workload.UntilAcknowledgedAsync(workload.Expected / 4, running);
@@ -57,7 +57,7 @@ public sealed class ServiceKillTests(TestDatabase db, ITestOutputHelper output) 
         await running;
 
         var figures = await workload.VerifyAsync(db.Owner);
-        output.WriteLine($"kill -9 of the service ×3: {figures}; served again after {string.Join(", ", recoveries.Select(SubmissionWorkload.Seconds))}");
+        output.WriteLine($"kill -9 of the service ×3: {figures}; served again after {string.Join(", ", recoveries.Select(SubmissionWorkload.Seconds))}; test took {SubmissionWorkload.Seconds(clock.Elapsed)}");
         Assert.Equal(0, figures.Lost);
         Assert.Equal(0, figures.Duplicated);
     }

@@ -202,7 +202,8 @@ internal sealed class SubmissionWorkload
     /// request had failed since the kill: a request served by a connection the kill had not reached yet does not count.
     /// Fails when no request failed at all (the kill interrupted nothing) or nothing is served within <paramref name="bound"/>.
     /// </summary>
-    public async Task<TimeSpan> RecoveredAsync(long killedAt, TimeSpan bound)
+    /// <param name="diagnostics">What to show when it fails (the restarted service's output, say).</param>
+    public async Task<TimeSpan> RecoveredAsync(long killedAt, TimeSpan bound, Func<string>? diagnostics = null)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -214,7 +215,7 @@ internal sealed class SubmissionWorkload
                 if (served != long.MaxValue) return Stopwatch.GetElapsedTime(killedAt, served);
             }
 
-            Assert.True(clock.Elapsed < bound, $"no request failed and then was served within {bound} of the kill");
+            Assert.True(clock.Elapsed < bound, $"no request failed and then was served within {bound} of the kill. {diagnostics?.Invoke()}");
             await Task.Delay(50);
         }
     }
