@@ -52,6 +52,8 @@ INSERT INTO hephaestus.skills (id, framework_id, code, title, position)
   SELECT pg_temp.uid('8b01', i), '00000000-0000-7000-8b00-0000000000b2', 'skill-' || i, 'Skill ' || i, i FROM generate_series(0, 199) i;
 INSERT INTO hephaestus.learning_paths (id, code, title) VALUES ('00000000-0000-7000-8b00-0000000000b3', 'bench-path', 'Bench path');
 INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ('00000000-0000-7000-8b00-0000000000b4', '00000000-0000-7000-8b00-0000000000b3', 1);
+-- Assessment steps must refer to assessments (a foreign key since migration 20261201210200).
+INSERT INTO hephaestus.assessments (id, title) SELECT pg_temp.uid('8b04', i), 'Assessment ' || i FROM generate_series(9, 199, 10) i;
 INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position, target_skill_ids, unlock_rule, estimated_minutes)
   SELECT pg_temp.uid('8b02', i), '00000000-0000-7000-8b00-0000000000b4', pg_temp.k(i), kind,
          CASE kind WHEN 'skill' THEN pg_temp.uid('8b01', i) WHEN 'content' THEN pg_temp.uid('8b03', i) ELSE pg_temp.uid('8b04', i) END,
@@ -173,7 +175,7 @@ for end in COMMIT ROLLBACK; do
 cat > "$OUT/reevaluate-$end.sql" <<SQL
 \set n random(1, $LEARNERS)
 \set k random(0, 198)
-BEGIN \; SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_all WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true);
+BEGIN \; SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_all WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true), set_config('hephaestus.operation', 'learner_record', true);
 SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = $SUBA AND status = 'active' ORDER BY id FOR UPDATE \; SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = $SUBA;
 UPDATE hephaestus.enrollments SET step_status[:k + 1] = 1, step_notes = step_notes || jsonb_build_object('step-' || lpad(:k::text, 3, '0'), jsonb_build_object('reason', NULL, 'updatedAt', now())), updated_at = now() WHERE learner_id = $SUBA AND id = (SELECT enrollment_id FROM public.bench_all WHERE n = :n);
 $end;
@@ -232,7 +234,7 @@ p1_sum=$(awk '/statement latencies/ {on=1; next} on && /(SELECT learner_id, id|S
 read -r L E <<<"$(psql_super hephaestus -F ' ' -c 'SELECT learner_id, enrollment_id FROM public.bench_all WHERE n = (SELECT max(n) / 2 FROM public.bench_all)')"
 for _ in 1 2; do PGPASSWORD="$PG_APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U hephaestus -d hephaestus -q > "$OUT/next-explain.txt" <<SQL
 BEGIN;
-SELECT set_config('hephaestus.user_id', '$L', true), set_config('hephaestus.roles', '{learner}', true);
+SELECT set_config('hephaestus.user_id', '$L', true), set_config('hephaestus.roles', '{learner}', true), set_config('hephaestus.operation', 'learner_record', true);
 EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text FROM hephaestus.enrollments WHERE learner_id = '$L' AND id = '$E';
 EXPLAIN (ANALYZE, BUFFERS) SELECT learner_id, id, step_status, step_scores FROM hephaestus.enrollments WHERE learner_id = '$L' AND status = 'active' ORDER BY id FOR UPDATE;
 EXPLAIN (ANALYZE, BUFFERS) SELECT skill_id, level_rank, value, mastered FROM hephaestus.learner_skill_mastery WHERE learner_id = '$L';

@@ -67,11 +67,11 @@ PGPASSWORD="$PG_SUPER_PASSWORD" pgbench -h 127.0.0.1 -p "$PG_PORT" -U postgres -
 cat > "$OUT/submit.sql" <<'SQL'
 \set n random(1, 100000)
 BEGIN;
-SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_attempts WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true);
+SELECT set_config('hephaestus.user_id', (SELECT learner_id::text FROM public.bench_attempts WHERE n = :n), true), set_config('hephaestus.roles', '{learner}', true), set_config('hephaestus.operation', 'learner_record', true);
 SELECT pg_try_advisory_xact_lock(hashtextextended((SELECT learner_id::text FROM public.bench_attempts WHERE n = :n) || ':' || :n, 0));
 SELECT request_hash, response_status, response_body FROM hephaestus.idempotency_keys WHERE learner_id = (SELECT learner_id FROM public.bench_attempts WHERE n = :n) AND key = :n::text;
 SELECT id, learner_id, assessment_id, number, status, started_at, deadline_at, submitted_at, item_version_ids FROM hephaestus.attempts WHERE learner_id = (SELECT learner_id FROM public.bench_attempts WHERE n = :n) AND id = (SELECT attempt_id FROM public.bench_attempts WHERE n = :n) FOR UPDATE;
-SELECT v.id, v.definition::text, (SELECT coalesce(json_agg(json_build_object('skillId', s.skill_id, 'weight', s.weight)), '[]') FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id)::text FROM hephaestus.item_versions v WHERE v.id = ANY (ARRAY['00000000-0000-7000-8000-000000000005'::uuid]);
+SELECT v.id, v.definition::text, (SELECT coalesce(json_agg(json_build_object('skillId', s.skill_id, 'weight', s.weight)), '[]') FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id)::text FROM hephaestus.attempt_item_definitions((SELECT learner_id FROM public.bench_attempts WHERE n = :n), (SELECT attempt_id FROM public.bench_attempts WHERE n = :n)) v;
 SELECT item_version_id, response::text FROM hephaestus.attempt_responses WHERE learner_id = (SELECT learner_id FROM public.bench_attempts WHERE n = :n) AND attempt_id = (SELECT attempt_id FROM public.bench_attempts WHERE n = :n);
 SELECT a.title, a.settings::text, a.created_at, p.item_id, p.item_version, p.pool_skill_id, p.pool_count FROM hephaestus.assessments a LEFT JOIN hephaestus.assessment_parts p ON p.assessment_id = a.id WHERE a.id = '00000000-0000-7000-8000-000000000006' ORDER BY p.position;
 INSERT INTO hephaestus.results (learner_id, id, attempt_id, revision, score, points, max_points, passed, item_scores, reason) SELECT learner_id, gen_random_uuid(), attempt_id, 1, 1, 1, 1, NULL, '[]', 'submitted' FROM public.bench_attempts WHERE n = :n ON CONFLICT DO NOTHING;

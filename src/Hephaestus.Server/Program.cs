@@ -18,7 +18,7 @@ switch (HephaestusCli.Classify(args))
     case Invocation.UnknownVerb: return HephaestusCli.UnknownVerb(args, Console.Error);
 }
 
-var builder = WebApplication.CreateBuilder(HephaestusCli.ServeArguments(args));
+var builder = WebApplication.CreateBuilder(HephaestusCli.ServeOptions(args));
 builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://127.0.0.1:5080");
 
 builder.AddHephaestusDatabase();

@@ -12,7 +12,9 @@ public sealed record AssessmentSettings(int? AttemptsAllowed = null, int? TimeLi
 /// <summary>One part: a fixed item (optionally pinned to a version) or <c>poolCount</c> items drawn from those aligned to <c>poolSkillId</c>.</summary>
 public sealed record AssessmentPart(Guid? ItemId = null, int? ItemVersion = null, Guid? PoolSkillId = null, int? PoolCount = null);
 
-public sealed record Assessment(Guid Id, string Title, AssessmentSettings Settings, IReadOnlyList<AssessmentPart> Parts, DateTimeOffset CreatedAt);
+/// <param name="AttemptPolicy">How attempts combine into the score paths and gradebooks use (Data/Kernel/AttemptScores).</param>
+public sealed record Assessment(Guid Id, string Title, AssessmentSettings Settings, IReadOnlyList<AssessmentPart> Parts, DateTimeOffset CreatedAt,
+    AttemptPolicy AttemptPolicy);
 
 /// <summary>A new assessment, or why none was made (each part that refers to nothing, by its field).</summary>
 public sealed record AssessmentWrite(Assessment? Created, IReadOnlyList<ValidationError> Errors);
@@ -21,7 +23,7 @@ public sealed record AssessmentWrite(Assessment? Created, IReadOnlyList<Validati
 public static class AssessmentStore
 {
     public static async Task<AssessmentWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string title, IReadOnlyList<AssessmentPart> parts, AssessmentSettings settings,
-        CancellationToken ct)
+        AttemptPolicy attemptPolicy, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(parts);
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
@@ -53,9 +55,9 @@ public static class AssessmentStore
         var id = Guid.CreateVersion7();
         await scope.ExecuteAsync(
         [
-            new NpgsqlBatchCommand("INSERT INTO hephaestus.assessments (id, title, settings) VALUES ($1, $2, $3)")
+            new NpgsqlBatchCommand("INSERT INTO hephaestus.assessments (id, title, settings, attempt_policy) VALUES ($1, $2, $3, $4)")
             {
-                Parameters = { Uuid(id), Text(title), JsonbOf(settings, JsonSerializerOptions.Web) },
+                Parameters = { Uuid(id), Text(title), JsonbOf(settings, JsonSerializerOptions.Web), Text(attemptPolicy.ToWireName()) },
             },
             new NpgsqlBatchCommand("""
                 INSERT INTO hephaestus.assessment_parts (assessment_id, position, item_id, item_version, pool_skill_id, pool_count)
@@ -84,7 +86,7 @@ public static class AssessmentStore
     internal static async Task<Assessment?> ReadAsync(ActorScope scope, Guid id, CancellationToken ct)
     {
         await using var command = scope.Command("""
-            SELECT a.title, a.settings, a.created_at, p.item_id, p.item_version, p.pool_skill_id, p.pool_count
+            SELECT a.title, a.settings, a.created_at, p.item_id, p.item_version, p.pool_skill_id, p.pool_count, a.attempt_policy
             FROM hephaestus.assessments a LEFT JOIN hephaestus.assessment_parts p ON p.assessment_id = a.id
             WHERE a.id = $1 ORDER BY p.position
             """);
@@ -94,7 +96,7 @@ public static class AssessmentStore
         var parts = new List<AssessmentPart>();
         while (await reader.ReadAsync(ct))
         {
-            assessment ??= new Assessment(id, reader.GetString(0), Settings(reader.GetJson(1)), parts, reader.GetTime(2));
+            assessment ??= new Assessment(id, reader.GetString(0), Settings(reader.GetJson(1)), parts, reader.GetTime(2), AttemptPolicies.Parse(reader.GetString(7)));
             if (!reader.IsDBNull(3) || !reader.IsDBNull(5))
             {
                 parts.Add(new AssessmentPart(reader.GetNullableGuid(3), reader.GetNullableInt32(4), reader.GetNullableGuid(5),

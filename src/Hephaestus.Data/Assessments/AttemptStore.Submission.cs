@@ -48,7 +48,7 @@ public static partial class AttemptStore
         ArgumentNullException.ThrowIfNull(submission);
         ArgumentNullException.ThrowIfNull(responseBody);
         var (learnerId, attemptId, key) = (submission.LearnerId, submission.AttemptId, submission.IdempotencyKey);
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         // One round trip for everything the submission reads: the key's lock and record, the attempt (locked), its
         // items, the responses saved in time and the assessment's settings.
         var read = await ReadForSubmissionAsync(scope, learnerId, attemptId, key, ct);
@@ -146,10 +146,7 @@ public static partial class AttemptStore
         var attempt = new NpgsqlBatchCommand($"SELECT {AttemptColumns} FROM hephaestus.attempts WHERE {AttemptFilter} FOR UPDATE");
         attempt.Parameters.AddRange(Ids());
         batch.BatchCommands.Add(attempt);
-        var items = new NpgsqlBatchCommand($"""
-            SELECT {ItemStore.ItemVersionColumns}
-            FROM hephaestus.item_versions v WHERE v.id = ANY ((SELECT item_version_ids FROM hephaestus.attempts WHERE {AttemptFilter})::uuid[])
-            """);
+        var items = new NpgsqlBatchCommand(ItemStore.AttemptItemVersions);
         items.Parameters.AddRange(Ids());
         batch.BatchCommands.Add(items);
         var responses = new NpgsqlBatchCommand("""

@@ -59,7 +59,7 @@ public static partial class AttemptStore
     public static async Task<AttemptStart> StartAsync(NpgsqlDataSource db, Actor actor, Guid assessmentId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         // One start at a time per learner and assessment: the count, the draw and the insert see a stable world.
         await using (var serialize = scope.Command("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))"))
         {
@@ -147,7 +147,7 @@ public static partial class AttemptStore
     /// <summary>An attempt the actor may read (row-level security decides), with its items and the responses saved so far.</summary>
     public static async Task<AttemptDetail?> ReadAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid attemptId, CancellationToken ct)
     {
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         return await ReadAsync(scope, learnerId, attemptId, ct);
     }
 
@@ -155,7 +155,7 @@ public static partial class AttemptStore
     {
         var attempt = await ReadAttemptAsync(scope, learnerId, attemptId, forUpdate: false, ct);
         if (attempt is null) return null;
-        var items = await ItemStore.ReadItemVersionsAsync(scope, attempt.ItemVersionIds, ct);
+        var items = await ItemStore.ReadAttemptItemVersionsAsync(scope, learnerId, attemptId, ct);
         var responses = await ReadResponsesAsync(scope, learnerId, attemptId, null, ct);
         return new AttemptDetail(attempt, items, responses);
     }
@@ -164,7 +164,7 @@ public static partial class AttemptStore
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var attempt = await ReadAttemptAsync(scope, learnerId, attemptId, forUpdate: true, ct);
         if (attempt is null) return new ResponseSave(ResponseSaveOutcome.AttemptNotFound);
         if (attempt.LearnerId != actor.UserId) return new ResponseSave(ResponseSaveOutcome.NotTheLearner);
@@ -172,7 +172,7 @@ public static partial class AttemptStore
         if (attempt.DeadlineAt is { } deadline && DateTimeOffset.UtcNow > deadline) return new ResponseSave(ResponseSaveOutcome.TimeUp, deadline);
         if (!attempt.ItemVersionIds.Contains(itemVersionId)) return new ResponseSave(ResponseSaveOutcome.NotInAttempt);
 
-        var items = await ItemStore.ReadItemVersionsAsync(scope, [itemVersionId], ct);
+        var items = await ItemStore.ReadAttemptItemVersionsAsync(scope, learnerId, attemptId, ct, only: itemVersionId);
         var (_, errors) = ItemResponseParser.Parse(items[itemVersionId].Definition, response);
         if (errors.Count > 0) return new ResponseSave(ResponseSaveOutcome.InvalidResponse, Errors: [.. errors.Select(e => e with { Path = "response" + e.Path })]);
         await SaveResponseAsync(scope, learnerId, attemptId, itemVersionId, response, ct);

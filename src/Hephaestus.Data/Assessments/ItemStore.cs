@@ -37,8 +37,15 @@ public static class ItemStore
     /// <summary>An item version's alignment (of <c>v</c>) as a JSON array of {skillId, weight}.</summary>
     const string AlignmentOfVersion = "(SELECT coalesce(json_agg(json_build_object('skillId', s.skill_id, 'weight', s.weight)), '[]') FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id)";
 
-    /// <summary>Columns: id, definition, alignment; read by <see cref="ReadItemVersion"/>.</summary>
+    /// <summary>
+    /// Columns: id, definition, alignment; read by <see cref="ReadItemVersion"/>. <c>v</c> is one of the two functions that
+    /// return definitions (answer keys): the application role may not select item_versions.definition itself
+    /// (Sql/0009_defence_in_depth.sql).
+    /// </summary>
     internal const string ItemVersionColumns = $"v.id, v.definition, {AlignmentOfVersion}";
+
+    /// <summary>The item versions of attempt $2 of learner $1, keys included: inside AttemptStore's marked transactions only.</summary>
+    internal const string AttemptItemVersions = $"SELECT {ItemVersionColumns} FROM hephaestus.attempt_item_definitions($1, $2) v";
 
     public static async Task<ItemWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string? code, ItemDefinition item, IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
     {
@@ -139,9 +146,11 @@ public static class ItemStore
 
     static async Task<StoredItem?> ReadAsync(ActorScope scope, Guid itemId, int? version, CancellationToken ct)
     {
+        // The key comes through item_definitions, which answers authors and admins only.
         await using var command = scope.Command($"""
-            SELECT i.id, i.code, v.id, v.version, v.type, v.definition, v.created_at, {AlignmentOfVersion}
+            SELECT i.id, i.code, v.id, v.version, v.type, d.definition, v.created_at, {AlignmentOfVersion}
             FROM hephaestus.items i JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = coalesce($2, i.current_version)
+            JOIN hephaestus.item_definitions(ARRAY[v.id]) d ON true
             WHERE i.id = $1
             """);
         command.Parameters.Add(Uuid(itemId));
@@ -152,11 +161,23 @@ public static class ItemStore
             reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6));
     }
 
-    /// <summary>Item versions by id, parsed for scoring.</summary>
+    /// <summary>Item versions by id, parsed for scoring; for authors and admins (regrading), others get none.</summary>
     internal static async Task<Dictionary<Guid, ItemVersionRow>> ReadItemVersionsAsync(ActorScope scope, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
-        await using var command = scope.Command($"SELECT {ItemVersionColumns} FROM hephaestus.item_versions v WHERE v.id = ANY ($1)");
+        await using var command = scope.Command($"SELECT {ItemVersionColumns} FROM hephaestus.item_definitions($1) v");
         command.Parameters.Add(Uuids([.. ids]));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadItemVersionsAsync(reader, ct);
+    }
+
+    /// <summary>The item versions of an attempt (or only <paramref name="only"/>), parsed; the scope must be AttemptStore's (marked as the learner record's).</summary>
+    internal static async Task<Dictionary<Guid, ItemVersionRow>> ReadAttemptItemVersionsAsync(ActorScope scope, Guid learnerId, Guid attemptId, CancellationToken ct,
+        Guid? only = null)
+    {
+        await using var command = scope.Command(AttemptItemVersions + " WHERE $3::uuid IS NULL OR v.id = $3");
+        command.Parameters.Add(Uuid(learnerId));
+        command.Parameters.Add(Uuid(attemptId));
+        command.Parameters.Add(NullableUuid(only));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await ReadItemVersionsAsync(reader, ct);
     }

@@ -211,9 +211,10 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         runner.HandOver(dataDirectory);
 
         var secrets = EmbeddedSecrets.Generate();
-        // initdb reads the superuser password from a file; it must be readable by the server's OS user.
+        // initdb reads the superuser password from a file; it must be readable by the server's OS user (HandOver gives
+        // it to that user) and by no one else, from its first byte: it is created 0600 in a shared temporary folder.
         var passwordFile = Path.Combine(Path.GetTempPath(), $"hephaestus-pw-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(passwordFile, secrets.SuperuserPassword, ct);
+        PrivateFile.Create(passwordFile, secrets.SuperuserPassword);
         try
         {
             runner.HandOver(passwordFile);
@@ -391,8 +392,7 @@ public sealed record EmbeddedSecrets(string SuperuserPassword, string OwnerPassw
     public void Write(string dataDirectory)
     {
         var path = Path.Combine(dataDirectory, EmbeddedPostgres.SecretsFileName);
-        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(this));
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        PrivateFile.Create(path, System.Text.Json.JsonSerializer.Serialize(this));
     }
 
     public static EmbeddedSecrets Read(string dataDirectory)

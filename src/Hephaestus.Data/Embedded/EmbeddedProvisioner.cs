@@ -52,11 +52,19 @@ public static class EmbeddedProvisioner
         {
             Parameters = { new NpgsqlParameter<string> { TypedValue = database } },
         };
-        if (await exists.ExecuteScalarAsync(ct) is not null) return;
-        var templateClause = template is null ? "" : $" TEMPLATE \"{template}\"";
-        await ExecuteAsync(superuser, $"CREATE DATABASE \"{database}\" OWNER {owner}{templateClause} ENCODING 'UTF8'", ct);
-        // PostgreSQL 15 no longer lets every role create in public; our schema is created by the owner anyway.
-        await ExecuteAsync(superuser, $"GRANT CONNECT ON DATABASE \"{database}\" TO {AppGroupRole}", ct);
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            var templateClause = template is null ? "" : $" TEMPLATE \"{template}\"";
+            await ExecuteAsync(superuser, $"CREATE DATABASE \"{database}\" OWNER {owner}{templateClause} ENCODING 'UTF8'", ct);
+        }
+
+        // Only the owner and the application role connect; no one makes temporary tables (PUBLIC may do both by default).
+        // A database's privileges are not copied from its template, and an installation made before this rule gets it
+        // at its next start: so this runs every time.
+        await ExecuteAsync(superuser, $"""
+            REVOKE CONNECT, TEMPORARY ON DATABASE "{database}" FROM PUBLIC;
+            GRANT CONNECT ON DATABASE "{database}" TO {AppGroupRole};
+            """, ct);
     }
 
     static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)

@@ -22,11 +22,37 @@ public static class ActorSession
     public const string SetActorSql =
         "SELECT set_config('hephaestus.user_id', $1, true), set_config('hephaestus.roles', $2, true)";
 
-    public static async Task<NpgsqlTransaction> BeginAsync(
-        NpgsqlConnection connection, Actor actor, CancellationToken ct, IsolationLevel isolation = IsolationLevel.ReadCommitted)
+    /// <summary>
+    /// The mark of a transaction run by an operation that owns learner state (LearnerRecord and its internals, AttemptStore):
+    /// the restrictive policies of Sql/0009_defence_in_depth.sql let only such a transaction write a learner's results,
+    /// evidence, mastery, attempts and progress, and read the answer keys of an attempt's items. A defence against a
+    /// stray or injected statement in any other code path, not against someone who runs arbitrary SQL as the
+    /// application role (they could set it, as they could set the actor). Transaction-local, like the actor; a SET
+    /// returns no rows, so it can lead a batch whose results are read without shifting them.
+    /// </summary>
+    internal const string MarkLearnerRecordSql = "SET LOCAL hephaestus.operation = 'learner_record'";
+
+    const string SetActorInLearnerRecordSql =
+        "SELECT set_config('hephaestus.user_id', $1, true), set_config('hephaestus.roles', $2, true), " +
+        "set_config('hephaestus.operation', 'learner_record', true)";
+
+    public static Task<NpgsqlTransaction> BeginAsync(
+        NpgsqlConnection connection, Actor actor, CancellationToken ct, IsolationLevel isolation = IsolationLevel.ReadCommitted) =>
+        BeginAsync(connection, actor, SetActorSql, ct, isolation);
+
+    /// <summary>As <see cref="BeginAsync(NpgsqlConnection, Actor, CancellationToken, IsolationLevel)"/>, marked with <see cref="MarkLearnerRecordSql"/> in the same statement.</summary>
+    internal static Task<NpgsqlTransaction> BeginLearnerRecordAsync(
+        NpgsqlConnection connection, Actor actor, CancellationToken ct, IsolationLevel isolation = IsolationLevel.ReadCommitted) =>
+        BeginAsync(connection, actor, SetActorInLearnerRecordSql, ct, isolation);
+
+    /// <summary>The mark as a command, for an operation running in its caller's transaction to put in a batch it sends anyway.</summary>
+    internal static NpgsqlBatchCommand MarkLearnerRecord() => new(MarkLearnerRecordSql);
+
+    static async Task<NpgsqlTransaction> BeginAsync(
+        NpgsqlConnection connection, Actor actor, string setActorSql, CancellationToken ct, IsolationLevel isolation)
     {
         var transaction = await connection.BeginTransactionAsync(isolation, ct);
-        await using var command = new NpgsqlCommand(SetActorSql, connection, transaction);
+        await using var command = new NpgsqlCommand(setActorSql, connection, transaction);
         AddActorParameters(command.Parameters, actor);
         await command.ExecuteNonQueryAsync(ct);
         return transaction;

@@ -20,13 +20,28 @@ public sealed class ActorScope : IAsyncDisposable
     public NpgsqlTransaction Transaction { get; }
     public Actor Actor { get; }
 
-    public static async Task<ActorScope> BeginAsync(NpgsqlDataSource dataSource, Actor actor, CancellationToken ct,
-        IsolationLevel isolation = IsolationLevel.ReadCommitted)
+    public static Task<ActorScope> BeginAsync(NpgsqlDataSource dataSource, Actor actor, CancellationToken ct,
+        IsolationLevel isolation = IsolationLevel.ReadCommitted) =>
+        BeginAsync(dataSource, actor, learnerRecord: false, ct, isolation);
+
+    /// <summary>
+    /// A unit of work of an operation that owns learner state (Data/Learning's LearnerRecord, Data/Assessments'
+    /// AttemptStore), marked so that the database lets it write that state (<see cref="ActorSession.MarkLearnerRecordSql"/>);
+    /// the mark travels with the actor, so it costs no round trip.
+    /// </summary>
+    internal static Task<ActorScope> BeginLearnerRecordAsync(NpgsqlDataSource dataSource, Actor actor, CancellationToken ct,
+        IsolationLevel isolation = IsolationLevel.ReadCommitted) =>
+        BeginAsync(dataSource, actor, learnerRecord: true, ct, isolation);
+
+    static async Task<ActorScope> BeginAsync(NpgsqlDataSource dataSource, Actor actor, bool learnerRecord, CancellationToken ct,
+        IsolationLevel isolation)
     {
         var connection = await dataSource.OpenConnectionAsync(ct);
         try
         {
-            var transaction = await ActorSession.BeginAsync(connection, actor, ct, isolation);
+            var transaction = learnerRecord
+                ? await ActorSession.BeginLearnerRecordAsync(connection, actor, ct, isolation)
+                : await ActorSession.BeginAsync(connection, actor, ct, isolation);
             return new ActorScope(connection, transaction, actor);
         }
         catch

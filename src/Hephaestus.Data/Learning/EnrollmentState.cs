@@ -35,8 +35,13 @@ public sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Versi
         return -1;
     }
 
-    /// <summary>The arrays as they should now be stored, and a note for every step whose status or score changed.</summary>
-    public (short[] Status, float?[] Scores, Dictionary<string, StepNote> Notes, bool Changed) Stored(DateTimeOffset at)
+    /// <summary>
+    /// The arrays as they should now be stored, and a note for every step whose status or score changed. A step that was
+    /// open and is locked again is noted too (with the conditions that lock it), so that no step loses ground silently;
+    /// <paramref name="cause"/> (what set this evaluation off, such as a new combined score) is the reason of a change
+    /// that has none of its own (a step opening).
+    /// </summary>
+    public (short[] Status, float?[] Scores, Dictionary<string, StepNote> Notes, bool Changed) Stored(DateTimeOffset at, string? cause = null)
     {
         var status = new short[Keys.Count];
         var scores = new float?[Keys.Count];
@@ -48,8 +53,13 @@ public sealed record EnrollmentState(EnrollmentRow Enrollment, VersionPlan Versi
             scores[i] = now.Score is { } s ? (float)s : null;
             var before = i < Enrollment.StepStatus.Length ? Enrollment.StepStatus[i] : -1;
             var scoreBefore = i < Enrollment.StepScores.Length ? Enrollment.StepScores[i] : null;
-            // A locked step's reason is its unmet conditions, computed when shown; other changes are noted.
-            if (before != status[i] && now.Status != StepStatus.Locked || scoreBefore != scores[i]) notes[Keys[i]] = new StepNote(now.Reason, at);
+            // A step locked from the start needs no note (its reason is its unmet conditions, computed when shown); every
+            // other change of status or score is noted.
+            var relocked = now.Status == StepStatus.Locked && before > (short)StepStatus.Locked;
+            if (before != status[i] && (now.Status != StepStatus.Locked || relocked) || scoreBefore != scores[i])
+            {
+                notes[Keys[i]] = new StepNote(now.Reason ?? cause, at);
+            }
         }
 
         var changed = !status.AsSpan().SequenceEqual(Enrollment.StepStatus) || !scores.SequenceEqual(Enrollment.StepScores);

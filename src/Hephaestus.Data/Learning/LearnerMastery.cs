@@ -151,7 +151,7 @@ public static class LearnerMastery
 
         await scope.CommitAsync(ct); // read-only: nothing was written
         var final = state.Value(parameters);
-        return new ReplayResult(ReplayOutcome.Done, new MasteryReplay(skillId, parameters, final, measurement.Classify(final)?.Name, measurement.IsMastered(final),
+        return new ReplayResult(ReplayOutcome.Done, new MasteryReplay(skillId, parameters, final, measurement.Classify(final)?.Name, parameters.IsMastered(final),
             ordered.Count, storedValue, storedLevel, trajectory));
     }
 }

@@ -115,7 +115,7 @@ public sealed partial class LearnerRecord
 
     async Task<MigratedEnrollment?> MigrateOneAsync(NpgsqlDataSource db, Actor actor, Guid pathId, Guid versionId, int toVersion, CancellationToken ct)
     {
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         Guid learnerId, enrollmentId;
         await using (var next = scope.Command(Candidates("e.learner_id, e.id", "ORDER BY e.learner_id, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED")))
         {

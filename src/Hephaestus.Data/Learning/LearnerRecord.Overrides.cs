@@ -52,7 +52,7 @@ public sealed partial class LearnerRecord
     public async Task<EnrollmentChange> OverrideAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, EnrollmentOverride change, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(change);
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var state = await LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return EnrollmentChange.NotFound;
         if (await ApplyAsync(scope, state, change, ct) is { } refused) return refused;

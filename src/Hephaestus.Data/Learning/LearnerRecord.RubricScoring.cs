@@ -36,7 +36,7 @@ public sealed partial class LearnerRecord
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(ratings);
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         if (!await LearnerVisibility.IsVisibleAsync(scope, learnerId, ct)) return new RubricScoring(RubricScoringOutcome.LearnerNotFound);
         await using (var teach = scope.Command("SELECT hephaestus.can_teach_learner($1)"))
         {

@@ -29,7 +29,7 @@ public sealed partial class LearnerRecord
     public async Task<EnrollmentChange> EnrollAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid pathId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         if (!await LearnerVisibility.IsVisibleAsync(scope, learnerId, ct)) return new EnrollmentChange(EnrollmentOutcome.LearnerNotFound);
         if (actor.UserId != learnerId && !actor.Has(Role.Educator) && !actor.Has(Role.Admin)) return new EnrollmentChange(EnrollmentOutcome.Refused);
 
@@ -90,7 +90,7 @@ public sealed partial class LearnerRecord
     /// <summary>The learner (or an educator) starts an available step; starting a started step changes nothing.</summary>
     public async Task<EnrollmentChange> StartStepAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, string stepKey, CancellationToken ct)
     {
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var state = await LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return EnrollmentChange.NotFound;
         if (!state.Plan.Contains(stepKey)) return EnrollmentChange.StepNotFound;
@@ -114,7 +114,7 @@ public sealed partial class LearnerRecord
     /// </summary>
     public async Task<EnrollmentChange> CompleteStepAsync(NpgsqlDataSource db, Actor actor, Guid learnerId, Guid enrollmentId, string stepKey, CancellationToken ct)
     {
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var state = await LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return EnrollmentChange.NotFound;
         if (!state.Plan.Contains(stepKey)) return EnrollmentChange.StepNotFound;

@@ -63,7 +63,7 @@ public sealed partial class LearnerRecord(PlanCache plans)
         var evidence = result.Items.SelectMany(i => i.Skills.Select(s => new NewEvidence(s.SkillId, i.Score01, (double)s.Weight, result.ObservedAt, null,
             "item_response", result.AttemptId, result.ResultId, i.ItemVersionId))).ToList();
         var mastery = await MasteryRecorder.RecordAsync(scope, result.LearnerId, evidence, ct, replayAll: result.Revision > 1, before: [insert], after: alongside);
-        var progress = await _progress.AfterResultAsync(scope, result.LearnerId, new AssessmentScore(result.AssessmentId, summary.Score), ct);
+        var progress = await _progress.AfterResultAsync(scope, result.LearnerId, result.AssessmentId, ct);
         return new LearningChanges(mastery, progress);
     }
 

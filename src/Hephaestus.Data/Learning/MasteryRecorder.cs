@@ -81,7 +81,7 @@ internal static class MasteryRecorder
             var rest = (before ?? []).Concat(after ?? []).ToList();
             if (rest.Count > 0)
             {
-                await using var only = new NpgsqlBatch(scope.Connection, scope.Transaction);
+                await using var only = new NpgsqlBatch(scope.Connection, scope.Transaction) { BatchCommands = { ActorSession.MarkLearnerRecord() } };
                 foreach (var command in rest) only.BatchCommands.Add(command);
                 await only.ExecuteNonQueryAsync(ct);
             }
@@ -93,7 +93,9 @@ internal static class MasteryRecorder
 
         var current = new Dictionary<Guid, (MasteryState State, int Count, double? Value)>();
         Dictionary<Guid, SkillMeasurement> measurements;
-        await using (var batch = new NpgsqlBatch(scope.Connection, scope.Transaction))
+        // The learner record's mark leads the first round trip: every write below (and the caller's, before and after) is
+        // the learner record's, whatever scope the caller opened.
+        await using (var batch = new NpgsqlBatch(scope.Connection, scope.Transaction) { BatchCommands = { ActorSession.MarkLearnerRecord() } })
         {
             foreach (var command in before ?? []) batch.BatchCommands.Add(command);
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockAndLoad) { Parameters = { Uuid(learnerId), Uuids(skills) } });
@@ -152,7 +154,7 @@ internal static class MasteryRecorder
             var state = next[skill];
             var value = state.Value(m.Parameters);
             var level = m.Classify(value);
-            var mastered = m.IsMastered(value);
+            var mastered = m.Parameters.IsMastered(value);
             var previous = current[skill];
             changes.Add(new MasteryChange(skill, previous.Value, value, m.Classify(previous.Value)?.Name, level?.Name, mastered));
             updates.Add((skill, state, value, level, mastered, counters[skill], state.LastObservedAt));

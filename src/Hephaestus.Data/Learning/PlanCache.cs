@@ -7,7 +7,7 @@ namespace Hephaestus.Data.Learning;
 
 /// <summary>A published version's plan and what explanations need about its skills (codes, level names by rank).</summary>
 public sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, PathPlan Plan,
-    IReadOnlyDictionary<Guid, (string Code, IReadOnlyList<string> Levels)> Skills, DateTime LoadedAt);
+    IReadOnlyDictionary<Guid, PlanSkill> Skills, DateTime LoadedAt);
 
 /// <summary>
 /// Plans of published versions, kept in memory: a published version never changes (the database refuses it), so its
@@ -53,14 +53,16 @@ public sealed class PlanCache
                                      WHERE e.path_version_id = s.path_version_id AND e.step_id = s.id), '{}')
                     FROM hephaestus.path_steps s WHERE s.path_version_id = $1
                     """) { Parameters = { SqlParameters.Uuid(versionId) } },
-                // Every skill a step targets or a rule names, with its code and its scale's level names by rank.
+                // Every skill a step targets or a rule names, with its code, its scale's level names by rank and the rank
+                // of the scale's mastery level (exactly one per scale: ux_mastery_levels_one_mastery and its trigger).
                 new NpgsqlBatchCommand("""
                     WITH named AS (
                         SELECT unnest(target_skill_ids) AS id FROM hephaestus.path_steps WHERE path_version_id = $1
                         UNION
                         SELECT (jsonb_path_query(unlock_rule, 'lax $.**.mastery.skill') #>> '{}')::uuid
                         FROM hephaestus.path_steps WHERE path_version_id = $1 AND unlock_rule IS NOT NULL)
-                    SELECT k.id, k.code, coalesce((SELECT array_agg(l.name ORDER BY l.rank) FROM hephaestus.mastery_levels l WHERE l.scale_id = f.scale_id), '{}')
+                    SELECT k.id, k.code, coalesce((SELECT array_agg(l.name ORDER BY l.rank) FROM hephaestus.mastery_levels l WHERE l.scale_id = f.scale_id), '{}'),
+                           (SELECT l.rank FROM hephaestus.mastery_levels l WHERE l.scale_id = f.scale_id AND l.is_mastery)
                     FROM named JOIN hephaestus.skills k ON k.id = named.id JOIN hephaestus.competency_frameworks f ON f.id = k.framework_id
                     """) { Parameters = { SqlParameters.Uuid(versionId) } },
             },
@@ -82,8 +84,9 @@ public sealed class PlanCache
         }
 
         await reader.NextResultAsync(ct);
-        var skills = new Dictionary<Guid, (string, IReadOnlyList<string>)>();
-        while (await reader.ReadAsync(ct)) skills[reader.GetGuid(0)] = (reader.GetString(1), reader.GetFieldValue<string[]>(2));
+        var skills = new Dictionary<Guid, PlanSkill>();
+        while (await reader.ReadAsync(ct))
+            skills[reader.GetGuid(0)] = new PlanSkill(reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt16(3));
 
         // Progress is stored by step index, and index i is the step at position i: positions are 0..n-1 (PathStore writes
         // them so); anything else would misread every learner's progress, so it is refused loudly.

@@ -1,9 +1,8 @@
+using System.Globalization;
+using Hephaestus.Domain.Assessments;
 using Hephaestus.Domain.Paths;
 
 namespace Hephaestus.Data.Learning;
-
-/// <summary>A score on an assessment, to record on every step of the learner's paths that is that assessment.</summary>
-public sealed record AssessmentScore(Guid AssessmentId, double Score);
 
 /// <summary>What one re-evaluation changed in one enrollment.</summary>
 public sealed record EnrollmentProgressChange(Guid EnrollmentId, IReadOnlyList<StepTransition> Steps, bool Completed);
@@ -29,12 +28,16 @@ internal sealed class ProgressEngine(PlanCache plans)
     public Task<IReadOnlyList<EnrollmentProgressChange>> AfterMasteryChangeAsync(ActorScope scope, Guid learnerId, IReadOnlyList<MasteryChange> changes, CancellationToken ct) =>
         changes.Count == 0 ? Task.FromResult<IReadOnlyList<EnrollmentProgressChange>>([]) : ReevaluateAsync(scope, learnerId, ct);
 
-    /// <summary>After a result: its score lands on the assessment's steps (completing them), then everything is re-evaluated.</summary>
-    public Task<IReadOnlyList<EnrollmentProgressChange>> AfterResultAsync(ActorScope scope, Guid learnerId, AssessmentScore score, CancellationToken ct) =>
-        ReevaluateAsync(scope, learnerId, ct, score);
+    /// <summary>
+    /// After a result: the assessment's combined score (its attempt policy over every attempt, this one included) lands
+    /// on the assessment's steps (completing them), then everything is re-evaluated.
+    /// </summary>
+    public Task<IReadOnlyList<EnrollmentProgressChange>> AfterResultAsync(ActorScope scope, Guid learnerId, Guid assessmentId, CancellationToken ct) =>
+        ReevaluateAsync(scope, learnerId, ct, assessmentId);
 
-    public async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, AssessmentScore? score = null)
+    public async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, Guid? assessmentId = null)
     {
+        CombinedScore? score = null;
         var enrollments = new List<EnrollmentRow>();
         Dictionary<Guid, SkillMasterySnapshot> mastery;
         await using (var batch = new Npgsql.NpgsqlBatch(scope.Connection, scope.Transaction)
@@ -47,13 +50,17 @@ internal sealed class ProgressEngine(PlanCache plans)
                 {
                     Parameters = { SqlParameters.Uuid(learnerId) },
                 },
+                // Last, so the results above stay first; the progress writes come in later round trips.
+                ActorSession.MarkLearnerRecord(),
             },
         })
         {
+            if (assessmentId is { } assessment) batch.BatchCommands.Add(AttemptScores.Command([learnerId], [assessment]));
             await using var reader = await batch.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) enrollments.Add(EnrollmentSql.ReadEnrollment(reader));
             await reader.NextResultAsync(ct);
             mastery = await EnrollmentSql.ReadMasteryAsync(reader, ct);
+            if (assessmentId is not null && await reader.NextResultAsync(ct)) score = (await AttemptScores.ReadAsync(reader, ct)).SingleOrDefault();
         }
 
         if (enrollments.Count == 0) return [];
@@ -68,10 +75,10 @@ internal sealed class ProgressEngine(PlanCache plans)
                 ?? throw new InvalidOperationException($"enrollment {enrollment.Id} is on version {enrollment.VersionId}, which does not exist");
             var state = EnrollmentSql.State(enrollment, version, mastery);
             var transitions = new List<StepTransition>();
-            if (score is not null) transitions.AddRange(RecordScore(state, score));
+            var cause = score is null ? null : RecordScore(state, score, transitions);
             transitions.AddRange(StepProgress.Evaluate(state.Plan, state.Learner));
 
-            var (status, scores, notes, changed) = state.Stored(now);
+            var (status, scores, notes, changed) = state.Stored(now, cause);
             if (changed) commands.Add(EnrollmentSql.WriteProgress(learnerId, enrollment.Id, status, scores, notes));
             var allDone = StepProgress.AllDone(state.Plan, state.Learner);
             if (allDone) completed.Add(enrollment.Id);
@@ -83,19 +90,31 @@ internal sealed class ProgressEngine(PlanCache plans)
         return changes;
     }
 
-    /// <summary>The latest score goes on every step that is this assessment; taking it completes the step (score ranges then route).</summary>
-    static IEnumerable<StepTransition> RecordScore(EnrollmentState state, AssessmentScore score)
+    /// <summary>
+    /// The combined score goes on every step that is this assessment; taking it completes the step (score ranges then
+    /// route). A completed (or skipped) step stays so whatever the score does next: completion is final (StepProgress),
+    /// and a score that moves on a done step is noted with its reason (policy, attempts, new score) in step_notes,
+    /// shown with the step. Returns that reason, the cause of whatever the re-evaluation then opens or locks again, or
+    /// null when no step of this enrollment is the assessment.
+    /// </summary>
+    static string? RecordScore(EnrollmentState state, CombinedScore score, List<StepTransition> transitions)
     {
         var value = Math.Round(score.Score, 5);
+        string? cause = null;
         foreach (var step in state.Plan.Steps.Where(s => s.Kind == StepKind.Assessment && s.RefId == score.AssessmentId))
         {
+            var reason = string.Create(CultureInfo.InvariantCulture,
+                $"score on step {step.Key} is {value:0.###} ({score.Policy.ToWireName()} of {score.Attempts} attempt{(score.Attempts == 1 ? "" : "s")})");
+            cause = cause is null ? reason : cause + "; " + reason;
             var current = state.Learner.StateOf(step.Key);
             var next = current.Status.IsDone()
-                ? current with { Score = value }
+                ? current with { Score = value, Reason = current.Score == value ? current.Reason : reason }
                 : current with { Status = StepStatus.Completed, Reason = "assessment submitted", Score = value };
             state.Learner.Set(step.Key, next);
-            if (next.Status != current.Status) yield return new StepTransition(step.Key, current.Status, next.Status, next.Reason);
+            if (next.Status != current.Status) transitions.Add(new StepTransition(step.Key, current.Status, next.Status, next.Reason));
         }
+
+        return cause;
     }
 
     /// <summary>One transition per step: from where it started to where it ended.</summary>

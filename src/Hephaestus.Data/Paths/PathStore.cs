@@ -175,6 +175,46 @@ public static class PathStore
         return levels;
     }
 
+    /// <summary>Which of the given ids are assessments.</summary>
+    public static async Task<HashSet<Guid>> ExistingAssessmentsAsync(ActorScope scope, IEnumerable<Guid> assessmentIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var command = scope.Command("SELECT id FROM hephaestus.assessments WHERE id = ANY ($1)");
+        command.Parameters.Add(Uuids(assessmentIds.Distinct().ToArray()));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var found = new HashSet<Guid>();
+        while (await reader.ReadAsync(ct)) found.Add(reader.GetGuid(0));
+        return found;
+    }
+
+    /// <summary>
+    /// The steps of a version (position and key) that refer to a skill or an assessment that does not exist: the step's
+    /// own reference (held by foreign keys since migration 20261201210200, so this is a second look) and the skills it
+    /// targets (an array, which no foreign key covers). Content references are not checked: content items do not exist yet.
+    /// </summary>
+    public static async Task<List<(int Position, string Key, string Problem)>> DanglingReferencesAsync(ActorScope scope, Guid versionId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var command = scope.Command("""
+            SELECT s.position, s.step_key,
+                   CASE WHEN s.kind = 'skill' AND NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = s.ref_id) THEN 'no skill with id ' || s.ref_id
+                        WHEN s.kind = 'assessment' AND NOT EXISTS (SELECT 1 FROM hephaestus.assessments a WHERE a.id = s.ref_id) THEN 'no assessment with id ' || s.ref_id
+                        ELSE 'no skill with id ' || (SELECT min(t::text) FROM unnest(s.target_skill_ids) t WHERE NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = t))
+                   END
+            FROM hephaestus.path_steps s
+            WHERE s.path_version_id = $1
+              AND (s.kind = 'skill' AND NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = s.ref_id)
+                   OR s.kind = 'assessment' AND NOT EXISTS (SELECT 1 FROM hephaestus.assessments a WHERE a.id = s.ref_id)
+                   OR EXISTS (SELECT 1 FROM unnest(s.target_skill_ids) t WHERE NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = t)))
+            ORDER BY s.position
+            """);
+        command.Parameters.Add(Uuid(versionId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var dangling = new List<(int, string, string)>();
+        while (await reader.ReadAsync(ct)) dangling.Add((reader.GetInt32(0), reader.GetString(1), reader.GetString(2)));
+        return dangling;
+    }
+
     /// <summary>
     /// Replaces every step of a (locked) draft. A cycle among the prerequisites is refused by the database; it comes back
     /// as the step keys around it (the transaction is then unusable), null when the steps were written.

@@ -31,5 +31,11 @@ public static class SchemaMigrations
         new("20261125140000_CompetencyCatalog",
             Up: ["0008_competency_catalog.sql"],
             Down: ["20261125140000_CompetencyCatalog.down.sql"]),
+        new("20261201210000_DefenceInDepth",
+            Up: ["0009_defence_in_depth.sql"],
+            Down: ["20261201210000_DefenceInDepth.down.sql"]),
+        new("20261201210200_AttemptPolicyAndStepRefs",
+            Up: ["0011_attempt_policy_and_step_refs.sql"],
+            Down: ["20261201210200_AttemptPolicyAndStepRefs.down.sql"]),
     ];
 }

@@ -54,10 +54,32 @@ public sealed record MasteryParameters
     /// <summary>
     /// The score at which a single observation counts as mastery, on the scores' own 0..1 scale. The default 0.75 is
     /// Canvas's default outcome (mastery at 3 of 4 points). Used by <see cref="MasteryMethod.NMastery"/> to select
-    /// scores and by every averaging method to decide <see cref="MasteryState.IsMastered"/>.
+    /// scores and by every other method but BKT to decide <see cref="IsMastered"/>.
     /// </summary>
     [JsonPropertyName("masteryPoints")]
     public double MasteryPoints { get; init; } = 0.75;
+
+    /// <summary>
+    /// The value at which this skill counts as mastered: P(L) ≥ <see cref="BktMasteryThreshold"/> under BKT, the method's
+    /// value ≥ <see cref="MasteryPoints"/> under every other method.
+    /// </summary>
+    [JsonIgnore]
+    public double MasteryThreshold => Method == MasteryMethod.Bkt ? BktMasteryThreshold : MasteryPoints;
+
+    /// <summary>
+    /// The one mastery rule: whether a value of this method reaches <see cref="MasteryThreshold"/>. No value (no
+    /// evidence, or n_mastery before N scores at or above the mastery points) is not mastered. Every "mastered" in the
+    /// service (the stored flag, replay, skill steps, placement, unlock rules, <c>next</c>) is this answer; the scale's
+    /// mastery level only names the value for people and does not decide it.
+    /// </summary>
+    /// <remarks>
+    /// A value is a folded sum of scores, so one mathematically equal to the threshold (0.65·0.7 + 0.35·0.5 against 0.63)
+    /// can land a few units in the last place below it; it counts, within <see cref="ThresholdTolerance"/>.
+    /// </remarks>
+    public bool IsMastered(double? value) => value is { } v && v >= MasteryThreshold - ThresholdTolerance;
+
+    /// <summary>How far below a threshold floating-point error may put a value that reaches it (far below the 5 decimals stored).</summary>
+    public const double ThresholdTolerance = 1e-9;
 
     /// <summary>The decaying weight w = calculationInt/100.</summary>
     [JsonIgnore]

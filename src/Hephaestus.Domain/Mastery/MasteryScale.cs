@@ -5,7 +5,9 @@ public sealed record MasteryLevel(string Name, double Threshold, bool IsMastery)
 
 /// <summary>
 /// Ordered levels that turn a mastery value (0..1) into words for learners and educators. Exactly one level is "the
-/// mastery level". A separate no-evidence level (Khan Academy's "not started") is shown only when there is no value
+/// mastery level"; it names values, it does not decide whether a skill is mastered: that is the skill's method and
+/// thresholds (<see cref="MasteryParameters.IsMastered"/>), so a value can read "mastered" on a scale whose mastery
+/// level sits below the skill's own threshold and still not be mastered. A separate no-evidence level (Khan Academy's "not started") is shown only when there is no value
 /// at all, because it shares threshold 0 with the first real level and so cannot sit on the ladder.
 /// </summary>
 public sealed class MasteryScale
@@ -59,9 +61,6 @@ public sealed class MasteryScale
 
         return level;
     }
-
-    /// <summary>Whether <paramref name="value"/> reaches the mastery level.</summary>
-    public bool IsMastered(double? value) => value is { } v && v >= MasteryLevel.Threshold;
 
     /// <summary>Builds a scale, or explains every problem with it.</summary>
     /// <remarks>

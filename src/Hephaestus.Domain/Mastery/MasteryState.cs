@@ -166,18 +166,11 @@ public sealed record MasteryState
         };
     }
 
-    /// <summary>
-    /// Whether the value reaches mastery: P(L) ≥ the BKT threshold for BKT, value ≥ mastery points for the others.
-    /// </summary>
+    /// <summary>Whether the value reaches mastery, by the one rule: <see cref="MasteryParameters.IsMastered"/>.</summary>
     public bool IsMastered(MasteryParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (Value(parameters) is not { } value)
-        {
-            return false;
-        }
-
-        return value >= (parameters.Method == MasteryMethod.Bkt ? parameters.BktMasteryThreshold : parameters.MasteryPoints);
+        return parameters.IsMastered(Value(parameters));
     }
 
     /// <summary>Folds observations in the order given (use <see cref="ObservationOrdering.Order"/> first).</summary>

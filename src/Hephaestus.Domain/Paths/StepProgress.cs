@@ -2,11 +2,11 @@ using System.Globalization;
 
 namespace Hephaestus.Domain.Paths;
 
-/// <summary>Rule evaluation plus what step completion needs: whether a skill counts as mastered.</summary>
-public interface ILearnerPathView : ILearnerProgressView
-{
-    bool IsMastered(Guid skill);
-}
+/// <summary>
+/// A skill as a plan knows it: its code (for explanations), its scale's level names by rank, and the rank of the scale's
+/// mastery level.
+/// </summary>
+public sealed record PlanSkill(string Code, IReadOnlyList<string> Levels, int MasteryRank);
 
 /// <summary>A learner's state on one step, as stored.</summary>
 public sealed record LearnerStepState(StepStatus Status, string? Reason, double? Score);
@@ -20,8 +20,8 @@ public sealed record SkillMasterySnapshot(int? LevelRank, double? Value, bool Ma
 /// </summary>
 public sealed class LearnerSnapshot(
     IReadOnlyDictionary<Guid, SkillMasterySnapshot> mastery,
-    IReadOnlyDictionary<Guid, (string Code, IReadOnlyList<string> Levels)> skills,
-    Dictionary<string, LearnerStepState> steps) : ILearnerPathView
+    IReadOnlyDictionary<Guid, PlanSkill> skills,
+    Dictionary<string, LearnerStepState> steps) : ILearnerProgressView
 {
     public IReadOnlyDictionary<string, LearnerStepState> Steps => steps;
 
@@ -46,6 +46,8 @@ public sealed class LearnerSnapshot(
 
         return null;
     }
+
+    public int? MasteryRank(Guid skill) => skills.TryGetValue(skill, out var s) ? s.MasteryRank : null;
 
     public string? LevelName(Guid skill, int rank) =>
         skills.TryGetValue(skill, out var s) && rank >= 0 && rank < s.Levels.Count ? s.Levels[rank] : null;

@@ -11,6 +11,15 @@ public interface ILearnerProgressView
     /// <summary>Rank of a level name on the skill's scale; null if the scale has no such level.</summary>
     int? LevelRank(Guid skill, string level);
 
+    /// <summary>Rank of the mastery level of the skill's scale; null if the skill is unknown.</summary>
+    int? MasteryRank(Guid skill);
+
+    /// <summary>
+    /// Whether the learner masters the skill by its own thresholds (Domain.Mastery.MasteryParameters.IsMastered, the one
+    /// rule, as stored with the mastery row).
+    /// </summary>
+    bool IsMastered(Guid skill);
+
     /// <summary>Name of a rank on the skill's scale, for explanations.</summary>
     string? LevelName(Guid skill, int rank);
 
@@ -64,12 +73,18 @@ public static class UnlockRuleEvaluator
             {
                 var (rank, _) = learner.Mastery(m.Skill);
                 var needed = learner.LevelRank(m.Skill, m.Level);
-                if (needed is not null && rank >= needed) return true;
+                // Levels name values; whether a skill is mastered is the one rule's to say. So "at least the mastery
+                // level" (or a level above it) also needs the skill mastered by its own thresholds: otherwise a BKT skill
+                // at P(L) 0.84 would open a step that its own `mastered: false` says it should not.
+                var needsMastery = needed is not null && needed >= learner.MasteryRank(m.Skill);
+                if (needed is not null && rank >= needed && (!needsMastery || learner.IsMastered(m.Skill))) return true;
                 var current = rank is { } r ? learner.LevelName(m.Skill, r) ?? "unknown" : "no evidence yet";
                 // A level checked at authoring can disappear when the scale is edited later: say so rather than "below".
                 unmet.Add(needed is null
                     ? $"skill {learner.SkillName(m.Skill)} has no level '{m.Level}' on its scale (currently {current})"
-                    : $"skill {learner.SkillName(m.Skill)} below {m.Level} (currently {current})");
+                    : rank >= needed
+                        ? $"skill {learner.SkillName(m.Skill)} at {current} but not mastered by its thresholds"
+                        : $"skill {learner.SkillName(m.Skill)} below {m.Level} (currently {current})");
                 return false;
             }
 

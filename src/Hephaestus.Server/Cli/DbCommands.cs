@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hephaestus.Data;
+using Hephaestus.Server.Hosting;
 
 namespace Hephaestus.Server.Cli;
 
@@ -25,7 +26,7 @@ internal static class DbCommands
             var s = await SchemaMigrator.StatusAsync(cli.Owner, ct);
             foreach (var m in s.Applied) Console.WriteLine($"applied  {m}");
             foreach (var m in s.Pending) Console.WriteLine($"pending  {m}");
-            Console.WriteLine(s.IsCurrent ? "The schema is up to date." : $"{s.Pending.Count} pending: run `hephaestus db migrate`.");
+            Console.WriteLine(s.IsCurrent ? "The schema is up to date." : $"{s.Pending.Count} pending: run `{LaunchCommand.Current()} db migrate`.");
             return s.IsCurrent ? 0 : 2;
         });
 

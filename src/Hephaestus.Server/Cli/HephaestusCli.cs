@@ -75,6 +75,14 @@ public static class HephaestusCli
     /// <summary>`hephaestus serve …` and `hephaestus …` both serve; what follows goes to the web host.</summary>
     public static string[] ServeArguments(string[] args) => args.Length > 0 && args[0] == "serve" ? args[1..] : args;
 
+    /// <summary>
+    /// The service's host options. The content root is the build's own directory, not the working directory, so that
+    /// appsettings.json is found however the service is started (`dotnet run` from the clone, a published build from
+    /// anywhere); relative paths in the settings (the embedded data directory) still resolve against the working directory.
+    /// </summary>
+    public static WebApplicationOptions ServeOptions(string[] args) =>
+        new() { Args = ServeArguments(args), ContentRootPath = AppContext.BaseDirectory };
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("Hephaestus: the system of record for personalized learning. With no verb (or `serve`), runs the HTTP API.")
@@ -98,7 +106,11 @@ public static class HephaestusCli
     /// <summary>Configuration and logging exactly as the service builds them.</summary>
     internal static HostApplicationBuilder HostBuilder()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory, // as the service's (ServeOptions)
+        });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         return builder;
     }

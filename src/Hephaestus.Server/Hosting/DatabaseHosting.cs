@@ -57,8 +57,8 @@ public sealed class DatabaseLifetime(IConfiguration configuration, ILogger<Datab
 
         throw new InvalidOperationException(
             $"The database schema is behind: {status.Pending.Count} pending migration(s) ({string.Join(", ", status.Pending)}). " +
-            "Run `hephaestus db migrate` with ConnectionStrings__HephaestusOwner set to the schema owner, or review " +
-            "`hephaestus db script`, or set Database__MigrateOnStart=true to let the service migrate.");
+            $"Run `{LaunchCommand.Current()} db migrate` with ConnectionStrings__HephaestusOwner set to the schema owner, or review " +
+            $"`{LaunchCommand.Current()} db script`, or set Database__MigrateOnStart=true to let the service migrate.");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

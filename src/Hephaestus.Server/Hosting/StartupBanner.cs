@@ -17,6 +17,7 @@ internal static class StartupBanner
         var database = endpoint.IsEmbedded
             ? $"embedded PostgreSQL, data in {endpoint.EmbeddedDataDirectory}"
             : "external PostgreSQL (ConnectionStrings:Hephaestus)";
+        var hephaestus = LaunchCommand.Current();
         Console.WriteLine($"""
 
             Hephaestus is running.
@@ -24,7 +25,7 @@ internal static class StartupBanner
               API docs       {address}/docs   (OpenAPI: {address}/openapi/v1.json)
               Health         {address}/health/ready
               Database       {database}
-              Get a token    dotnet run --project src/Hephaestus.Server -- token --user you@example.org --role admin
+              Get a token    {hephaestus} token --user you@example.org --role admin
                              then: curl -H "Authorization: Bearer <token>" {address}/api/v1/users/me
             Stop with Ctrl+C; PostgreSQL is shut down cleanly and the data is kept.
 

@@ -55,6 +55,31 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
     }
 
     [Fact]
+    public async Task Reverting_the_defence_in_depth_restores_what_postgresql_grants_by_default_and_going_up_takes_it_away_again()
+    {
+        const string Probe = """
+            SELECT has_function_privilege('public', 'hephaestus.can_read_learner(uuid)', 'EXECUTE'),
+                   has_column_privilege('hephaestus_app', 'hephaestus.item_versions', 'definition', 'SELECT'),
+                   has_database_privilege('public', current_database(), 'CONNECT'),
+                   EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'hephaestus' AND policyname = 'evidence_insert_by_owner'),
+                   EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'users_guard_email')
+            """;
+        async Task<(bool, bool, bool, bool, bool)> ProbeAsync()
+        {
+            await using var command = db.Owner.CreateCommand(Probe);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4));
+        }
+
+        Assert.Equal((false, false, false, true, true), await ProbeAsync());
+        await SchemaMigrator.RevertAsync(db.Owner, "20261125140000_CompetencyCatalog", default);
+        Assert.Equal((true, true, true, false, false), await ProbeAsync());
+        await SchemaMigrator.MigrateAsync(db.Owner, default);
+        Assert.Equal((false, false, false, true, true), await ProbeAsync());
+    }
+
+    [Fact]
     public async Task The_application_role_owns_nothing_and_cannot_bypass_row_level_security()
     {
         Assert.Equal(0L, await db.ScalarAsync<long>("""
@@ -71,5 +96,39 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'hephaestus' AND c.relkind = 'r' AND NOT c.relrowsecurity AND c.relname <> '__ef_migrations_history'
             """));
+    }
+
+    // Issue 9, item 2: path steps get foreign keys to their skill or assessment. A database holding a step that points at
+    // nothing cannot take them; the migration fails naming every such step rather than leaving it behind, and goes
+    // through once the step is fixed.
+    [Fact]
+    public async Task Bug_9_the_step_reference_migration_names_dangling_steps_and_refuses_to_run()
+    {
+        const string before = "20261125140000_CompetencyCatalog";
+        await SchemaMigrator.RevertAsync(db.Owner, before, default);
+        var path = Guid.CreateVersion7();
+        var version = Guid.CreateVersion7();
+        var ghost = Guid.CreateVersion7();
+        try
+        {
+            await db.ExecuteAsync("INSERT INTO hephaestus.learning_paths (id, code, title) VALUES ($1, 'dangling', 'Dangling')", path);
+            await db.ExecuteAsync("INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ($1, $2, 1)", version, path);
+            await db.ExecuteAsync("""
+                INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position)
+                VALUES ($1, $2, 'ghost-quiz', 'assessment', $3, 'Ghost', 0)
+                """, Guid.CreateVersion7(), version, ghost);
+
+            var error = await Assert.ThrowsAsync<PostgresException>(() => SchemaMigrator.MigrateAsync(db.Owner, default));
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, error.SqlState);
+            Assert.Contains("step ghost-quiz (assessment " + ghost + ")", error.MessageText, StringComparison.Ordinal);
+            Assert.False((await SchemaMigrator.StatusAsync(db.Owner, default)).IsCurrent);
+        }
+        finally
+        {
+            await db.ExecuteAsync("DELETE FROM hephaestus.learning_paths WHERE id = $1", path);
+        }
+
+        await SchemaMigrator.MigrateAsync(db.Owner, default);
+        Assert.True((await SchemaMigrator.StatusAsync(db.Owner, default)).IsCurrent);
     }
 }

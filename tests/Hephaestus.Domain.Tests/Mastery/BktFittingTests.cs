@@ -32,7 +32,8 @@ public class BktFittingTests(ITestOutputHelper output)
         Assert.Equal(0.5, report.BaselineAuc!.Value, 1e-12);
         Assert.True(report.Auc > 0.70, $"AUC {report.Auc}");
         Assert.True(report.Rmse < report.BaselineRmse, $"RMSE {report.Rmse} vs baseline {report.BaselineRmse}");
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"fit took {stopwatch.Elapsed}");
+        // No wall-clock bound: on shared 2-core machines it measures the neighbours (13 s under load, 1 s idle); the time
+        // is printed above, and speed belongs in bench/.
         Assert.Empty(MasteryParameters.Default.WithBkt(report.Parameters).Validate());
     }
 

@@ -22,8 +22,7 @@ public class MasteryScaleTests
     public void Default_scale_has_mastered_as_its_mastery_level()
     {
         Assert.Equal("mastered", MasteryScale.Default.MasteryLevel.Name);
-        Assert.True(MasteryScale.Default.IsMastered(0.95));
-        Assert.False(MasteryScale.Default.IsMastered(null));
+        Assert.Equal(0.95, MasteryScale.Default.MasteryLevel.Threshold);
     }
 
     [Fact]

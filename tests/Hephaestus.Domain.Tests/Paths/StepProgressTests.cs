@@ -16,7 +16,7 @@ public class StepProgressTests
         new(key, StepKind.Content, Guid.NewGuid(), key, position, [], rule, prerequisites);
 
     static LearnerSnapshot Learner(Dictionary<Guid, SkillMasterySnapshot> mastery, Dictionary<string, LearnerStepState>? steps = null) =>
-        new(mastery, new Dictionary<Guid, (string, IReadOnlyList<string>)> { [A] = ("a", Levels), [B] = ("b", Levels), [C] = ("c", Levels) },
+        new(mastery, new Dictionary<Guid, PlanSkill> { [A] = new("a", Levels, 4), [B] = new("b", Levels, 4), [C] = new("c", Levels, 4) },
             steps ?? new Dictionary<string, LearnerStepState>(StringComparer.Ordinal));
 
     static SkillMasterySnapshot Mastered => new(4, 0.97, true);

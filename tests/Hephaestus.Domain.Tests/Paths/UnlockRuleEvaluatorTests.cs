@@ -10,12 +10,17 @@ public class UnlockRuleEvaluatorTests
         static readonly string[] Scale = ["novice", "developing", "proficient", "mastered"];
 
         public Dictionary<Guid, (int? Rank, double? Value)> MasteryRows { get; } = [];
+        public HashSet<Guid> MasteredSkills { get; } = [];
         public Dictionary<string, double> Scores { get; } = new(StringComparer.Ordinal);
         public HashSet<string> Done { get; } = new(StringComparer.Ordinal);
 
         public (int? LevelRank, double? Value) Mastery(Guid skill) => MasteryRows.TryGetValue(skill, out var row) ? row : (null, null);
 
         public int? LevelRank(Guid skill, string level) => Array.IndexOf(Scale, level) is var i and >= 0 ? i : null;
+
+        public int? MasteryRank(Guid skill) => Array.IndexOf(Scale, "mastered");
+
+        public bool IsMastered(Guid skill) => MasteredSkills.Contains(skill);
 
         public string? LevelName(Guid skill, int rank) => rank >= 0 && rank < Scale.Length ? Scale[rank] : null;
 
@@ -137,6 +142,28 @@ public class UnlockRuleEvaluatorTests
         var learner = new Learner();
         learner.MasteryRows[SkillA] = (rank, 0.5);
         Assert.Equal(expected, Evaluate(new MasteryAtLeastLevel(SkillA, "proficient"), learner).Satisfied);
+    }
+
+    [Theory]
+    [InlineData(3, false, false)] // at the mastery level by its value, not mastered by the skill's thresholds (issue 9's BKT case)
+    [InlineData(3, true, true)]
+    [InlineData(2, true, false)] // mastered but the level is below (cannot happen with consistent thresholds; still not met)
+    public void The_mastery_level_also_needs_the_skill_mastered_by_its_own_thresholds(int rank, bool mastered, bool expected)
+    {
+        var learner = new Learner();
+        learner.MasteryRows[SkillA] = (rank, 0.835);
+        if (mastered) learner.MasteredSkills.Add(SkillA);
+        var outcome = Evaluate(new MasteryAtLeastLevel(SkillA, "mastered"), learner);
+        Assert.Equal(expected, outcome.Satisfied);
+        if (rank == 3 && !mastered) Assert.Equal(["skill ALG-1 at mastered but not mastered by its thresholds"], outcome.UnmetConditions);
+    }
+
+    [Fact]
+    public void A_level_below_mastery_does_not_need_the_skill_mastered()
+    {
+        var learner = new Learner();
+        learner.MasteryRows[SkillA] = (2, 0.7);
+        Assert.True(Evaluate(new MasteryAtLeastLevel(SkillA, "proficient"), learner).Satisfied);
     }
 
     [Fact]

@@ -38,6 +38,28 @@ public partial class ConventionsTests(ApiDatabase db) : IClassFixture<ApiDatabas
         Assert.Contains("text/html", docs.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
     }
 
+    // Issue 9, item 4: submit answers 201 with the submission's JSON (or a problem); its entry used to say 200, no body.
+    [Fact]
+    public async Task Bug_9_submit_is_documented_as_201_with_its_json_body()
+    {
+        var document = await Json.ReadAsync(await db.Api.CreateClient().GetAsync("/openapi/v1.json"));
+        var submit = document.GetProperty("paths").GetProperty("/api/v1/learners/{learnerId}/attempts/{attemptId}/submit").GetProperty("post");
+        var responses = submit.GetProperty("responses");
+        Assert.False(responses.TryGetProperty("200", out _));
+        var created = responses.GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        var reference = created.GetProperty("$ref").GetString()!;
+        Assert.EndsWith("/SubmissionResult", reference, StringComparison.Ordinal);
+        var properties = document.GetProperty("components").GetProperty("schemas").GetProperty("SubmissionResult").GetProperty("properties");
+        Assert.True(properties.TryGetProperty("resultId", out _));
+        Assert.True(properties.TryGetProperty("score", out _));
+        foreach (var status in new[] { "400", "403", "404", "409", "422" })
+        {
+            Assert.True(responses.GetProperty(status).GetProperty("content").TryGetProperty("application/problem+json", out _), status);
+        }
+
+        Assert.True(submit.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+    }
+
     [GeneratedRegex(@":[^}]+\}")]
     private static partial Regex RouteConstraint();
 

@@ -67,6 +67,25 @@ public partial class HouseTests
         Assert.True(offenders.Count == 0, "Learner state is written by src/Hephaestus.Data/Learning only; also written in: " + string.Join(", ", offenders));
     }
 
+    [GeneratedRegex(@"\b(BeginLearnerRecordAsync|MarkLearnerRecord)\b|hephaestus\.operation")]
+    private static partial Regex LearnerRecordMark();
+
+    [Fact]
+    public void Only_the_operations_that_own_learner_state_mark_their_transactions_as_such()
+    {
+        // The mark lets a transaction write learner state and read an attempt's answer keys (Sql/0009_defence_in_depth.sql).
+        string[] owners =
+        [
+            Path.Combine("src", "Hephaestus.Data", "Kernel") + Path.DirectorySeparatorChar,
+            Path.Combine("src", "Hephaestus.Data", "Learning") + Path.DirectorySeparatorChar,
+            Path.Combine("src", "Hephaestus.Data", "Assessments", "AttemptStore"),
+        ];
+        var marked = Sources("src").Where(f => LearnerRecordMark().IsMatch(f.Text)).Select(f => f.Path).ToList();
+        var offenders = marked.Where(p => !owners.Any(o => p.StartsWith(o, StringComparison.Ordinal))).ToList();
+        Assert.True(offenders.Count == 0, "Only Data/Learning and AttemptStore mark a transaction as the learner record's; also: " + string.Join(", ", offenders));
+        Assert.Contains(marked, p => p.StartsWith(owners[2], StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_data_layer_knows_nothing_of_http()
     {

@@ -462,4 +462,85 @@ public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         await Json.ProblemAsync(await w.OtherEducator.GetAsync($"/api/v1/cohorts/{w.Cohort}/paths/{pathId}/progress"), 404);
         await Json.ProblemAsync(await w.Learner.GetAsync($"/api/v1/cohorts/{w.Cohort}/paths/{pathId}/progress"), 403);
     }
+
+    // Issue 9, item 3: a pass, then a blank retake. Under "highest" (the default) the retake changes nothing on the path;
+    // under "latest" the quiz stays completed with its new score and why, the step the pass opened locks again and the
+    // remediation opens, each change noted with its reason.
+    [Theory]
+    [InlineData(null)]
+    [InlineData("latest")]
+    public async Task Bug_9_a_blank_retake_moves_the_path_only_as_the_assessments_attempt_policy_says(string? policy)
+    {
+        var w = await WorldAsync();
+        var skill = await Catalog.SkillAsync(db, w.Framework, "retake");
+        var item = await Json.ReadAsync(await w.Author.PostAsJsonAsync("/api/v1/items", new
+        {
+            definition = new
+            {
+                type = "single_choice", prompt = "2 + 2 = ?", points = 1,
+                options = new[] { new { id = "a", text = "4" }, new { id = "b", text = "5" } }, correctOptionId = "a",
+            },
+            skills = new[] { new { skillId = skill, weight = 1 } },
+        }));
+        var created = await w.Author.PostAsJsonAsync("/api/v1/assessments", policy is null
+            ? new { title = "Quiz", parts = new[] { new { itemId = item.GetProperty("itemId").GetGuid() } } }
+            : (object)new { title = "Quiz", parts = new[] { new { itemId = item.GetProperty("itemId").GetGuid() } }, attemptPolicy = policy });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var assessmentId = (await Json.ReadAsync(created)).GetProperty("id").GetGuid();
+        var read = await Json.ReadAsync(await w.Author.GetAsync($"/api/v1/assessments/{assessmentId}"));
+        Assert.Equal(policy ?? "highest", read.GetProperty("attemptPolicy").GetString());
+
+        var (pathId, _) = await PublishedPathAsync(w,
+            new { key = "quiz", kind = "assessment", refId = assessmentId, title = "Quiz", targetSkillIds = new[] { skill } },
+            new { key = "remedial", kind = "content", refId = Guid.NewGuid(), title = "Review", unlockRule = new { score = new { step = "quiz", min = 0.0, max = 0.6 } } },
+            new { key = "core", kind = "content", refId = Guid.NewGuid(), title = "Core", unlockRule = new { score = new { step = "quiz", min = 0.6 } } });
+        var enrollment = await EnrollAsync(w.Learner, w.LearnerId, pathId);
+
+        async Task TakeAsync(string? answer)
+        {
+            var attempt = await Json.ReadAsync(await w.Learner.PostAsync($"/api/v1/assessments/{assessmentId}/attempts", null));
+            var attemptUrl = $"/api/v1/learners/{w.LearnerId}/attempts/{attempt.GetProperty("id").GetGuid()}";
+            if (answer is not null)
+            {
+                await w.Learner.PutAsJsonAsync($"{attemptUrl}/responses/{item.GetProperty("versionId").GetGuid()}", new { response = new { optionId = answer } });
+            }
+
+            Assert.Equal(HttpStatusCode.Created, (await w.Learner.PostAsync($"{attemptUrl}/submit", null)).StatusCode);
+        }
+
+        await TakeAsync("a");
+        var passed = await Json.ReadAsync(await w.Learner.GetAsync(Url(w.LearnerId, enrollment)));
+        Assert.Equal("completed", Status(passed, "quiz"));
+        Assert.Equal("available", Status(passed, "core"));
+        Assert.Equal("locked", Status(passed, "remedial"));
+
+        await TakeAsync(null);
+        var after = await Json.ReadAsync(await w.Learner.GetAsync(Url(w.LearnerId, enrollment)));
+        var notes = JsonDocument.Parse((await db.ScalarAsync<string>("SELECT step_notes::text FROM hephaestus.enrollments WHERE learner_id = $1", w.LearnerId))!).RootElement;
+        Assert.Equal("completed", Status(after, "quiz"));
+        if (policy is null)
+        {
+            Assert.Equal(1.0, StepsOf(after)["quiz"].GetProperty("score").GetDouble());
+            Assert.Equal("available", Status(after, "core"));
+            Assert.Equal("locked", Status(after, "remedial"));
+            Assert.Equal("assessment submitted", StepsOf(after)["quiz"].GetProperty("reason").GetString());
+            return;
+        }
+
+        Assert.Equal(0.0, StepsOf(after)["quiz"].GetProperty("score").GetDouble());
+        Assert.Equal("score on step quiz is 0 (latest of 2 attempts)", StepsOf(after)["quiz"].GetProperty("reason").GetString());
+        Assert.Equal("locked", Status(after, "core"));
+        Assert.Equal("score on step quiz is 0, needs score ≥ 0.6", notes.GetProperty("core").GetProperty("reason").GetString());
+        Assert.Equal("available", Status(after, "remedial"));
+        Assert.Equal("score on step quiz is 0 (latest of 2 attempts)", notes.GetProperty("remedial").GetProperty("reason").GetString());
+        Assert.Equal("score on step quiz is 0 (latest of 2 attempts)", StepsOf(after)["remedial"].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_attempt_policy_is_refused()
+    {
+        var w = await WorldAsync();
+        var response = await w.Author.PostAsJsonAsync("/api/v1/assessments", new { title = "Quiz", parts = Array.Empty<object>(), attemptPolicy = "best_of_three" });
+        await Json.ProblemAsync(response, 400);
+    }
 }

@@ -165,4 +165,62 @@ public class MasteryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var evidence = await Json.ReadAsync(await w.Educator.GetAsync($"/api/v1/learners/{w.Learner}/evidence"));
         Assert.Equal(1, evidence.GetProperty("items").GetArrayLength());
     }
+
+    // Issue 9, item 1: a skill with masteryPoints 0.6 and bktMasteryThreshold 0.95 on a scale whose mastery level sits at
+    // 0.8. One full-credit rating from the prior 0.512: P(L|c) = 0.512·0.9 / (0.512·0.9 + 0.488·0.2) = 0.4608 / 0.5584 =
+    // 0.825215; P(L') = 0.825215·0.98 + 0.174785·0.15 = 0.834929 ≈ 0.835: on the scale's "mastered" level, but below the
+    // skill's BKT threshold, so not mastered. n_mastery (N 2, points 0.6) met by two 0.75s is mastered at 0.75, below the
+    // scale's mastery level. Mastery reads, replay and the stored flag all agree.
+    [Fact]
+    public async Task Bug_9_mastered_follows_the_skills_own_thresholds_not_the_scales_mastery_level()
+    {
+        var w = await ArrangeAsync();
+        var scale = Guid.CreateVersion7();
+        await db.ExecuteAsync("INSERT INTO hephaestus.mastery_scales (id, family_id, version, name) VALUES ($1, $1, 1, 'Low bar')", scale);
+        await db.ExecuteAsync("""
+            INSERT INTO hephaestus.mastery_levels (scale_id, rank, name, threshold, is_mastery) VALUES
+                ($1, 0, 'not_started', 0, false), ($1, 1, 'learning', 0.01, false), ($1, 2, 'mastered', 0.8, true)
+            """, scale);
+        await db.ExecuteAsync("UPDATE hephaestus.competency_frameworks SET scale_id = $2 WHERE id = (SELECT framework_id FROM hephaestus.skills WHERE id = $1)", w.Skill, scale);
+        await db.ExecuteAsync("""
+            UPDATE hephaestus.skills SET mastery_method = 'bkt', mastery_parameters = '{"masteryPoints":0.6,"bktMasteryThreshold":0.95,"prior":0.512}'
+            WHERE id = $1
+            """, w.Skill);
+        var framework = await db.ScalarAsync<Guid>("SELECT framework_id FROM hephaestus.skills WHERE id = $1", w.Skill);
+        var counted = await Catalog.SkillAsync(db, framework, "counted");
+        await db.ExecuteAsync("""
+            UPDATE hephaestus.skills SET mastery_method = 'n_mastery', mastery_parameters = '{"masteryPoints":0.6,"nMasteryCount":2}' WHERE id = $1
+            """, counted);
+        var rubric = Guid.CreateVersion7();
+        var criterion = Guid.CreateVersion7();
+        await db.ExecuteAsync("INSERT INTO hephaestus.rubrics (id, title) VALUES ($1, 'Counted')", rubric);
+        await db.ExecuteAsync("""
+            INSERT INTO hephaestus.rubric_criteria (id, rubric_id, position, description, skill_id, ratings, mastery_points)
+            VALUES ($1, $2, 0, 'Counted', $3, '[{"description":"4","points":4},{"description":"3","points":3},{"description":"0","points":0}]', 3)
+            """, criterion, rubric, counted);
+
+        Assert.Equal(HttpStatusCode.Created, (await w.Educator.PostAsJsonAsync($"/api/v1/learners/{w.Learner}/rubric-assessments", Rating(w.Rubric, w.Criterion, 4))).StatusCode);
+        foreach (var _ in new[] { 1, 2 })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await w.Educator.PostAsJsonAsync($"/api/v1/learners/{w.Learner}/rubric-assessments", Rating(rubric, criterion, 3))).StatusCode);
+        }
+
+        var rows = (await Json.ReadAsync(await w.LearnerClient.GetAsync($"/api/v1/learners/{w.Learner}/mastery"))).EnumerateArray()
+            .ToDictionary(r => r.GetProperty("skillCode").GetString()!);
+        var bkt = rows["essay"];
+        Assert.Equal(0.83493, bkt.GetProperty("value").GetDouble(), 5);
+        Assert.Equal("mastered", bkt.GetProperty("level").GetString());
+        Assert.False(bkt.GetProperty("mastered").GetBoolean());
+        var n = rows["counted"];
+        Assert.Equal(0.75, n.GetProperty("value").GetDouble(), 6);
+        Assert.Equal("learning", n.GetProperty("level").GetString());
+        Assert.True(n.GetProperty("mastered").GetBoolean());
+
+        var replay = await Json.ReadAsync(await w.LearnerClient.GetAsync($"/api/v1/learners/{w.Learner}/mastery/{w.Skill}/replay"));
+        Assert.False(replay.GetProperty("mastered").GetBoolean());
+        // Replay answers under the parameters asked for, not the stored ones: a threshold of 0.8 makes the same P(L) mastered.
+        var lowered = await Json.ReadAsync(await w.LearnerClient.GetAsync($"/api/v1/learners/{w.Learner}/mastery/{w.Skill}/replay?bktMasteryThreshold=0.8"));
+        Assert.True(lowered.GetProperty("mastered").GetBoolean());
+        Assert.True((await Json.ReadAsync(await w.LearnerClient.GetAsync($"/api/v1/learners/{w.Learner}/mastery/{counted}/replay"))).GetProperty("mastered").GetBoolean());
+    }
 }

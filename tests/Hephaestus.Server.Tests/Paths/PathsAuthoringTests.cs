@@ -15,6 +15,14 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         return (author, await Catalog.SkillAsync(db, framework, "alg.1"), await Catalog.SkillAsync(db, framework, "alg.2"));
     }
 
+    /// <summary>An assessment for assessment steps to refer to (a foreign key holds them to one).</summary>
+    async Task<Guid> QuizAsync()
+    {
+        var id = Guid.CreateVersion7();
+        await db.ExecuteAsync("INSERT INTO hephaestus.assessments (id, title) VALUES ($1, 'Quiz')", id);
+        return id;
+    }
+
     static async Task<(Guid PathId, Guid DraftId)> CreatePathAsync(HttpClient author)
     {
         var created = await author.PostAsJsonAsync("/api/v1/paths", new { code = "p-" + Guid.NewGuid().ToString("N")[..10], title = "Algebra" });
@@ -49,7 +57,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var (author, a, b) = await ArrangeAsync();
         var (pathId, draftId) = await CreatePathAsync(author);
-        var put = await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", Steps(a, b, Guid.NewGuid()));
+        var put = await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", Steps(a, b, await QuizAsync()));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var version = await Json.ReadAsync(put);
         var steps = version.GetProperty("steps").EnumerateArray().ToList();
@@ -85,7 +93,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var (author, a, b) = await ArrangeAsync();
         var (pathId, v1) = await CreatePathAsync(author);
-        await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{v1}/steps", Steps(a, b, Guid.NewGuid()));
+        await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{v1}/steps", Steps(a, b, await QuizAsync()));
         await author.PostAsync($"/api/v1/paths/{pathId}/versions/{v1}/publish", null);
 
         var draft = await author.PostAsync($"/api/v1/paths/{pathId}/versions", null);
@@ -167,6 +175,8 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Contains("/steps/1/unlockRule/all/2/mastery/skill", secondFields);
         Assert.Contains("/steps/1/unlockRule/all/3/completed/steps/0", secondFields);
         Assert.Contains("/steps/2/refId", secondFields);
+        Assert.Contains("/steps/0/refId", secondFields);
+        Assert.Contains("no assessment with id", second.GetProperty("errors").GetProperty("/steps/0/refId")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.path_steps WHERE path_version_id = $1", draftId));
     }
 
@@ -198,5 +208,40 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal(HttpStatusCode.Created, (await author.PostAsJsonAsync("/api/v1/paths", new { code, title = "One" })).StatusCode);
         var problem = await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/paths", new { code, title = "Two" }), 409);
         Assert.Equal("/code", problem.GetProperty("field").GetString());
+    }
+
+    // Issue 9, item 2: an assessment step with a random refId used to be saved, published and shown as available. It is
+    // refused at save (above: /steps/0/refId), by the database below the API, and at publish when a target skill went
+    // between the save and the publish.
+    [Fact]
+    public async Task Bug_9_a_step_that_points_at_nothing_is_refused_by_the_database_and_at_publish()
+    {
+        var (author, a, b) = await ArrangeAsync();
+        var (pathId, draftId) = await CreatePathAsync(author);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsync("""
+            INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position)
+            VALUES ($1, $2, 'ghost', 'assessment', $3, 'Ghost', 0)
+            """, Guid.CreateVersion7(), draftId, Guid.NewGuid()));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, error.SqlState);
+        Assert.Equal("fk_path_steps_assessment", error.ConstraintName);
+
+        var doomed = await Catalog.SkillAsync(db, await db.ScalarAsync<Guid>("SELECT framework_id FROM hephaestus.skills WHERE id = $1", a), "doomed");
+        var put = await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", new
+        {
+            steps = new object[]
+            {
+                new { key = "learn-a", kind = "skill", refId = a, title = "Learn A" },
+                new { key = "quiz", kind = "assessment", refId = await QuizAsync(), title = "Quiz", targetSkillIds = new[] { b, doomed } },
+            },
+        });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        await db.ExecuteAsync("DELETE FROM hephaestus.skills WHERE id = $1", doomed);
+
+        var problem = await Json.ProblemAsync(await author.PostAsync($"/api/v1/paths/{pathId}/versions/{draftId}/publish", null), 409);
+        var step = Assert.Single(problem.GetProperty("steps").EnumerateArray());
+        Assert.Equal("/steps/1", step.GetProperty("pointer").GetString());
+        Assert.Equal("quiz", step.GetProperty("key").GetString());
+        Assert.Equal($"no skill with id {doomed}", step.GetProperty("problem").GetString());
+        Assert.Equal("draft", await db.ScalarAsync<string>("SELECT status FROM hephaestus.path_versions WHERE id = $1", draftId));
     }
 }

@@ -10,9 +10,11 @@ public sealed record ItemRequest(JsonElement Definition, IReadOnlyList<SkillAlig
 public sealed record ItemResponseBody(Guid ItemId, string? Code, Guid VersionId, int Version, string Type, JsonElement Definition,
     IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt);
 
-public sealed record AssessmentRequest(string Title, IReadOnlyList<AssessmentPart> Parts, AssessmentSettings? Settings = null);
+/// <param name="AttemptPolicy">How attempts combine for paths and gradebooks: highest (the default), latest, average or first.</param>
+public sealed record AssessmentRequest(string Title, IReadOnlyList<AssessmentPart> Parts, AssessmentSettings? Settings = null, AttemptPolicy? AttemptPolicy = null);
 
-public sealed record AssessmentResponseBody(Guid Id, string Title, AssessmentSettings Settings, IReadOnlyList<AssessmentPart> Parts, DateTimeOffset CreatedAt);
+public sealed record AssessmentResponseBody(Guid Id, string Title, AssessmentSettings Settings, IReadOnlyList<AssessmentPart> Parts, DateTimeOffset CreatedAt,
+    AttemptPolicy AttemptPolicy);
 
 /// <summary>An attempt as a learner sees it: items in their learner view (no answer key) and the responses saved so far.</summary>
 public sealed record AttemptBody(Guid Id, Guid LearnerId, Guid AssessmentId, int Number, AttemptStatus Status, DateTimeOffset StartedAt,

@@ -1,4 +1,5 @@
 using Hephaestus.Data.Assessments;
+using Hephaestus.Domain.Assessments;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -43,7 +44,8 @@ public static class AssessmentsApi
     {
         var v = Validate(request);
         if (!v.IsValid) return v.ToProblem();
-        var written = await AssessmentStore.CreateAsync(db, http.RequireActor(), request.Title, request.Parts, request.Settings ?? new AssessmentSettings(), ct);
+        var written = await AssessmentStore.CreateAsync(db, http.RequireActor(), request.Title, request.Parts, request.Settings ?? new AssessmentSettings(),
+            request.AttemptPolicy ?? AttemptPolicy.Highest, ct);
         if (written.Created is not { } created) return v.AddRange(written.Errors).ToProblem();
         return TypedResults.Created($"/api/v1/assessments/{created.Id}", Body(created));
     }
@@ -54,5 +56,5 @@ public static class AssessmentsApi
         return assessment is null ? Problems.NotFound("assessment", assessmentId) : TypedResults.Ok(Body(assessment));
     }
 
-    static AssessmentResponseBody Body(Assessment a) => new(a.Id, a.Title, a.Settings, a.Parts, a.CreatedAt);
+    static AssessmentResponseBody Body(Assessment a) => new(a.Id, a.Title, a.Settings, a.Parts, a.CreatedAt, a.AttemptPolicy);
 }

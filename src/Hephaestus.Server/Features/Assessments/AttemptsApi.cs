@@ -24,7 +24,16 @@ public static class AttemptsApi
         attempts.MapPost("/assessments/{assessmentId:guid}/attempts", Start).WithName("StartAttempt");
         attempts.MapGet("/learners/{learnerId:guid}/attempts/{attemptId:guid}", Get).WithName("GetAttempt");
         attempts.MapPut("/learners/{learnerId:guid}/attempts/{attemptId:guid}/responses/{itemVersionId:guid}", SaveResponse).WithName("SaveResponse");
-        attempts.MapPost("/learners/{learnerId:guid}/attempts/{attemptId:guid}/submit", Submit).WithName("SubmitAttempt");
+        // The handler reads the body itself (its exact bytes are hashed for the Idempotency-Key) and writes stored bytes back,
+        // so OpenAPI cannot infer the contract: it is declared here.
+        attempts.MapPost("/learners/{learnerId:guid}/attempts/{attemptId:guid}/submit", Submit).WithName("SubmitAttempt")
+            .Accepts<SubmitRequest>(isOptional: true, "application/json")
+            .Produces<SubmissionResult>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return routes;
     }
 

@@ -118,6 +118,7 @@ public static class MasteryApi
             Slip = Number("slip") ?? p.Slip,
             Forget = Number("forget") ?? p.Forget,
             MasteryPoints = Number("masteryPoints") ?? p.MasteryPoints,
+            BktMasteryThreshold = Number("bktMasteryThreshold") ?? p.BktMasteryThreshold,
             CalculationInt = Number("calculationInt") is { } ci ? (int)ci : p.CalculationInt,
             NMasteryCount = Number("nMasteryCount") is { } n ? (int)n : p.NMasteryCount,
         };

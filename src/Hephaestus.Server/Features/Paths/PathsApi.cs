@@ -131,6 +131,15 @@ public static class PathsApi
         if (status != PathVersionStatus.Draft) return Problems.Conflict($"Version {versionId} is already {status.Value.ToWireName()}.");
         var version = await PathStore.ReadVersionAsync(scope, pathId, versionId, ct);
         if (version!.Steps.Count == 0) return Problems.Conflict("A version without steps cannot be published.");
+        // Checked when the steps were saved, and held by foreign keys; looked at again because a target skill (an array,
+        // no foreign key) can go between the save and now, and a published version can never be fixed.
+        var dangling = await PathStore.DanglingReferencesAsync(scope, versionId, ct);
+        if (dangling.Count > 0)
+        {
+            return Problems.Conflict("Steps refer to things that do not exist: " + string.Join("; ", dangling.Select(d => $"step {d.Key}: {d.Problem}")) + ".",
+                new Dictionary<string, object?> { ["steps"] = dangling.Select(d => new { pointer = $"/steps/{d.Position}", key = d.Key, problem = d.Problem }).ToList() });
+        }
+
         await PathStore.PublishAsync(scope, versionId, ct);
         version = await PathStore.ReadVersionAsync(scope, pathId, versionId, ct);
         await scope.CommitAsync(ct);

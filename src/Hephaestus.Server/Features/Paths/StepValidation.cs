@@ -62,7 +62,11 @@ internal static class StepValidation
         return v;
     }
 
-    /// <summary>Skills referred to (as step refs, targets, or in unlock rules) must exist, and level names must be on their scale.</summary>
+    /// <summary>
+    /// Skills referred to (as step refs, targets, or in unlock rules) and assessments referred to by assessment steps must
+    /// exist, and level names must be on their scale. A content step's refId is not checked: content items do not exist
+    /// yet (the content issue adds them and their foreign key).
+    /// </summary>
     public static async Task ReferencesAsync(ActorScope scope, PutStepsRequest request, Validation v, CancellationToken ct)
     {
         var referenced = request.Steps.SelectMany(s => s.Is(StepKind.Skill) ? [s.RefId] : (s.TargetSkillIds ?? []))
@@ -76,6 +80,13 @@ internal static class StepValidation
             {
                 if (!levels.ContainsKey(target)) v.Add($"steps[{i}].targetSkillIds[{j}]", $"no skill with id {target}");
             }
+        }
+
+        var assessments = await PathStore.ExistingAssessmentsAsync(scope, request.Steps.Where(s => s.Is(StepKind.Assessment)).Select(s => s.RefId), ct);
+        for (var i = 0; i < request.Steps.Count; i++)
+        {
+            var step = request.Steps[i];
+            if (step.Is(StepKind.Assessment) && !assessments.Contains(step.RefId)) v.Add($"steps[{i}].refId", $"no assessment with id {step.RefId}");
         }
 
         UnlockRules.CheckReferences(request, levels, v);

@@ -1,0 +1,56 @@
+using Hephaestus.Domain.Assessments;
+using Npgsql;
+using static Hephaestus.Data.SqlParameters;
+
+namespace Hephaestus.Data;
+
+/// <summary>A learner's combined score on an assessment: its policy applied to every submitted attempt's current score.</summary>
+public sealed record CombinedScore(Guid LearnerId, Guid AssessmentId, AttemptPolicy Policy, double Score, int Attempts);
+
+/// <summary>
+/// The one place where attempts combine into an assessment's score (<see cref="AttemptPolicies.Combine"/> on each
+/// attempt's latest result revision, in attempt order), for every reader that needs it: learning-path progress now,
+/// gradebooks next. Read under row-level security: the caller sees the learners it may see.
+/// </summary>
+public static class AttemptScores
+{
+    /// <summary>$1 learners, $2 assessments: one row per learner and assessment with at least one result.</summary>
+    public const string Sql = """
+        SELECT a.learner_id, a.assessment_id, s.attempt_policy, array_agg(r.score ORDER BY a.number)
+        FROM hephaestus.attempts a
+        JOIN hephaestus.assessments s ON s.id = a.assessment_id
+        CROSS JOIN LATERAL (
+            SELECT r.score FROM hephaestus.results r
+            WHERE r.learner_id = a.learner_id AND r.attempt_id = a.id
+            ORDER BY r.revision DESC LIMIT 1) r
+        WHERE a.learner_id = ANY ($1) AND a.assessment_id = ANY ($2)
+        GROUP BY a.learner_id, a.assessment_id, s.attempt_policy
+        """;
+
+    public static NpgsqlBatchCommand Command(Guid[] learnerIds, Guid[] assessmentIds) =>
+        new(Sql) { Parameters = { Uuids(learnerIds), Uuids(assessmentIds) } };
+
+    /// <summary>Reads the rows of <see cref="Sql"/> (the reader positioned on its result set).</summary>
+    public static async Task<List<CombinedScore>> ReadAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var combined = new List<CombinedScore>();
+        while (await reader.ReadAsync(ct))
+        {
+            var policy = AttemptPolicies.Parse(reader.GetString(2));
+            var scores = reader.GetFieldValue<decimal[]>(3).Select(s => (double)s).ToList();
+            combined.Add(new CombinedScore(reader.GetGuid(0), reader.GetGuid(1), policy, policy.Combine(scores)!.Value, scores.Count));
+        }
+
+        return combined;
+    }
+
+    /// <summary>The combined scores of some learners on some assessments, in the scope's transaction.</summary>
+    public static async Task<List<CombinedScore>> ReadAsync(ActorScope scope, Guid[] learnerIds, Guid[] assessmentIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction) { BatchCommands = { Command(learnerIds, assessmentIds) } };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await ReadAsync(reader, ct);
+    }
+}
