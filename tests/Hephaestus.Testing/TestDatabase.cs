@@ -71,12 +71,21 @@ public class TestDatabase : IAsyncLifetime
     }
 
     /// <summary>Creates a user directly (as the owner) and returns its id; the subject is "test|" + email.</summary>
-    public async Task<Guid> CreateUserAsync(string email, params string[] roles)
+    public Task<Guid> CreateUserAsync(string email, params string[] roles) => CreateUserAsync(Owner, email, roles);
+
+    /// <summary>The same on any database the tests own (an embedded service's, a rehearsal cluster's), as its schema owner.</summary>
+    public static async Task<Guid> CreateUserAsync(NpgsqlDataSource owner, string email, params string[] roles)
     {
+        ArgumentNullException.ThrowIfNull(owner);
         var id = Guid.CreateVersion7();
-        await ExecuteAsync(
-            "INSERT INTO hephaestus.users (id, external_subject, email, display_name, roles) VALUES ($1, $2, $3, $4, $5)",
-            id, "test|" + email, email, email.Split('@')[0], roles.Length == 0 ? new[] { "learner" } : roles);
+        await using var command = owner.CreateCommand(
+            "INSERT INTO hephaestus.users (id, external_subject, email, display_name, roles) VALUES ($1, $2, $3, $4, $5)");
+        foreach (var p in new object[] { id, "test|" + email, email, email.Split('@')[0], roles.Length == 0 ? new[] { "learner" } : roles })
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+
+        await command.ExecuteNonQueryAsync();
         return id;
     }
 }

@@ -37,10 +37,19 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
     public static async Task<DatabaseEndpoint> OpenAsync(IConfiguration configuration, ILogger logger, CancellationToken ct)
     {
         var external = configuration.GetConnectionString("Hephaestus");
+        var owner = configuration.GetConnectionString("HephaestusOwner");
         if (!string.IsNullOrWhiteSpace(external))
         {
-            var owner = configuration.GetConnectionString("HephaestusOwner");
             return new DatabaseEndpoint(external, string.IsNullOrWhiteSpace(owner) ? external : owner, cluster: null, attached: false);
+        }
+
+        if (!string.IsNullOrWhiteSpace(owner))
+        {
+            // Without this, `db migrate` with only the owner's connection string migrated an embedded database in the
+            // working directory and said it succeeded, while the managed server stayed empty.
+            throw new InvalidOperationException(
+                "ConnectionStrings__HephaestusOwner is set but ConnectionStrings__Hephaestus is not, so the embedded database would be " +
+                "used instead of that server. Set ConnectionStrings__Hephaestus (the service's login) too, or neither for the embedded database.");
         }
 
         var options = new EmbeddedPostgresOptions

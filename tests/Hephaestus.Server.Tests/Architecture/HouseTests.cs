@@ -8,7 +8,8 @@ namespace Hephaestus.Server.Tests.Architecture;
 /// </summary>
 public partial class HouseTests
 {
-    static readonly string Root = FindRoot();
+    /// <summary>The repository (the folder of Hephaestus.slnx): tests that read the docs find them here too.</summary>
+    internal static readonly string Root = FindRoot();
 
     static string FindRoot()
     {

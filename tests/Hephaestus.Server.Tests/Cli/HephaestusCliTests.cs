@@ -1,5 +1,8 @@
 using System.Net.Sockets;
 using Hephaestus.Server.Cli;
+using Hephaestus.Server.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Hephaestus.Server.Tests.Cli;
@@ -56,6 +59,21 @@ public class HephaestusCliTests
         var behind = new StringWriter();
         Assert.Equal(1, HephaestusCli.Fail(new InvalidOperationException("The database schema is behind: 1 pending migration(s)."), behind));
         Assert.Equal("hephaestus: The database schema is behind: 1 pending migration(s).", behind.ToString().TrimEnd());
+    }
+
+    [Fact]
+    public async Task The_owner_connection_string_alone_is_refused_instead_of_starting_the_embedded_database()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "hephaestus-never-" + Guid.NewGuid().ToString("N")[..10]);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:HephaestusOwner"] = "Host=db.example.org;Database=hephaestus;Username=hephaestus_owner",
+            ["Embedded:DataDirectory"] = dataDirectory,
+        }).Build();
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => DatabaseEndpoint.OpenAsync(configuration, NullLogger.Instance, default));
+        Assert.Contains("ConnectionStrings__Hephaestus (the service's login)", refused.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dataDirectory));
+        Assert.Equal(1, HephaestusCli.Fail(refused, TextWriter.Null));
     }
 
     [Fact]

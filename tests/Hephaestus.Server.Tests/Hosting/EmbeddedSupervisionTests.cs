@@ -4,8 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using Hephaestus.Server.Hosting;
 using Hephaestus.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -20,30 +18,6 @@ public sealed class EmbeddedSupervisionTests(ITestOutputHelper output) : IDispos
     static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(30);
 
     readonly string _root = Path.Combine(Path.GetTempPath(), "hephaestus-supervised-" + Guid.NewGuid().ToString("N")[..10]);
-
-    sealed class EmbeddedService(string dataDirectory) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Embedded:DataDirectory", dataDirectory);
-            builder.UseSetting("Embedded:LivenessFailsAfterSeconds", "3");
-            builder.UseSetting("Embedded:RestartMaxBackoffSeconds", "1");
-            builder.UseSetting("Auth:SigningKey", TestDatabase.SigningKeyBase64);
-            builder.UseSetting("Logging:LogLevel:Default", "Critical");
-            builder.UseEnvironment("Testing");
-        }
-    }
-
-    string PidFile => Path.Combine(_root, "pg", "postmaster.pid");
-
-    Process KillPostmaster()
-    {
-        var postmaster = Process.GetProcessById(int.Parse(File.ReadAllLines(PidFile)[0], CultureInfo.InvariantCulture));
-        // SIGKILL, and no waiting for its exit: nobody reaps the postmaster (pg_ctl started it and left), so it may stay a
-        // zombie, which Process.WaitForExit counts as running.
-        postmaster.Kill();
-        return postmaster;
-    }
 
     static async Task<TimeSpan> UntilAsync(Func<Task<bool>> condition, TimeSpan bound)
     {
@@ -82,18 +56,18 @@ public sealed class EmbeddedSupervisionTests(ITestOutputHelper output) : IDispos
         Assert.True(await ServesAsync());
 
         // 1. kill -9: the supervisor notices, PostgreSQL recovers from its WAL, and API requests succeed again.
-        var killed = KillPostmaster();
+        var killed = service.KillPostmaster();
         // Recovered: a new postmaster, ready, and an authenticated API request served (a backend of the killed one may
         // answer for a moment after the kill, so serving alone does not prove it).
         var recovery = await UntilAsync(async () =>
-            File.Exists(PidFile) && (await File.ReadAllLinesAsync(PidFile))[0] != killed.Id.ToString(CultureInfo.InvariantCulture)
+            File.Exists(service.PidFile) && (await File.ReadAllLinesAsync(service.PidFile))[0] != killed.Id.ToString(CultureInfo.InvariantCulture)
             && await StatusAsync("/health/ready") == HttpStatusCode.OK && await ServesAsync(), RecoveryBound);
         output.WriteLine($"served again {recovery.TotalSeconds:F1} s after kill -9");
         Assert.Equal(HttpStatusCode.OK, await StatusAsync("/health/live"));
 
         // 2. Killed again while something else holds its port, so every restart fails: not ready at once, and not live
         // once that lasts longer than Embedded:LivenessFailsAfterSeconds (3 s here).
-        KillPostmaster();
+        service.KillPostmaster();
         using var squatter = new TcpListener(IPAddress.Loopback, endpoint.Cluster!.Port);
         await UntilAsync(() => Task.FromResult(TryStart(squatter)), TimeSpan.FromSeconds(5)); // free once the postmaster is dead
         await UntilAsync(async () => await StatusAsync("/health/ready") == HttpStatusCode.ServiceUnavailable, RecoveryBound);
