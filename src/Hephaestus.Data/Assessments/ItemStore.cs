@@ -9,9 +9,15 @@ namespace Hephaestus.Data.Assessments;
 /// <summary>An item version's alignment to a skill: its evidence counts for the skill with this weight (0..1].</summary>
 public sealed record SkillAlignment(Guid SkillId, decimal Weight = 1);
 
-/// <summary>An item version as stored, with its answer key (<see cref="Definition"/>).</summary>
+/// <summary>An item version as stored, with its answer key (<see cref="Definition"/>), and the item's tags.</summary>
 public sealed record StoredItem(Guid ItemId, string? Code, Guid VersionId, int Version, string Type, JsonElement Definition,
-    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt);
+    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt, IReadOnlyList<string> Tags);
+
+/// <summary>
+/// Filters of the bank listing, each optional: a skill the current version is aligned to, an item type, words of the
+/// stem (web search syntax: quotes, or, -word), a tag.
+/// </summary>
+public sealed record ItemFilter(Guid? SkillId = null, string? Type = null, string? Text = null, string? Tag = null);
 
 /// <summary>An item version parsed for scoring, with its skill alignment.</summary>
 public sealed record ItemVersionRow(Guid Id, ItemDefinition Definition, IReadOnlyList<SkillAlignment> Skills);
@@ -40,14 +46,16 @@ public static class ItemStore
     /// <summary>Columns: id, definition, alignment; read by <see cref="ReadItemVersion"/>.</summary>
     internal const string ItemVersionColumns = $"v.id, v.definition, {AlignmentOfVersion}";
 
-    public static async Task<ItemWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string? code, ItemDefinition item, IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+    public static async Task<ItemWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string? code, ItemDefinition item, IReadOnlyList<SkillAlignment> skills,
+        IReadOnlyList<string> tags, CancellationToken ct)
     {
         var itemId = Guid.CreateVersion7();
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        await using (var insert = scope.Command("INSERT INTO hephaestus.items (id, code) VALUES ($1, $2)"))
+        await using (var insert = scope.Command("INSERT INTO hephaestus.items (id, code, tags) VALUES ($1, $2, $3)"))
         {
             insert.Parameters.Add(Uuid(itemId));
             insert.Parameters.Add(Text(code));
+            insert.Parameters.Add(TextArray([.. tags]));
             try
             {
                 await insert.ExecuteNonQueryAsync(ct);
@@ -65,8 +73,12 @@ public static class ItemStore
         return new ItemWrite(ItemWriteOutcome.Written, written);
     }
 
-    /// <summary>Editing makes a new version. The item row is locked, so two edits at once make versions n+1 and n+2.</summary>
-    public static async Task<ItemWrite> NewVersionAsync(NpgsqlDataSource db, Actor actor, Guid itemId, ItemDefinition item, IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+    /// <summary>
+    /// Editing makes a new version. The item row is locked, so two edits at once make versions n+1 and n+2. Tags belong
+    /// to the item, not the version: null keeps them.
+    /// </summary>
+    public static async Task<ItemWrite> NewVersionAsync(NpgsqlDataSource db, Actor actor, Guid itemId, ItemDefinition item, IReadOnlyList<SkillAlignment> skills,
+        IReadOnlyList<string>? tags, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         int current;
@@ -79,10 +91,11 @@ public static class ItemStore
 
         var unknown = await InsertVersionAsync(scope, itemId, current + 1, item, skills, ct);
         if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownSkills, Errors: unknown);
-        await using (var bump = scope.Command("UPDATE hephaestus.items SET current_version = $2 WHERE id = $1"))
+        await using (var bump = scope.Command("UPDATE hephaestus.items SET current_version = $2, tags = coalesce($3, tags) WHERE id = $1"))
         {
             bump.Parameters.Add(Uuid(itemId));
             bump.Parameters.Add(Int(current + 1));
+            bump.Parameters.Add(TextArray(tags is null ? null : [.. tags]));
             await bump.ExecuteNonQueryAsync(ct);
         }
 
@@ -137,19 +150,74 @@ public static class ItemStore
         return await ReadAsync(scope, itemId, version, ct);
     }
 
+    /// <summary>Read by <see cref="ReadStoredItem"/>.</summary>
+    const string StoredItemColumns = $"i.id, i.code, v.id, v.version, v.type, v.definition, v.created_at, {AlignmentOfVersion}, i.tags";
+
     static async Task<StoredItem?> ReadAsync(ActorScope scope, Guid itemId, int? version, CancellationToken ct)
     {
         await using var command = scope.Command($"""
-            SELECT i.id, i.code, v.id, v.version, v.type, v.definition, v.created_at, {AlignmentOfVersion}
+            SELECT {StoredItemColumns}
             FROM hephaestus.items i JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = coalesce($2, i.current_version)
             WHERE i.id = $1
             """);
         command.Parameters.Add(Uuid(itemId));
         command.Parameters.Add(NullableInt(version));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return new StoredItem(reader.GetGuid(0), reader.GetNullableString(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4),
-            reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6));
+        return await reader.ReadAsync(ct) ? ReadStoredItem(reader) : null;
+    }
+
+    /// <summary>A row of <see cref="StoredItemColumns"/>.</summary>
+    static StoredItem ReadStoredItem(NpgsqlDataReader reader) => new(reader.GetGuid(0), reader.GetNullableString(1), reader.GetGuid(2), reader.GetInt32(3),
+        reader.GetString(4), reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6), reader.GetFieldValue<string[]>(8));
+
+    /// <summary>The bank: items at their current version, in id (creation) order, keyset paged.</summary>
+    public static async Task<Page<StoredItem>> ListAsync(NpgsqlDataSource db, Actor actor, ItemFilter filter, Guid? after, int size, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        // Only the filters given are in the statement: with auto-prepared statements, a generic plan of "$n IS NULL OR …"
+        // could not use the tag and text search indexes.
+        var conditions = new List<string> { "($1::uuid IS NULL OR i.id > $1)" };
+        await using var command = scope.Command("");
+        command.Parameters.Add(NullableUuid(after));
+        command.Parameters.Add(Int(Paging.Fetch(size)));
+        if (filter.SkillId is { } skill)
+        {
+            command.Parameters.Add(Uuid(skill));
+            conditions.Add($"EXISTS (SELECT 1 FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id AND s.skill_id = ${command.Parameters.Count})");
+        }
+
+        if (filter.Type is { } type)
+        {
+            command.Parameters.Add(Text(type));
+            conditions.Add($"v.type = ${command.Parameters.Count}");
+        }
+
+        if (filter.Text is { } text)
+        {
+            command.Parameters.Add(Text(text));
+            // The expression of ix_item_versions_prompt_search, to the letter.
+            conditions.Add($"to_tsvector('english', coalesce(v.definition ->> 'prompt', '')) @@ websearch_to_tsquery('english', ${command.Parameters.Count})");
+        }
+
+        if (filter.Tag is { } tag)
+        {
+            command.Parameters.Add(TextArray([tag]));
+            conditions.Add($"i.tags @> ${command.Parameters.Count}");
+        }
+
+        command.CommandText = $"""
+            SELECT {StoredItemColumns}
+            FROM hephaestus.items i JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = i.current_version
+            WHERE {string.Join(" AND ", conditions)} ORDER BY i.id LIMIT $2
+            """;
+        var rows = new List<StoredItem>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) rows.Add(ReadStoredItem(reader));
+        }
+
+        return Paging.TrimById(rows, size, i => i.ItemId);
     }
 
     /// <summary>Item versions by id, parsed for scoring.</summary>

@@ -31,5 +31,8 @@ public static class SchemaMigrations
         new("20261125140000_CompetencyCatalog",
             Up: ["0008_competency_catalog.sql"],
             Down: ["20261125140000_CompetencyCatalog.down.sql"]),
+        new("20261201210500_BankBrowseAndWindows",
+            Up: ["0014_bank_browse_and_windows.sql"],
+            Down: ["20261201210500_BankBrowseAndWindows.down.sql"]),
     ];
 }
