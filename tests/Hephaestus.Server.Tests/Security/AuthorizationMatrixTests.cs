@@ -63,6 +63,15 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             ("unprovisioned", forbidden), ("anonymous", unauthorized));
         Row("PUT member", ("admin", ok), ("self", forbidden), ("cohort educator", forbidden), ("other educator", forbidden),
             ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        // The bank holds answer keys: the readers of a single item list it, no one else.
+        Row("GET items", ("author", ok), ("admin", ok), ("cohort educator", ok), ("self", forbidden), ("analyst", forbidden),
+            ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        Row("GET assessments", ("self", ok), ("author", ok), ("analyst", ok), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        // Writers reach the lookup (an unknown assessment: 404); everyone else is refused by role first.
+        Row("PATCH assessment", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
+            ("analyst", forbidden), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        Row("POST retire", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
+            ("unprovisioned", forbidden), ("anonymous", unauthorized));
         return data;
     }
 
@@ -88,6 +97,10 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             "GET cohort" => await selfClient.GetAsync($"/api/v1/cohorts/{world.Cohort}"),
             "POST cohort" => await selfClient.PostAsJsonAsync("/api/v1/cohorts", new { name = "New cohort" }),
             "PUT member" => await selfClient.PutAsJsonAsync($"/api/v1/cohorts/{world.Cohort}/members/{target}", new { role = "learner" }),
+            "GET items" => await selfClient.GetAsync("/api/v1/items"),
+            "GET assessments" => await selfClient.GetAsync("/api/v1/assessments"),
+            "PATCH assessment" => await selfClient.PatchAsync($"/api/v1/assessments/{Guid.NewGuid()}", new { title = "T" }, "\"1\""),
+            "POST retire" => await selfClient.PostAsync($"/api/v1/assessments/{Guid.NewGuid()}/retire", null),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),
         };
 
