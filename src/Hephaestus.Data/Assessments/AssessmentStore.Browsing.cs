@@ -17,44 +17,27 @@ public static partial class AssessmentStore
     {
         ArgumentNullException.ThrowIfNull(filter);
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        // Only the filters given are in the statement: with auto-prepared statements, a generic plan of "$n IS NULL OR …"
-        // could not use the text search index.
-        var conditions = new List<string> { "($1::uuid IS NULL OR a.id > $1)" };
-        await using var command = scope.Command("");
-        command.Parameters.Add(NullableUuid(after));
-        command.Parameters.Add(Int(Paging.Fetch(size)));
+        var listing = new FilteredListing("a.id");
         if (filter.Text is { } text)
         {
-            command.Parameters.Add(Text(text));
-            conditions.Add($"to_tsvector('english', a.title || ' ' || coalesce(a.description, '')) @@ websearch_to_tsquery('english', ${command.Parameters.Count})");
+            // The expression of ix_assessments_search, to the letter.
+            listing.Where("to_tsvector('english', a.title || ' ' || coalesce(a.description, '')) @@ websearch_to_tsquery('english', {0})", Text(text));
         }
 
         if (filter.SkillId is { } skill)
         {
-            command.Parameters.Add(Uuid(skill));
-            conditions.Add($"""
+            listing.Where("""
                 EXISTS (SELECT 1 FROM hephaestus.assessment_parts p
                         LEFT JOIN hephaestus.items i ON i.id = p.item_id
                         LEFT JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = coalesce(p.item_version, i.current_version)
                         WHERE p.assessment_id = a.id AND p.version = a.version
-                          AND (p.pool_skill_id = ${command.Parameters.Count}
-                               OR EXISTS (SELECT 1 FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id AND s.skill_id = ${command.Parameters.Count})))
-                """);
+                          AND (p.pool_skill_id = {0}
+                               OR EXISTS (SELECT 1 FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id AND s.skill_id = {0})))
+                """, Uuid(skill));
         }
 
-        if (filter.Status is { } status)
-        {
-            command.Parameters.Add(Text(Domain.WireNames<AssessmentStatus>.Of(status)));
-            conditions.Add($"a.status = ${command.Parameters.Count}");
-        }
-
-        command.CommandText = $"SELECT {Columns} FROM hephaestus.assessments a WHERE {string.Join(" AND ", conditions)} ORDER BY a.id LIMIT $2";
-        var rows = new List<Assessment>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct)) rows.Add(ReadAssessment(reader));
-        }
-
-        return Paging.TrimById(rows, size, a => a.Id);
+        if (filter.Status is { } status) listing.Where("a.status = {0}", Text(Domain.WireNames<AssessmentStatus>.Of(status)));
+        return await listing.ReadAsync(scope, $"SELECT {Columns} FROM hephaestus.assessments a WHERE {{0}} ORDER BY a.id LIMIT $2", after, size, ReadAssessment,
+            a => a.Id, ct);
     }
 }

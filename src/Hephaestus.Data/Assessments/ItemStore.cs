@@ -175,49 +175,21 @@ public static class ItemStore
     {
         ArgumentNullException.ThrowIfNull(filter);
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        // Only the filters given are in the statement: with auto-prepared statements, a generic plan of "$n IS NULL OR …"
-        // could not use the tag and text search indexes.
-        var conditions = new List<string> { "($1::uuid IS NULL OR i.id > $1)" };
-        await using var command = scope.Command("");
-        command.Parameters.Add(NullableUuid(after));
-        command.Parameters.Add(Int(Paging.Fetch(size)));
+        var listing = new FilteredListing("i.id");
         if (filter.SkillId is { } skill)
         {
-            command.Parameters.Add(Uuid(skill));
-            conditions.Add($"EXISTS (SELECT 1 FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id AND s.skill_id = ${command.Parameters.Count})");
+            listing.Where("EXISTS (SELECT 1 FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id AND s.skill_id = {0})", Uuid(skill));
         }
 
-        if (filter.Type is { } type)
-        {
-            command.Parameters.Add(Text(type));
-            conditions.Add($"v.type = ${command.Parameters.Count}");
-        }
-
-        if (filter.Text is { } text)
-        {
-            command.Parameters.Add(Text(text));
-            // The expression of ix_item_versions_prompt_search, to the letter.
-            conditions.Add($"to_tsvector('english', coalesce(v.definition ->> 'prompt', '')) @@ websearch_to_tsquery('english', ${command.Parameters.Count})");
-        }
-
-        if (filter.Tag is { } tag)
-        {
-            command.Parameters.Add(TextArray([tag]));
-            conditions.Add($"i.tags @> ${command.Parameters.Count}");
-        }
-
-        command.CommandText = $"""
-            SELECT {StoredItemColumns}
+        if (filter.Type is { } type) listing.Where("v.type = {0}", Text(type));
+        // The expression of ix_item_versions_prompt_search, to the letter.
+        if (filter.Text is { } text) listing.Where("to_tsvector('english', coalesce(v.definition ->> 'prompt', '')) @@ websearch_to_tsquery('english', {0})", Text(text));
+        if (filter.Tag is { } tag) listing.Where("i.tags @> {0}", TextArray([tag]));
+        return await listing.ReadAsync(scope, $$"""
+            SELECT {{StoredItemColumns}}
             FROM hephaestus.items i JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = i.current_version
-            WHERE {string.Join(" AND ", conditions)} ORDER BY i.id LIMIT $2
-            """;
-        var rows = new List<StoredItem>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct)) rows.Add(ReadStoredItem(reader));
-        }
-
-        return Paging.TrimById(rows, size, i => i.ItemId);
+            WHERE {0} ORDER BY i.id LIMIT $2
+            """, after, size, ReadStoredItem, i => i.ItemId, ct);
     }
 
     /// <summary>Item versions by id, parsed for scoring.</summary>

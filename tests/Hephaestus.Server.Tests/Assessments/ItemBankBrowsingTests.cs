@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Hephaestus.Testing;
 
 namespace Hephaestus.Server.Tests.Assessments;
@@ -71,17 +70,8 @@ public class ItemBankBrowsingTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var created = new List<Guid>();
         for (var i = 0; i < 7; i++) created.Add(await ItemAsync(w, Choice($"Question {i}"), w.Skill1, w.Tag));
 
-        var seen = new List<Guid>();
-        string? next = null;
-        var pages = 0;
-        do
-        {
-            var page = await Json.ReadAsync(await w.Author.GetAsync($"/api/v1/items?tag={w.Tag}&limit=3" + (next is null ? "" : $"&after={next}")));
-            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetGuid()));
-            next = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
-            pages++;
-        }
-        while (next is not null && pages < 10);
+        var (items, pages) = await Json.AllPagesAsync(w.Author, $"/api/v1/items?tag={w.Tag}&limit=3");
+        var seen = items.Select(i => i.GetProperty("itemId").GetGuid()).ToList();
 
         Assert.Equal(created, seen);
         Assert.Equal(3, pages);
