@@ -29,7 +29,8 @@ INSERT INTO hephaestus.item_versions (id, item_id, version, type, definition, po
   '{"type":"single_choice","prompt":"1/2 + 1/4?","points":1,"options":[{"id":"a","text":"2/6"},{"id":"b","text":"3/4"}],"correctOptionId":"b"}', 1);
 INSERT INTO hephaestus.item_version_skills VALUES ('00000000-0000-7000-8000-000000000005', '00000000-0000-7000-8000-000000000003', 1);
 INSERT INTO hephaestus.assessments (id, title, settings) VALUES ('00000000-0000-7000-8000-000000000006', 'Quiz', '{"feedback":"score"}');
-INSERT INTO hephaestus.assessment_parts (assessment_id, position, item_id) VALUES ('00000000-0000-7000-8000-000000000006', 0, '00000000-0000-7000-8000-000000000004');
+INSERT INTO hephaestus.assessment_versions (assessment_id, version, settings) VALUES ('00000000-0000-7000-8000-000000000006', 1, '{"feedback":"score"}');
+INSERT INTO hephaestus.assessment_parts (assessment_id, version, position, item_id) VALUES ('00000000-0000-7000-8000-000000000006', 1, 0, '00000000-0000-7000-8000-000000000004');
 SQL
 psql_super hephaestus -v n="$ATTEMPTS_PER_LEARNER" <<'SQL'
 CREATE TABLE public.bench_attempts AS

@@ -35,4 +35,24 @@ internal static class Json
         if (etag is not null) request.Headers.TryAddWithoutValidation("If-Match", etag);
         return client.SendAsync(request);
     }
+
+    /// <summary>Follows <c>next</c> from the first page to the last (at most <paramref name="maxPages"/>) and returns every page's items.</summary>
+    public static async Task<(List<JsonElement> Items, int Pages)> AllPagesAsync(HttpClient client, string url, int maxPages = 20)
+    {
+        var items = new List<JsonElement>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var response = await client.GetAsync(url + (next is null ? "" : $"&after={next}"));
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            var page = await ReadAsync(response);
+            items.AddRange(page.GetProperty("items").EnumerateArray());
+            next = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
+            pages++;
+        }
+        while (next is not null && pages < maxPages);
+
+        return (items, pages);
+    }
 }

@@ -94,14 +94,15 @@ public static partial class AttemptStore
 
         var scored = Grading.Score(attempt.ItemVersionIds, items, responses);
         var settings = read.Settings!;
-        var close = new NpgsqlBatchCommand("UPDATE hephaestus.attempts SET status = 'submitted', submitted_at = $3 WHERE learner_id = $1 AND id = $2")
+        // The due date in force now is the one the attempt is judged by (late is derived from it in the row).
+        var close = new NpgsqlBatchCommand("UPDATE hephaestus.attempts SET status = 'submitted', submitted_at = $3, due_at = $4 WHERE learner_id = $1 AND id = $2")
         {
-            Parameters = { Uuid(learnerId), Uuid(attemptId), new NpgsqlParameter<DateTimeOffset> { TypedValue = now } },
+            Parameters = { Uuid(learnerId), Uuid(attemptId), new NpgsqlParameter<DateTimeOffset> { TypedValue = now }, NullableTime(read.DueAt) },
         };
 
         // The response body is known once the result is scored (before mastery), so the key's record rides in the
         // same round trip as the writes.
-        var result = Grading.Summarize(attempt, scored, settings, revision: 1, Guid.CreateVersion7());
+        var result = Grading.Summarize(attempt with { DueAt = read.DueAt, Late = now > read.DueAt }, scored, settings, revision: 1, Guid.CreateVersion7());
         var body = responseBody(result, settings.Feedback);
         var alongside = new List<NpgsqlBatchCommand> { close };
         if (key.Length > 0)
@@ -121,7 +122,7 @@ public static partial class AttemptStore
     }
 
     readonly record struct SubmissionState(bool KeyLocked, (byte[] Hash, int Status, string Body)? Previous, Attempt? Attempt,
-        Dictionary<Guid, ItemVersionRow> Items, Dictionary<Guid, JsonElement> Responses, AssessmentSettings? Settings);
+        Dictionary<Guid, ItemVersionRow> Items, Dictionary<Guid, JsonElement> Responses, AssessmentSettings? Settings, DateTimeOffset? DueAt);
 
     const string AttemptFilter = "learner_id = $1 AND id = $2";
 
@@ -155,7 +156,14 @@ public static partial class AttemptStore
             """);
         responses.Parameters.AddRange(Ids());
         batch.BatchCommands.Add(responses);
-        var settings = new NpgsqlBatchCommand($"SELECT settings FROM hephaestus.assessments WHERE id = (SELECT assessment_id FROM hephaestus.attempts WHERE {AttemptFilter})");
+        // The settings of the version the attempt took (an edit since then made a new version that does not apply to it).
+        var settings = new NpgsqlBatchCommand("""
+            SELECT v.settings, a.due_at
+            FROM hephaestus.attempts t
+            JOIN hephaestus.assessment_versions v ON v.assessment_id = t.assessment_id AND v.version = t.assessment_version
+            JOIN hephaestus.assessments a ON a.id = t.assessment_id
+            WHERE t.learner_id = $1 AND t.id = $2
+            """);
         settings.Parameters.AddRange(Ids());
         batch.BatchCommands.Add(settings);
 
@@ -176,7 +184,7 @@ public static partial class AttemptStore
         await reader.NextResultAsync(ct);
         var saved = await ReadResponsesAsync(reader, ct);
         await reader.NextResultAsync(ct);
-        var stored = await reader.ReadAsync(ct) ? AssessmentStore.Settings(reader.GetJson(0)) : null;
-        return new SubmissionState(keyLocked, previous, row, itemRows, saved, stored);
+        var (stored, dueAt) = await reader.ReadAsync(ct) ? (AssessmentStore.Settings(reader.GetJson(0)), reader.GetNullableTime(1)) : (null, null);
+        return new SubmissionState(keyLocked, previous, row, itemRows, saved, stored, dueAt);
     }
 }

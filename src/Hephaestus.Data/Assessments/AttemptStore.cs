@@ -7,9 +7,12 @@ using static Hephaestus.Data.SqlParameters;
 
 namespace Hephaestus.Data.Assessments;
 
-/// <summary>An attempt row: the item versions drawn for it, in the order shown.</summary>
+/// <summary>
+/// An attempt row: the item versions drawn for it, in the order shown, and the assessment version it took. Once
+/// submitted, <see cref="DueAt"/> is the assessment's due date at that moment and <see cref="Late"/> whether it was after.
+/// </summary>
 public sealed record Attempt(Guid Id, Guid LearnerId, Guid AssessmentId, int Number, AttemptStatus Status, DateTimeOffset StartedAt,
-    DateTimeOffset? DeadlineAt, DateTimeOffset? SubmittedAt, Guid[] ItemVersionIds);
+    DateTimeOffset? DeadlineAt, DateTimeOffset? SubmittedAt, Guid[] ItemVersionIds, int AssessmentVersion = 1, DateTimeOffset? DueAt = null, bool Late = false);
 
 /// <summary>An attempt with its item versions (answer keys included: the edge shows the learner view) and the responses saved so far.</summary>
 public sealed record AttemptDetail(Attempt Attempt, IReadOnlyDictionary<Guid, ItemVersionRow> Items, IReadOnlyDictionary<Guid, JsonElement> Responses);
@@ -25,10 +28,16 @@ public enum StartOutcome
 
     /// <summary>A pool has fewer items left to draw than the part needs (<see cref="AttemptStart.Part"/>, <see cref="AttemptStart.Drawn"/>).</summary>
     PoolTooSmall,
+
+    /// <summary>The assessment is retired: no new attempts.</summary>
+    Retired,
+
+    /// <summary>Now is outside the assessment's availability window (<see cref="AttemptStart.Schedule"/>).</summary>
+    OutsideWindow,
 }
 
 public sealed record AttemptStart(StartOutcome Outcome, AttemptDetail? Attempt = null, int? AttemptsAllowed = null, int AttemptsUsed = 0,
-    AssessmentPart? Part = null, int Drawn = 0);
+    AssessmentPart? Part = null, int Drawn = 0, AssessmentSchedule? Schedule = null);
 
 public enum ResponseSaveOutcome
 {
@@ -54,7 +63,7 @@ public sealed record ResponseSave(ResponseSaveOutcome Outcome, DateTimeOffset? D
 /// </summary>
 public static partial class AttemptStore
 {
-    const string AttemptColumns = "id, learner_id, assessment_id, number, status, started_at, deadline_at, submitted_at, item_version_ids";
+    const string AttemptColumns = "id, learner_id, assessment_id, number, status, started_at, deadline_at, submitted_at, item_version_ids, assessment_version, due_at, late";
 
     public static async Task<AttemptStart> StartAsync(NpgsqlDataSource db, Actor actor, Guid assessmentId, CancellationToken ct)
     {
@@ -66,6 +75,12 @@ public static partial class AttemptStore
             serialize.Parameters.Add(Uuid(actor.UserId));
             serialize.Parameters.Add(Uuid(assessmentId));
             await serialize.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var editing = scope.Command(AssessmentStore.LockForStart))
+        {
+            editing.Parameters.Add(Uuid(assessmentId));
+            await editing.ExecuteNonQueryAsync(ct);
         }
 
         var assessment = await AssessmentStore.ReadAsync(scope, assessmentId, ct);
@@ -93,6 +108,14 @@ public static partial class AttemptStore
             var detail = await ReadAsync(scope, actor.UserId, open, ct);
             await scope.CommitAsync(ct);
             return new AttemptStart(StartOutcome.AlreadyOpen, detail);
+        }
+
+        // An open attempt (above) is returned even when retired or out of the window: its work is not lost.
+        if (assessment.Status == AssessmentStatus.Retired) return new AttemptStart(StartOutcome.Retired);
+        var now = DateTimeOffset.UtcNow;
+        if (now < assessment.Schedule.AvailableFrom || now >= assessment.Schedule.AvailableUntil)
+        {
+            return new AttemptStart(StartOutcome.OutsideWindow, Schedule: assessment.Schedule);
         }
 
         if (assessment.Settings.AttemptsAllowed is { } allowed && used >= allowed)
@@ -126,8 +149,8 @@ public static partial class AttemptStore
 
         var attemptId = Guid.CreateVersion7();
         await using (var insert = scope.Command("""
-            INSERT INTO hephaestus.attempts (learner_id, id, assessment_id, number, item_version_ids, deadline_at)
-            VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+            INSERT INTO hephaestus.attempts (learner_id, id, assessment_id, number, item_version_ids, deadline_at, assessment_version)
+            VALUES ($1, $2, $3, $4, $5, least(now() + make_interval(secs => $6), $7), $8)
             """))
         {
             insert.Parameters.Add(Uuid(actor.UserId));
@@ -136,6 +159,9 @@ public static partial class AttemptStore
             insert.Parameters.Add(Int(used + 1));
             insert.Parameters.Add(Uuids([.. items]));
             insert.Parameters.Add(new NpgsqlParameter { Value = assessment.Settings.TimeLimitSeconds is { } limit ? (double)limit : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
+            // The window's end is the latest deadline (least ignores nulls): answers after it do not count, as with a time limit.
+            insert.Parameters.Add(NullableTime(assessment.Schedule.AvailableUntil));
+            insert.Parameters.Add(Int(assessment.Version));
             await insert.ExecuteNonQueryAsync(ct);
         }
 
@@ -205,7 +231,8 @@ public static partial class AttemptStore
     /// <summary>A row of <see cref="AttemptColumns"/>.</summary>
     static Attempt ReadAttempt(NpgsqlDataReader reader) =>
         new(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), AttemptStatuses.Parse(reader.GetString(4)),
-            reader.GetTime(5), reader.GetNullableTime(6), reader.GetNullableTime(7), reader.GetFieldValue<Guid[]>(8));
+            reader.GetTime(5), reader.GetNullableTime(6), reader.GetNullableTime(7), reader.GetFieldValue<Guid[]>(8), reader.GetInt32(9),
+            reader.GetNullableTime(10), reader.GetBoolean(11));
 
     /// <param name="savedBefore">Only responses saved by then (the deadline, when regrading); null: all.</param>
     internal static async Task<Dictionary<Guid, JsonElement>> ReadResponsesAsync(ActorScope scope, Guid learnerId, Guid attemptId, DateTimeOffset? savedBefore, CancellationToken ct)

@@ -5,8 +5,8 @@ using Npgsql;
 
 namespace Hephaestus.Data.Assessments;
 
-/// <summary>A result revision of an attempt and its figures.</summary>
-public sealed record GradedResult(Guid AttemptId, Guid ResultId, int Revision, ResultSummary Summary);
+/// <summary>A result revision of an attempt and its figures; the attempt's due date and whether it was submitted after it.</summary>
+public sealed record GradedResult(Guid AttemptId, Guid ResultId, int Revision, ResultSummary Summary, DateTimeOffset? DueAt = null, bool Late = false);
 
 /// <summary>Scoring an attempt on the server and recording the result; writing it is the learner record's.</summary>
 internal static class Grading
@@ -34,7 +34,7 @@ internal static class Grading
 
     /// <summary>The result's figures, before anything is written.</summary>
     public static GradedResult Summarize(Attempt attempt, List<(ItemVersionRow Item, ItemScore Score)> scored, AssessmentSettings settings, int revision, Guid resultId) =>
-        new(attempt.Id, resultId, revision, ResultSummary.Of(scored.Select(s => (s.Item.Id, s.Score)), settings.PassScore));
+        new(attempt.Id, resultId, revision, ResultSummary.Of(scored.Select(s => (s.Item.Id, s.Score)), settings.PassScore), attempt.DueAt, attempt.Late);
 
     /// <summary>Writes a result revision, its evidence, the mastery it moves and the progress that follows, in the caller's transaction.</summary>
     /// <param name="alongside">Commands that commit with the result, in its last round trip.</param>
@@ -44,6 +44,6 @@ internal static class Grading
     {
         var items = scored.Select(s => new ItemEvidence(s.Item.Id, s.Score.Score01, [.. s.Item.Skills.Select(a => (a.SkillId, a.Weight))])).ToList();
         return learning.RecordResultAsync(scope, new ResultRevision(attempt.LearnerId, attempt.Id, attempt.AssessmentId, result.ResultId, result.Revision,
-            result.Summary, reason, observedAt, items), ct, alongside);
+            result.Summary, reason, observedAt, items, result.DueAt), ct, alongside);
     }
 }

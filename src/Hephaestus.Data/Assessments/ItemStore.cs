@@ -9,9 +9,15 @@ namespace Hephaestus.Data.Assessments;
 /// <summary>An item version's alignment to a skill: its evidence counts for the skill with this weight (0..1].</summary>
 public sealed record SkillAlignment(Guid SkillId, decimal Weight = 1);
 
-/// <summary>An item version as stored, with its answer key (<see cref="Definition"/>).</summary>
+/// <summary>An item version as stored, with its answer key (<see cref="Definition"/>), and the item's tags.</summary>
 public sealed record StoredItem(Guid ItemId, string? Code, Guid VersionId, int Version, string Type, JsonElement Definition,
-    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt);
+    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt, IReadOnlyList<string> Tags);
+
+/// <summary>
+/// Filters of the bank listing, each optional: a skill the current version is aligned to, an item type, words of the
+/// stem (web search syntax: quotes, or, -word), a tag.
+/// </summary>
+public sealed record ItemFilter(Guid? SkillId = null, string? Type = null, string? Text = null, string? Tag = null);
 
 /// <summary>An item version parsed for scoring, with its skill alignment.</summary>
 public sealed record ItemVersionRow(Guid Id, ItemDefinition Definition, IReadOnlyList<SkillAlignment> Skills);
@@ -47,14 +53,16 @@ public static class ItemStore
     /// <summary>The item versions of attempt $2 of learner $1, keys included: inside AttemptStore's marked transactions only.</summary>
     internal const string AttemptItemVersions = $"SELECT {ItemVersionColumns} FROM hephaestus.attempt_item_definitions($1, $2) v";
 
-    public static async Task<ItemWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string? code, ItemDefinition item, IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+    public static async Task<ItemWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string? code, ItemDefinition item, IReadOnlyList<SkillAlignment> skills,
+        IReadOnlyList<string> tags, CancellationToken ct)
     {
         var itemId = Guid.CreateVersion7();
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        await using (var insert = scope.Command("INSERT INTO hephaestus.items (id, code) VALUES ($1, $2)"))
+        await using (var insert = scope.Command("INSERT INTO hephaestus.items (id, code, tags) VALUES ($1, $2, $3)"))
         {
             insert.Parameters.Add(Uuid(itemId));
             insert.Parameters.Add(Text(code));
+            insert.Parameters.Add(TextArray([.. tags]));
             try
             {
                 await insert.ExecuteNonQueryAsync(ct);
@@ -72,8 +80,12 @@ public static class ItemStore
         return new ItemWrite(ItemWriteOutcome.Written, written);
     }
 
-    /// <summary>Editing makes a new version. The item row is locked, so two edits at once make versions n+1 and n+2.</summary>
-    public static async Task<ItemWrite> NewVersionAsync(NpgsqlDataSource db, Actor actor, Guid itemId, ItemDefinition item, IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+    /// <summary>
+    /// Editing makes a new version. The item row is locked, so two edits at once make versions n+1 and n+2. Tags belong
+    /// to the item, not the version: null keeps them.
+    /// </summary>
+    public static async Task<ItemWrite> NewVersionAsync(NpgsqlDataSource db, Actor actor, Guid itemId, ItemDefinition item, IReadOnlyList<SkillAlignment> skills,
+        IReadOnlyList<string>? tags, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         int current;
@@ -86,10 +98,11 @@ public static class ItemStore
 
         var unknown = await InsertVersionAsync(scope, itemId, current + 1, item, skills, ct);
         if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownSkills, Errors: unknown);
-        await using (var bump = scope.Command("UPDATE hephaestus.items SET current_version = $2 WHERE id = $1"))
+        await using (var bump = scope.Command("UPDATE hephaestus.items SET current_version = $2, tags = coalesce($3, tags) WHERE id = $1"))
         {
             bump.Parameters.Add(Uuid(itemId));
             bump.Parameters.Add(Int(current + 1));
+            bump.Parameters.Add(TextArray(tags is null ? null : [.. tags]));
             await bump.ExecuteNonQueryAsync(ct);
         }
 
@@ -144,21 +157,53 @@ public static class ItemStore
         return await ReadAsync(scope, itemId, version, ct);
     }
 
+    /// <summary>
+    /// Read by <see cref="ReadStoredItem"/>. The definition (with its key) comes through item_definitions (<c>d</c>, joined
+    /// by <see cref="DefinitionOfVersion"/>), which answers authors and admins only.
+    /// </summary>
+    const string StoredItemColumns = $"i.id, i.code, v.id, v.version, v.type, d.definition, v.created_at, {AlignmentOfVersion}, i.tags";
+
+    const string DefinitionOfVersion = "JOIN hephaestus.item_definitions(ARRAY[v.id]) d ON true";
+
     static async Task<StoredItem?> ReadAsync(ActorScope scope, Guid itemId, int? version, CancellationToken ct)
     {
-        // The key comes through item_definitions, which answers authors and admins only.
         await using var command = scope.Command($"""
-            SELECT i.id, i.code, v.id, v.version, v.type, d.definition, v.created_at, {AlignmentOfVersion}
+            SELECT {StoredItemColumns}
             FROM hephaestus.items i JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = coalesce($2, i.current_version)
-            JOIN hephaestus.item_definitions(ARRAY[v.id]) d ON true
+            {DefinitionOfVersion}
             WHERE i.id = $1
             """);
         command.Parameters.Add(Uuid(itemId));
         command.Parameters.Add(NullableInt(version));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return new StoredItem(reader.GetGuid(0), reader.GetNullableString(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4),
-            reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6));
+        return await reader.ReadAsync(ct) ? ReadStoredItem(reader) : null;
+    }
+
+    /// <summary>A row of <see cref="StoredItemColumns"/>.</summary>
+    static StoredItem ReadStoredItem(NpgsqlDataReader reader) => new(reader.GetGuid(0), reader.GetNullableString(1), reader.GetGuid(2), reader.GetInt32(3),
+        reader.GetString(4), reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6), reader.GetFieldValue<string[]>(8));
+
+    /// <summary>The bank: items at their current version, in id (creation) order, keyset paged.</summary>
+    public static async Task<Page<StoredItem>> ListAsync(NpgsqlDataSource db, Actor actor, ItemFilter filter, Guid? after, int size, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        var listing = new FilteredListing("i.id");
+        if (filter.SkillId is { } skill)
+        {
+            listing.Where("EXISTS (SELECT 1 FROM hephaestus.item_version_skills s WHERE s.item_version_id = v.id AND s.skill_id = {0})", Uuid(skill));
+        }
+
+        if (filter.Type is { } type) listing.Where("v.type = {0}", Text(type));
+        // prompt_search: the stored tsvector of the prompt (Sql/0016), readable where the definition is not.
+        if (filter.Text is { } text) listing.Where("v.prompt_search @@ websearch_to_tsquery('english', {0})", Text(text));
+        if (filter.Tag is { } tag) listing.Where("i.tags @> {0}", TextArray([tag]));
+        return await listing.ReadAsync(scope, $$"""
+            SELECT {{StoredItemColumns}}
+            FROM hephaestus.items i JOIN hephaestus.item_versions v ON v.item_id = i.id AND v.version = i.current_version
+            {{DefinitionOfVersion}}
+            WHERE {0} ORDER BY i.id LIMIT $2
+            """, after, size, ReadStoredItem, i => i.ItemId, ct);
     }
 
     /// <summary>Item versions by id, parsed for scoring; for authors and admins (regrading), others get none.</summary>

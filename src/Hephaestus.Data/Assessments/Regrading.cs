@@ -99,8 +99,9 @@ public static class Regrading
                 revision = (int)(await latest.ExecuteScalarAsync(ct))! + 1;
             }
 
-            var assessment = (await AssessmentStore.ReadAsync(scope, attempt.AssessmentId, ct))!;
-            var result = Grading.Summarize(attempt, scored, assessment.Settings, revision, Guid.CreateVersion7());
+            // The pass score of the version the attempt took, not the assessment's current one.
+            var settings = await AssessmentStore.ReadVersionSettingsAsync(scope, attempt.AssessmentId, attempt.AssessmentVersion, ct);
+            var result = Grading.Summarize(attempt, scored, settings, revision, Guid.CreateVersion7());
             await Grading.RecordAsync(learning, scope, attempt, result, scored, "regraded", attempt.SubmittedAt!.Value, ct);
         }
 

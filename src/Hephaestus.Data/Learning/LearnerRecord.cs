@@ -7,9 +7,12 @@ namespace Hephaestus.Data.Learning;
 /// <summary>An item's evidence: its score (0..1) for each skill it is aligned to, with the alignment's weight.</summary>
 public sealed record ItemEvidence(Guid ItemVersionId, double Score01, IReadOnlyList<(Guid SkillId, decimal Weight)> Skills);
 
-/// <summary>A result revision of an attempt: revision 1 at submission, later ones by regrading.</summary>
+/// <summary>
+/// A result revision of an attempt: revision 1 at submission, later ones by regrading. <see cref="DueAt"/> is the
+/// attempt's due date, which its evidence carries (Canvas's due-date ordering folds by it).
+/// </summary>
 public sealed record ResultRevision(Guid LearnerId, Guid AttemptId, Guid AssessmentId, Guid ResultId, int Revision, ResultSummary Summary,
-    string Reason, DateTimeOffset ObservedAt, IReadOnlyList<ItemEvidence> Items);
+    string Reason, DateTimeOffset ObservedAt, IReadOnlyList<ItemEvidence> Items, DateTimeOffset? DueAt = null);
 
 /// <summary>A person's rating of a learner's work against a rubric; each rated criterion aligned to a skill yields evidence.</summary>
 public sealed record RubricRating(Guid LearnerId, Guid Id, Guid RubricId, Guid AssessorId, string? Subject, JsonElement Ratings, decimal Points,
@@ -60,7 +63,7 @@ public sealed partial class LearnerRecord(PlanCache plans)
             },
         };
 
-        var evidence = result.Items.SelectMany(i => i.Skills.Select(s => new NewEvidence(s.SkillId, i.Score01, (double)s.Weight, result.ObservedAt, null,
+        var evidence = result.Items.SelectMany(i => i.Skills.Select(s => new NewEvidence(s.SkillId, i.Score01, (double)s.Weight, result.ObservedAt, result.DueAt,
             "item_response", result.AttemptId, result.ResultId, i.ItemVersionId))).ToList();
         var mastery = await MasteryRecorder.RecordAsync(scope, result.LearnerId, evidence, ct, replayAll: result.Revision > 1, before: [insert], after: alongside);
         var progress = await _progress.AfterResultAsync(scope, result.LearnerId, result.AssessmentId, ct);

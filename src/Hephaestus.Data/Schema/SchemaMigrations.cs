@@ -43,5 +43,11 @@ public static class SchemaMigrations
         new("20261201210300_ResultsReads",
             Up: ["0012_results_reads.sql"],
             Down: ["20261201210300_ResultsReads.down.sql"]),
+        new("20261201210500_BankBrowseAndWindows",
+            Up: ["0014_bank_browse_and_windows.sql"],
+            Down: ["20261201210500_BankBrowseAndWindows.down.sql"]),
+        new("20261201223000_ItemPromptSearch",
+            Up: ["0016_item_prompt_search.sql"],
+            Down: ["20261201223000_ItemPromptSearch.down.sql"]),
     ];
 }

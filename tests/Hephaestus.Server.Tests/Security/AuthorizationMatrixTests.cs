@@ -67,6 +67,15 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
         Row("GET gradebook", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
             ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        // The bank holds answer keys: the readers of a single item list it, no one else.
+        Row("GET items", ("author", ok), ("admin", ok), ("cohort educator", ok), ("self", forbidden), ("analyst", forbidden),
+            ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        Row("GET assessments", ("self", ok), ("author", ok), ("analyst", ok), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        // Writers reach the lookup (an unknown assessment: 404); everyone else is refused by role first.
+        Row("PATCH assessment", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
+            ("analyst", forbidden), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+        Row("POST retire", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
+            ("unprovisioned", forbidden), ("anonymous", unauthorized));
         return data;
     }
 
@@ -94,6 +103,10 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             "PUT member" => await selfClient.PutAsJsonAsync($"/api/v1/cohorts/{world.Cohort}/members/{target}", new { role = "learner" }),
             "GET results" => await selfClient.GetAsync($"/api/v1/learners/{target}/results"),
             "GET gradebook" => await selfClient.GetAsync($"/api/v1/cohorts/{world.Cohort}/gradebook"),
+            "GET items" => await selfClient.GetAsync("/api/v1/items"),
+            "GET assessments" => await selfClient.GetAsync("/api/v1/assessments"),
+            "PATCH assessment" => await selfClient.PatchAsync($"/api/v1/assessments/{Guid.NewGuid()}", new { title = "T" }, "\"1\""),
+            "POST retire" => await selfClient.PostAsync($"/api/v1/assessments/{Guid.NewGuid()}/retire", null),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),
         };
 

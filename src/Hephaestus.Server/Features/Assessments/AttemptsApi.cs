@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -48,9 +49,20 @@ public static class AttemptsApi
                 new Dictionary<string, object?> { ["attemptsAllowed"] = start.AttemptsAllowed, ["attemptsUsed"] = start.AttemptsUsed }),
             StartOutcome.PoolTooSmall => Problems.Conflict(
                 $"The pool for skill {start.Part!.PoolSkillId} has only {start.Drawn} item(s) left to draw; the assessment needs {start.Part.PoolCount}."),
+            StartOutcome.Retired => Problems.Conflict("The assessment is retired: no new attempts start."),
+            StartOutcome.OutsideWindow => OutsideWindow(start.Schedule!),
             StartOutcome.AlreadyOpen => TypedResults.Ok(Body(start.Attempt!)),
             _ => TypedResults.Created($"/api/v1/learners/{actor.UserId}/attempts/{start.Attempt!.Attempt.Id}", Body(start.Attempt)),
         };
+    }
+
+    /// <summary>A 409 that names the window, so a client can tell the learner when to come back (or that it is over).</summary>
+    static ProblemHttpResult OutsideWindow(AssessmentSchedule window)
+    {
+        var from = window.AvailableFrom is { } f ? f.ToString("O", CultureInfo.InvariantCulture) : "any time";
+        var until = window.AvailableUntil is { } u ? u.ToString("O", CultureInfo.InvariantCulture) : "no end";
+        return Problems.Conflict($"The assessment is open for attempts from {from} until {until}; now is outside that window.",
+            new Dictionary<string, object?> { ["availableFrom"] = window.AvailableFrom, ["availableUntil"] = window.AvailableUntil });
     }
 
     static async Task<Results<Ok<AttemptBody>, ProblemHttpResult>> Get(Guid learnerId, Guid attemptId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
@@ -66,7 +78,7 @@ public static class AttemptsApi
         var seed = BitConverter.ToInt32(attempt.Id.ToByteArray(), 12); // stable per attempt: a reload shows the same order
         return new AttemptBody(attempt.Id, attempt.LearnerId, attempt.AssessmentId, attempt.Number, attempt.Status, attempt.StartedAt, attempt.DeadlineAt,
             attempt.SubmittedAt, [.. attempt.ItemVersionIds.Select(id => new AttemptItem(id, detail.Items[id].Definition.ToLearnerView(seed),
-                detail.Responses.TryGetValue(id, out var r) ? r : null))]);
+                detail.Responses.TryGetValue(id, out var r) ? r : null))], attempt.AssessmentVersion, attempt.DueAt, attempt.Late);
     }
 
     static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SaveResponse(

@@ -12,9 +12,9 @@ internal static class Grading
         var s = r.Summary;
         return level switch
         {
-            FeedbackLevel.None => new SubmissionResult(r.AttemptId, r.ResultId, r.Revision, FeedbackLevel.None, null, null, null, null, null),
-            FeedbackLevel.Full => new SubmissionResult(r.AttemptId, r.ResultId, r.Revision, FeedbackLevel.Full, s.Score, s.Points, s.MaxPoints, s.Passed, s.Items),
-            _ => new SubmissionResult(r.AttemptId, r.ResultId, r.Revision, FeedbackLevel.Score, s.Score, s.Points, s.MaxPoints, s.Passed, null),
+            FeedbackLevel.None => new SubmissionResult(r.AttemptId, r.ResultId, r.Revision, FeedbackLevel.None, null, null, null, null, null, r.DueAt, r.Late),
+            FeedbackLevel.Full => new SubmissionResult(r.AttemptId, r.ResultId, r.Revision, FeedbackLevel.Full, s.Score, s.Points, s.MaxPoints, s.Passed, s.Items, r.DueAt, r.Late),
+            _ => new SubmissionResult(r.AttemptId, r.ResultId, r.Revision, FeedbackLevel.Score, s.Score, s.Points, s.MaxPoints, s.Passed, null, r.DueAt, r.Late),
         };
     }
 }

@@ -21,6 +21,7 @@ public static class ItemsApi
     {
         var items = routes.MapGroup("/api/v1/items").WithTags("Item bank").RequireAuthorization(Policies.Provisioned);
         items.MapPost("/", Create).WithName("CreateItem").RequireAuthorization(Policies.Author);
+        items.MapGet("/", List).WithName("ListItems");
         items.MapPut("/{itemId:guid}", NewVersion).WithName("CreateItemVersion").RequireAuthorization(Policies.Author);
         items.MapGet("/{itemId:guid}", Get).WithName("GetItem");
         items.MapGet("/{itemId:guid}/versions/{version:int}", Get).WithName("GetItemVersion");
@@ -30,6 +31,7 @@ public static class ItemsApi
     /// <summary>Items hold answer keys: those who write them and educators read them, no one else.</summary>
     static bool SeesKeys(Actor actor) => actor.Has(Role.Author) || actor.Has(Role.Admin) || actor.Has(Role.Educator);
 
+    static ProblemHttpResult KeysRefused() => Problems.Forbidden("Items hold answer keys; learners see items only inside their attempts.");
 
     static Validation Validate(ItemRequest request, out ItemDefinition? item)
     {
@@ -55,6 +57,13 @@ public static class ItemsApi
         }
 
         if (request.Code is not null && !Domain.CatalogCode.Shape().IsMatch(request.Code)) v.Add("code", "must be letters, digits, '.', '_' or '-'");
+        if (request.Tags is { } tags)
+        {
+            if (tags.Count > 50) v.Add("tags", "must have at most 50 tags");
+            for (var i = 0; i < tags.Count; i++) v.Text($"tags[{i}]", tags[i], 1, 64);
+            if (tags.Distinct(StringComparer.Ordinal).Count() != tags.Count) v.Add("tags", "must not repeat a tag");
+        }
+
         return v;
     }
 
@@ -62,7 +71,7 @@ public static class ItemsApi
     {
         var v = Validate(request, out var item);
         if (!v.IsValid) return v.ToProblem();
-        var written = await ItemStore.CreateAsync(db, http.RequireActor(), request.Code, item!, request.Skills, ct);
+        var written = await ItemStore.CreateAsync(db, http.RequireActor(), request.Code, item!, request.Skills, request.Tags ?? [], ct);
         return written.Outcome switch
         {
             ItemWriteOutcome.CodeTaken => Problems.Conflict($"An item with code '{request.Code}' already exists.", new Dictionary<string, object?> { ["field"] = "code" }),
@@ -76,7 +85,7 @@ public static class ItemsApi
     {
         var v = Validate(request, out var item);
         if (!v.IsValid) return v.ToProblem();
-        var written = await ItemStore.NewVersionAsync(db, http.RequireActor(), itemId, item!, request.Skills, ct);
+        var written = await ItemStore.NewVersionAsync(db, http.RequireActor(), itemId, item!, request.Skills, request.Tags, ct);
         return written.Outcome switch
         {
             ItemWriteOutcome.ItemNotFound => Problems.NotFound("item", itemId),
@@ -88,10 +97,31 @@ public static class ItemsApi
     static async Task<Results<Ok<ItemResponseBody>, ProblemHttpResult>> Get(Guid itemId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, int? version = null)
     {
         var actor = http.RequireActor();
-        if (!SeesKeys(actor)) return Problems.Forbidden("Items hold answer keys; learners see items only inside their attempts.");
+        if (!SeesKeys(actor)) return KeysRefused();
         var item = await ItemStore.ReadAsync(db, actor, itemId, version, ct);
         return item is null ? Problems.NotFound("item", itemId) : TypedResults.Ok(Body(item));
     }
 
-    static ItemResponseBody Body(StoredItem i) => new(i.ItemId, i.Code, i.VersionId, i.Version, i.Type, i.Definition, i.Skills, i.CreatedAt);
+    /// <summary>
+    /// The bank at current versions, in creation order, keyset paged; filters combine (and): <c>skill</c> aligned,
+    /// <c>type</c>, <c>q</c> words of the stem (web search syntax), <c>tag</c>. Whole items with their keys, so the same
+    /// readers as the item read: authors, educators, admins.
+    /// </summary>
+    static async Task<Results<Ok<Page<ItemResponseBody>>, ValidationProblem, ProblemHttpResult>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct,
+        Guid? skill = null, string? type = null, string? q = null, string? tag = null, Guid? after = null, int? limit = null)
+    {
+        var actor = http.RequireActor();
+        if (!SeesKeys(actor)) return KeysRefused();
+        var v = new Validation();
+        var size = limit ?? Paging.DefaultSize;
+        if (size is < 1 or > Paging.MaxSize) v.Add("limit", $"must be between 1 and {Paging.MaxSize}");
+        if (type is not null && !ItemTypes.All.Contains(type)) v.Add("type", $"must be one of: {string.Join(", ", ItemTypes.All)}");
+        if (q is { Length: 0 or > 200 }) v.Add("q", "must be 1 to 200 characters long");
+        v.Text("tag", tag, 1, 64, required: false);
+        if (!v.IsValid) return v.ToProblem();
+        var page = await ItemStore.ListAsync(db, actor, new ItemFilter(skill, type, q, tag), after, size, ct);
+        return TypedResults.Ok(new Page<ItemResponseBody>([.. page.Items.Select(Body)], page.Next));
+    }
+
+    static ItemResponseBody Body(StoredItem i) => new(i.ItemId, i.Code, i.VersionId, i.Version, i.Type, i.Definition, i.Skills, i.CreatedAt, i.Tags);
 }
