@@ -31,5 +31,8 @@ public static class SchemaMigrations
         new("20261125140000_CompetencyCatalog",
             Up: ["0008_competency_catalog.sql"],
             Down: ["20261125140000_CompetencyCatalog.down.sql"]),
+        new("20261201210600_LearnerConveniences",
+            Up: ["0015_learner_conveniences.sql"],
+            Down: ["20261201210600_LearnerConveniences.down.sql"]),
     ];
 }
