@@ -33,7 +33,7 @@ public class WireNamesTests
         Pinned<StepKind>("skill", "content", "assessment");
         Pinned<PathVersionStatus>("draft", "published", "retired");
         Pinned<EnrollmentStatus>("active", "completed", "withdrawn");
-        Pinned<OverrideKind>("skip", "unskip", "insert", "goal", "pace", "migrate");
+        Pinned<OverrideKind>("skip", "unskip", "insert", "goal", "pace", "migrate", "unlock", "withdraw");
         Pinned<MasteryMethod>("bkt", "weighted_average", "standard_decaying_average", "n_mastery", "highest", "latest", "average");
         Pinned<AttemptStatus>("in_progress", "submitted");
         Pinned<FeedbackLevel>("none", "score", "full");

@@ -86,15 +86,18 @@ public static class SkillStore
 
     /// <summary>
     /// Skills whose attributes contain the given JSON object (<c>attributes @> $1</c>, served by the GIN index
-    /// ix_skills_attributes), optionally within one framework; ordered by framework code and code, a page at a time.
+    /// ix_skills_attributes), optionally within one framework, optionally whose code, title or description contains
+    /// <paramref name="text"/> (ignoring case; its own statement, so its plan can use the trigram index ix_skills_search);
+    /// ordered by framework code and code, a page at a time.
     /// </summary>
-    public static async Task<Page<SkillRef>> SearchAsync(ActorScope scope, string? attributes, Guid? frameworkId, int offset, CancellationToken ct)
+    public static async Task<Page<SkillRef>> SearchAsync(ActorScope scope, string? attributes, Guid? frameworkId, int offset, CancellationToken ct, string? text = null)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        await using var command = scope.Command("""
+        await using var command = scope.Command($"""
             SELECT s.id, s.code, s.title, s.framework_id, f.code
             FROM hephaestus.skills s JOIN hephaestus.competency_frameworks f ON f.id = s.framework_id
             WHERE ($1::jsonb IS NULL OR s.attributes @> $1::jsonb) AND ($2::uuid IS NULL OR s.framework_id = $2)
+              {(text is null ? "" : "AND (lower(s.code) || ' ' || lower(s.title) || ' ' || lower(coalesce(s.description, ''))) LIKE $5")}
             ORDER BY f.code, s.code
             OFFSET $3 LIMIT $4
             """);
@@ -102,6 +105,7 @@ public static class SkillStore
         command.Parameters.Add(NullableUuid(frameworkId));
         command.Parameters.Add(Int(offset));
         command.Parameters.Add(Int(Paging.Fetch(SearchPageSize)));
+        if (text is not null) command.Parameters.Add(Substring(text));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var skills = new List<SkillRef>();
         while (await reader.ReadAsync(ct)) skills.Add(ReadRef(reader));

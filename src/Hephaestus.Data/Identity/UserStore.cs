@@ -28,7 +28,7 @@ public sealed record UserChanges(
     string? Email, string? DisplayName, string? Locale, string? TimeZone, string[]? Roles, JsonElement? Profile, string? ExternalSubject);
 
 /// <summary>The optional filters of a user listing; null means "any".</summary>
-public sealed record UserFilter(Guid? After, string? Role, string? Profile, string? Email);
+public sealed record UserFilter(Guid? After, string? Role, string? Profile, string? Email, string? Text = null);
 
 /// <summary>How a write on a user ended; the edge turns each outcome other than Done into a problem detail.</summary>
 public enum UserOutcome
@@ -76,14 +76,17 @@ public static class UserStore
 
     /// <summary>
     /// Keyset page in id order (UUIDv7, so creation order). The optional filters are written so that one plan serves
-    /// all combinations; the profile filter is containment, answered by the GIN (jsonb_path_ops) index.
+    /// all combinations; the profile filter is containment, answered by the GIN (jsonb_path_ops) index. A text search
+    /// (<see cref="UserFilter.Text"/>: part of the display name or email) is its own statement, so its plan can use the
+    /// trigram index ix_users_search.
     /// </summary>
-    const string Listing = $"""
+    static string Listing(bool search) => $"""
         SELECT {Columns} FROM hephaestus.users
         WHERE ($1::uuid IS NULL OR id > $1)
           AND ($2::text IS NULL OR $2 = ANY (roles))
           AND ($3::jsonb IS NULL OR profile @> $3::jsonb)
           AND ($4::text IS NULL OR lower(email) = lower($4))
+          {(search ? "AND (lower(display_name) || ' ' || lower(email)) LIKE $6" : "")}
         ORDER BY id
         LIMIT $5
         """;
@@ -150,12 +153,13 @@ public static class UserStore
     {
         ArgumentNullException.ThrowIfNull(filter);
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        await using var command = scope.Command(Listing);
+        await using var command = scope.Command(Listing(filter.Text is not null));
         command.Parameters.Add(SqlParameters.NullableUuid(filter.After));
         command.Parameters.Add(SqlParameters.Text(filter.Role));
         command.Parameters.Add(SqlParameters.Text(filter.Profile));
         command.Parameters.Add(SqlParameters.Text(filter.Email));
         command.Parameters.Add(SqlParameters.Int(Paging.Fetch(size)));
+        if (filter.Text is { } text) command.Parameters.Add(SqlParameters.Substring(text));
         var rows = new List<UserRecord>(Math.Min(size, 64));
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {

@@ -20,6 +20,13 @@ public static class SqlParameters
 
     public static NpgsqlParameter Text(string? value) => Nullable(value, NpgsqlDbType.Text);
 
+    /// <summary>
+    /// A LIKE pattern matching <paramref name="text"/> anywhere, lower-cased, its own % _ and \ taken literally: the shape the
+    /// trigram indexes on lower-cased text answer (ix_users_search, ix_skills_search).
+    /// </summary>
+    public static NpgsqlParameter Substring(string text) =>
+        Text("%" + text.ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%");
+
     public static NpgsqlParameter TextArray(string?[]? values) => Nullable(values, NpgsqlDbType.Array | NpgsqlDbType.Text);
 
     public static NpgsqlParameter<int> Int(int value) => new() { TypedValue = value };

@@ -31,14 +31,21 @@ public enum EnrollmentOutcome
 
     /// <summary>No learning path has the given id.</summary>
     UnknownPath,
+
+    /// <summary>An update of a versioned enrollment came without If-Match.</summary>
+    PreconditionRequired,
+
+    /// <summary>The enrollment changed since the client read it (<see cref="EnrollmentChange.CurrentVersion"/> is its version now).</summary>
+    PreconditionFailed,
 }
 
 /// <summary>
 /// The result of an operation on an enrollment: its state afterwards (Done, Created), why it conflicted and the step's
-/// status when a step was concerned (Conflict), the fields at fault (Invalid).
+/// status when a step was concerned (Conflict), the fields at fault (Invalid), the row's version now (PreconditionFailed).
 /// </summary>
 public sealed record EnrollmentChange(
-    EnrollmentOutcome Outcome, EnrollmentState? State = null, string? Detail = null, StepStatus? StepStatus = null, IReadOnlyList<ValidationError>? Errors = null)
+    EnrollmentOutcome Outcome, EnrollmentState? State = null, string? Detail = null, StepStatus? StepStatus = null, IReadOnlyList<ValidationError>? Errors = null,
+    uint? CurrentVersion = null)
 {
     public static readonly EnrollmentChange NotFound = new(EnrollmentOutcome.NotFound);
 

@@ -15,11 +15,16 @@ public sealed record InsertedStep(string Key, string Kind, Guid RefId, string Ti
 
 /// <summary>
 /// An enrollment row. <see cref="StepStatus"/> and <see cref="StepScores"/> are in step order: the version's steps by position,
-/// then the inserted steps. <see cref="Notes"/> is read only where it is shown (null otherwise).
+/// then the inserted steps. <see cref="Unlocked"/>: keys of the steps an educator opened. <see cref="Version"/>: the row's
+/// xmin, the ETag. <see cref="Notes"/> is read only where it is shown (null otherwise).
 /// </summary>
 public sealed record EnrollmentRow(Guid LearnerId, Guid Id, Guid PathId, Guid VersionId, EnrollmentStatus Status, string? Goal, int? PaceMinutesPerWeek,
     DateOnly? TargetDate, DateTimeOffset EnrolledAt, DateTimeOffset? CompletedAt, short[] StepStatus, float?[] StepScores,
-    IReadOnlyList<InsertedStep> Inserted, IReadOnlyDictionary<string, StepNote>? Notes);
+    IReadOnlyList<InsertedStep> Inserted, string[] Unlocked, uint Version, IReadOnlyDictionary<string, StepNote>? Notes)
+{
+    /// <summary>What the learner aims at on this enrollment, as of <paramref name="today"/>: the ranking of `next` reads it.</summary>
+    public PathGoals Goals(DateOnly today) => new(Goal, PaceMinutesPerWeek, TargetDate, today);
+}
 
 /// <summary>One enrollment as the engine evaluates it: the version's plan with this learner's inserts, and their state.</summary>
 /// <param name="Keys">Step keys in stored order: the version's steps by position, then the inserts.</param>
@@ -72,7 +77,7 @@ internal static class EnrollmentSql
 {
     /// <summary>The hot columns: what `next` and re-evaluation need (no notes).</summary>
     public const string EnrollmentColumns =
-        "learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text";
+        "learner_id, id, path_id, path_version_id, status, goal, pace_minutes_per_week, target_date, enrolled_at, completed_at, step_status, step_scores, inserted_steps::text, unlocked_steps, xmin";
 
     public const string EnrollmentColumnsWithNotes = EnrollmentColumns + ", step_notes::text";
 
@@ -88,7 +93,8 @@ internal static class EnrollmentSql
         r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
         r.GetFieldValue<short[]>(10), r.GetFieldValue<float?[]>(11),
         JsonSerializer.Deserialize<List<InsertedStep>>(r.GetString(12), Json) ?? [],
-        r.FieldCount > 13 ? JsonSerializer.Deserialize<Dictionary<string, StepNote>>(r.GetString(13), Json) : null);
+        r.GetFieldValue<string[]>(13), r.GetFieldValue<uint>(14),
+        r.FieldCount > 15 ? JsonSerializer.Deserialize<Dictionary<string, StepNote>>(r.GetString(15), Json) : null);
 
     public static async Task<Dictionary<Guid, SkillMasterySnapshot>> ReadMasteryAsync(NpgsqlDataReader r, CancellationToken ct)
     {
@@ -131,7 +137,7 @@ internal static class EnrollmentSql
             steps[keys[i]] = new LearnerStepState(status, reason, i < enrollment.StepScores.Length && enrollment.StepScores[i] is { } s ? Math.Round(s, 5) : null);
         }
 
-        return new EnrollmentState(enrollment, version, plan, new LearnerSnapshot(mastery, version.Skills, steps), keys);
+        return new EnrollmentState(enrollment, version, plan, new LearnerSnapshot(mastery, version.Skills, steps, enrollment.Unlocked), keys);
     }
 
     /// <summary>Stores the whole (small) status and score arrays and merges the notes of what changed.</summary>

@@ -144,7 +144,7 @@ public sealed partial class LearnerRecord
         foreach (var insert in inserts) states[insert.Key] = old.Learner.StateOf(insert.Key);
         foreach (var key in added) states[key] = new LearnerStepState(StepStatus.Locked, null, null);
         var plan = EnrollmentSql.PlanWithInserts(target.Plan, inserts);
-        var learner = new LearnerSnapshot(await EnrollmentSql.ReadMasteryAsync(scope, learnerId, ct), target.Skills, states);
+        var learner = new LearnerSnapshot(await EnrollmentSql.ReadMasteryAsync(scope, learnerId, ct), target.Skills, states, old.Enrollment.Unlocked);
         var before = plan.Steps.ToDictionary(s => s.Key, s => learner.StateOf(s.Key).Status, StringComparer.Ordinal);
         StepProgress.Evaluate(plan, learner);
         var changed = kept.Where(k => before[k] != learner.StateOf(k).Status)

@@ -42,6 +42,13 @@ public sealed partial class LearnerRecord
 
     const string SetPace = "UPDATE hephaestus.enrollments SET pace_minutes_per_week = $3, updated_at = now() WHERE learner_id = $1 AND id = $2";
 
+    const string AddUnlocked = """
+        UPDATE hephaestus.enrollments SET unlocked_steps = array_append(unlocked_steps, $3), updated_at = now()
+        WHERE learner_id = $1 AND id = $2 AND NOT $3 = ANY (unlocked_steps)
+        """;
+
+    const string Withdraw = "UPDATE hephaestus.enrollments SET status = 'withdrawn', updated_at = now() WHERE learner_id = $1 AND id = $2 AND status = 'active'";
+
     const string UnknownSkills = "SELECT array_agg(s) FROM unnest($1::uuid[]) s WHERE NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = s)";
 
     const string OverridesOfEnrollment = """
@@ -59,6 +66,8 @@ public sealed partial class LearnerRecord
         await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var state = await LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return EnrollmentChange.NotFound;
+        // A withdrawn enrollment keeps its goal and pace editable; its steps are frozen (the database refuses too).
+        if (change.Kind is not (OverrideKind.Goal or OverrideKind.Pace) && RefuseIfWithdrawn(state) is { } withdrawn) return withdrawn;
         if (await ApplyAsync(scope, state, change, ct) is { } refused) return refused;
 
         await _progress.ReevaluateAsync(scope, learnerId, ct);
@@ -162,6 +171,35 @@ public sealed partial class LearnerRecord
                     Parameters = { SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId), SqlParameters.Int(change.PaceMinutesPerWeek!.Value) },
                 });
                 payload = JsonSerializer.Serialize(new { paceMinutesPerWeek = change.PaceMinutesPerWeek, previous = state.Enrollment.PaceMinutesPerWeek });
+                break;
+
+            case OverrideKind.Unlock:
+            {
+                if (!state.Plan.Contains(stepKey!)) return EnrollmentChange.StepNotFound;
+                var current = state.Learner.StateOf(stepKey!);
+                if (current.Status != StepStatus.Locked)
+                {
+                    return EnrollmentChange.Conflict($"Step '{stepKey}' is {current.Status.ToWireName()}; only a locked step is unlocked.", current.Status);
+                }
+
+                // Open now, and kept open by every later evaluation (unlocked_steps), whatever its conditions say.
+                commands.Add(EnrollmentSql.WriteStep(state, stepKey!, current with { Status = StepStatus.Available, Reason = StepProgress.UnlockedReason + ": " + change.Reason }));
+                commands.Add(new NpgsqlBatchCommand(AddUnlocked)
+                {
+                    Parameters = { SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId), SqlParameters.Text(stepKey) },
+                });
+                payload = JsonSerializer.Serialize(new { unmetConditions = StepProgress.UnmetConditions(state.Plan[stepKey!], state.Plan, state.Learner) });
+                break;
+            }
+
+            case OverrideKind.Withdraw:
+                if (state.Enrollment.Status != EnrollmentStatus.Active)
+                {
+                    return EnrollmentChange.Conflict($"The enrollment is {state.Enrollment.Status.ToWireName()}; only an active enrollment is withdrawn.");
+                }
+
+                commands.Add(new NpgsqlBatchCommand(Withdraw) { Parameters = { SqlParameters.Uuid(learnerId), SqlParameters.Uuid(enrollmentId) } });
+                payload = JsonSerializer.Serialize(new { from = state.Enrollment.Status.ToWireName(), done = state.Keys.Count(k => state.Learner.StateOf(k).Status.IsDone()) });
                 break;
 
             default:

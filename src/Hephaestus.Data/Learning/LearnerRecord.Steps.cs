@@ -93,6 +93,7 @@ public sealed partial class LearnerRecord
         await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var state = await LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return EnrollmentChange.NotFound;
+        if (RefuseIfWithdrawn(state) is { } withdrawn) return withdrawn;
         if (!state.Plan.Contains(stepKey)) return EnrollmentChange.StepNotFound;
         var current = state.Learner.StateOf(stepKey);
         if (current.Status == StepStatus.InProgress) return new EnrollmentChange(EnrollmentOutcome.Done, state);
@@ -117,6 +118,7 @@ public sealed partial class LearnerRecord
         await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var state = await LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return EnrollmentChange.NotFound;
+        if (RefuseIfWithdrawn(state) is { } withdrawn) return withdrawn;
         if (!state.Plan.Contains(stepKey)) return EnrollmentChange.StepNotFound;
         var step = state.Plan[stepKey];
         var current = state.Learner.StateOf(stepKey);
@@ -140,4 +142,9 @@ public sealed partial class LearnerRecord
         await scope.CommitAsync(ct);
         return new EnrollmentChange(EnrollmentOutcome.Done, updated);
     }
+
+    /// <summary>A withdrawn enrollment's steps no longer change (a trigger refuses it too): a conflict, or null to go on.</summary>
+    static EnrollmentChange? RefuseIfWithdrawn(EnrollmentState state) => state.Enrollment.Status == EnrollmentStatus.Withdrawn
+        ? EnrollmentChange.Conflict($"Enrollment {state.Enrollment.Id} is withdrawn; its steps no longer change.")
+        : null;
 }

@@ -50,7 +50,8 @@ public sealed class PlanCache
                     SELECT s.id, s.step_key, s.kind, s.ref_id, s.title, s.position, s.target_skill_ids, s.unlock_rule,
                            coalesce((SELECT array_agg(p.step_key ORDER BY p.position)
                                      FROM hephaestus.path_step_prerequisites e JOIN hephaestus.path_steps p ON p.id = e.prerequisite_step_id
-                                     WHERE e.path_version_id = s.path_version_id AND e.step_id = s.id), '{}')
+                                     WHERE e.path_version_id = s.path_version_id AND e.step_id = s.id), '{}'),
+                           s.estimated_minutes
                     FROM hephaestus.path_steps s WHERE s.path_version_id = $1
                     """) { Parameters = { SqlParameters.Uuid(versionId) } },
                 // Every skill a step targets or a rule names, with its code, its scale's level names by rank and the rank
@@ -80,7 +81,7 @@ public sealed class PlanCache
             var rule = reader.IsDBNull(7) ? null : ParseStoredRule(reader.GetJson(7));
             var key = reader.GetString(1);
             steps.Add(new PlannedStep(key, StepWireNames.ParseKind(reader.GetString(2)), reader.GetGuid(3), reader.GetString(4), reader.GetInt32(5),
-                reader.GetFieldValue<Guid[]>(6), rule, reader.GetFieldValue<string[]>(8)));
+                reader.GetFieldValue<Guid[]>(6), rule, reader.GetFieldValue<string[]>(8), EstimatedMinutes: reader.IsDBNull(9) ? null : reader.GetInt32(9)));
         }
 
         await reader.NextResultAsync(ct);

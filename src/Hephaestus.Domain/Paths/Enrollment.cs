@@ -24,16 +24,24 @@ public enum OverrideKind
     Goal,
     Pace,
     Migrate,
+
+    /// <summary>Opens a locked step whatever its conditions say; it stays open (see <c>LearnerSnapshot.IsUnlocked</c>).</summary>
+    Unlock,
+
+    /// <summary>The learner leaves the path: the enrollment is withdrawn, its progress frozen, `next` empty.</summary>
+    Withdraw,
 }
 
 public static class EnrollmentNames
 {
     /// <summary>The overrides an educator asks for; <see cref="OverrideKind.Migrate"/> is written only by a migration.</summary>
-    public static readonly IReadOnlyList<OverrideKind> Requestable = [OverrideKind.Skip, OverrideKind.Unskip, OverrideKind.Insert, OverrideKind.Goal, OverrideKind.Pace];
+    public static readonly IReadOnlyList<OverrideKind> Requestable = [OverrideKind.Skip, OverrideKind.Unskip, OverrideKind.Insert, OverrideKind.Goal, OverrideKind.Pace, OverrideKind.Unlock, OverrideKind.Withdraw];
 
     public static string ToWireName(this EnrollmentStatus status) => WireNames<EnrollmentStatus>.Of(status);
 
     public static EnrollmentStatus ParseStatus(string name) => WireNames<EnrollmentStatus>.Parse(name);
+
+    public static bool TryParseStatus(string? name, out EnrollmentStatus status) => WireNames<EnrollmentStatus>.TryParse(name, out status);
 
     public static string ToWireName(this OverrideKind kind) => WireNames<OverrideKind>.Of(kind);
 

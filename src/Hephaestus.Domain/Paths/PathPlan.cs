@@ -31,7 +31,7 @@ public static class StepWireNames
     public static bool IsDone(this StepStatus status) => status is StepStatus.Completed or StepStatus.Skipped;
 }
 
-/// <summary>One step as the progress engine sees it: what it targets, what gates it, where it sits.</summary>
+/// <summary>One step as the progress engine sees it: what it targets, what gates it, where it sits, how long it takes (the author's estimate).</summary>
 public sealed record PlannedStep(
     string Key,
     StepKind Kind,
@@ -41,7 +41,8 @@ public sealed record PlannedStep(
     IReadOnlyList<Guid> TargetSkills,
     UnlockRule? Rule,
     IReadOnlyList<string> Prerequisites,
-    bool InsertedByEducator = false);
+    bool InsertedByEducator = false,
+    int? EstimatedMinutes = null);
 
 /// <summary>
 /// The steps of one path version (immutable once published, so a plan is built once and shared by every learner on

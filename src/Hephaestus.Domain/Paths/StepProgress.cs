@@ -16,13 +16,18 @@ public sealed record SkillMasterySnapshot(int? LevelRank, double? Value, bool Ma
 
 /// <summary>
 /// Everything the progress engine knows about one learner on one enrollment: mastery of the plan's skills, the levels of
-/// their scales, and the state of every step. Built from one round trip of reads; evaluated in memory.
+/// their scales, the state of every step, and the steps an educator unlocked. Built from one round trip of reads;
+/// evaluated in memory.
 /// </summary>
 public sealed class LearnerSnapshot(
     IReadOnlyDictionary<Guid, SkillMasterySnapshot> mastery,
     IReadOnlyDictionary<Guid, PlanSkill> skills,
-    Dictionary<string, LearnerStepState> steps) : ILearnerProgressView
+    Dictionary<string, LearnerStepState> steps,
+    IReadOnlyCollection<string>? unlocked = null) : ILearnerProgressView
 {
+    /// <summary>An educator opened this step: it is available whatever its prerequisites and rule say.</summary>
+    public bool IsUnlocked(string key) => unlocked?.Contains(key, StringComparer.Ordinal) == true;
+
     public IReadOnlyDictionary<string, LearnerStepState> Steps => steps;
 
     public LearnerStepState StateOf(string key) => steps.TryGetValue(key, out var s) ? s : new LearnerStepState(StepStatus.Locked, null, null);
@@ -70,16 +75,20 @@ public sealed record LockedStep(PlannedStep Step, IReadOnlyList<string> Conditio
 
 /// <param name="Locked">The first locked steps in path order (up to the limit asked), with their conditions.</param>
 /// <param name="LockedTotal">How many steps are locked in all.</param>
-public sealed record NextSteps(IReadOnlyList<RankedStep> Available, IReadOnlyList<LockedStep> Locked, int LockedTotal, int Done, int Total);
+/// <param name="Basis">What the goal, pace and target date came to (<see cref="RankingBasis.None"/> without them).</param>
+public sealed record NextSteps(IReadOnlyList<RankedStep> Available, IReadOnlyList<LockedStep> Locked, int LockedTotal, int Done, int Total, RankingBasis Basis);
 
 /// <summary>
 /// Step status rules. Completed and skipped are final (only an educator's un-skip reopens a step). A skill step completes
-/// when its skill is mastered, wherever the evidence came from. A started step stays started. Every other step is
-/// available when its prerequisites are done and its unlock rule holds, and locked otherwise, with the unmet
+/// when its skill is mastered, wherever the evidence came from. A started step stays started. A step an educator unlocked
+/// stays available. Every other step is available when its prerequisites are done and its unlock rule holds, and locked otherwise, with the unmet
 /// conditions as its reason; this is recomputed on every change, so a lowered score can lock a step again.
 /// </summary>
 public static class StepProgress
 {
+    /// <summary>The reason an educator's unlock leaves on a step (the override's own reason is in the audit log).</summary>
+    public const string UnlockedReason = "unlocked by an educator";
+
     /// <summary>Placement at enrollment: steps whose target skills the learner already masters are skipped.</summary>
     /// <summary>An enrollment is complete when every step of its plan (inserted steps included) is done.</summary>
     public static bool AllDone(PathPlan plan, LearnerSnapshot learner)
@@ -141,6 +150,7 @@ public static class StepProgress
         }
 
         if (current.Status == StepStatus.InProgress) return (current.Status, current.Reason);
+        if (learner.IsUnlocked(step.Key)) return (StepStatus.Available, current.Status == StepStatus.Available ? current.Reason : UnlockedReason);
         var unmet = UnmetConditions(step, plan, learner);
         return unmet.Count == 0 ? (StepStatus.Available, null) : (StepStatus.Locked, string.Join("; ", unmet));
     }
@@ -154,15 +164,21 @@ public static class StepProgress
     }
 
     /// <summary>
-    /// The next best steps: educator inserts first; then steps whose unmet target skills are weakest; then steps that
-    /// many unfinished later steps wait on; then path order. Locked steps come back with the conditions that hold them;
-    /// conditions (rule evaluation and wording) are worked out only for the first <paramref name="lockedLimit"/> locked
-    /// steps, the ones that will be shown.
+    /// The next best steps, in this order: educator inserts; remediation a score unlocked (a step whose rule holds through a
+    /// score range below the top one); steps on the way to the learner's goal (<see cref="GoalRoute"/>); then, when behind
+    /// schedule (<see cref="RankingBasis.BehindSchedule"/>), steps that many unfinished later steps wait on and then the
+    /// shortest, otherwise steps whose unmet target skills are weakest and then steps many others wait on; then started
+    /// steps; then path order. Each step's reasons say which of these put it there. Locked steps come back with the
+    /// conditions that hold them; conditions (rule evaluation and wording) are worked out only for the first
+    /// <paramref name="lockedLimit"/> locked steps, the ones that will be shown.
     /// </summary>
-    public static NextSteps Rank(PathPlan plan, LearnerSnapshot learner, int lockedLimit = int.MaxValue)
+    public static NextSteps Rank(PathPlan plan, LearnerSnapshot learner, int lockedLimit = int.MaxValue, PathGoals? goals = null)
     {
+        var basis = GoalRoute.Basis(goals, plan, learner);
+        var route = basis.GoalRoute.ToHashSet(StringComparer.Ordinal);
+        var behind = basis.BehindSchedule;
         var lockedTotal = 0;
-        var open = new List<(RankedStep Step, double Weakest, int Unlocks)>();
+        var open = new List<(RankedStep Step, double Weakest, int Unlocks, bool Remediation, bool OnRoute)>();
         var locked = new List<LockedStep>();
         var done = 0;
         foreach (var step in plan.Steps)
@@ -184,6 +200,13 @@ public static class StepProgress
 
             var reasons = new List<string>();
             if (step.InsertedByEducator) reasons.Add("inserted for you by an educator");
+            if (learner.IsUnlocked(step.Key)) reasons.Add(UnlockedReason);
+            var remediation = RemediationReason(step, learner);
+            if (remediation is not null) reasons.Add(remediation);
+            var onRoute = route.Contains(step.Key);
+            if (onRoute) reasons.Add($"on the way to your goal '{goals!.Goal!.Trim()}'");
+            else if (basis.GoalRecognized) reasons.Add($"not needed for your goal '{goals!.Goal!.Trim()}'");
+            if (behind) reasons.Add(GoalRoute.ScheduleReason(basis, goals!));
             if (state.Status == StepStatus.InProgress) reasons.Add("already started");
             var weakest = double.PositiveInfinity;
             foreach (var skill in step.TargetSkills.Where(s => !learner.IsMastered(s)))
@@ -199,18 +222,40 @@ public static class StepProgress
             var unlocks = plan.DependentsOf(step.Key).Count(i => !learner.StateOf(plan.Steps[i].Key).Status.IsDone());
             if (unlocks > 0) reasons.Add(unlocks == 1 ? "1 later step waits on it" : $"{unlocks} later steps wait on it");
             if (reasons.Count == 0) reasons.Add("next in path order");
-            open.Add((new RankedStep(step, state.Status, reasons), weakest, unlocks));
+            open.Add((new RankedStep(step, state.Status, reasons), weakest, unlocks, remediation is not null, onRoute));
         }
 
         var ranked = open
             .OrderByDescending(o => o.Step.Step.InsertedByEducator)
+            .ThenByDescending(o => o.Remediation)
+            .ThenByDescending(o => o.OnRoute)
+            .ThenByDescending(o => behind ? o.Unlocks : 0)
+            .ThenBy(o => behind ? o.Step.Step.EstimatedMinutes ?? PathGoals.DefaultStepMinutes : 0)
             .ThenBy(o => o.Weakest)
             .ThenByDescending(o => o.Unlocks)
             .ThenByDescending(o => o.Step.Status == StepStatus.InProgress)
             .ThenBy(o => o.Step.Step.Position)
             .Select(o => o.Step)
             .ToList();
-        return new NextSteps(ranked, locked, lockedTotal, done, plan.Steps.Count);
+        return new NextSteps(ranked, locked, lockedTotal, done, plan.Steps.Count, basis);
+    }
+
+    /// <summary>
+    /// Why an open step is remediation: its rule holds through a score range below the top one (Canvas Mastery Paths' lower
+    /// ranges route a weak score to review). Null when it is not.
+    /// </summary>
+    static string? RemediationReason(PlannedStep step, LearnerSnapshot learner)
+    {
+        if (step.Rule is null) return null;
+        foreach (var rule in step.Rule.Descendants())
+        {
+            if (rule is ScoreInRange { IsTopRange: false } range && learner.Score(range.Step) is { } score && range.Contains(score))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"remediation: your score of {score:0.##} on {range.Step} unlocked it");
+            }
+        }
+
+        return null;
     }
 
     static string LevelSuffix(LearnerSnapshot learner, Guid skill, int? rank) =>

@@ -34,7 +34,7 @@ public static class ApiHosting
             document.Info.Title = "Hephaestus API";
             document.Info.Description = "System of record for personalized learning. Errors are RFC 9457 problem details.";
             return Task.CompletedTask;
-        }));
+        }).AddOperationTransformer(LearnerAlias.DescribeAsync));
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
         {
             o.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
@@ -69,9 +69,12 @@ public static class ApiHosting
         app.UseMiddleware<ResponseHeaders>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Authentication before routing: `me` in a learner route is rewritten to the signed-in user's id, then routed.
+        app.UseAuthentication();
+        app.UseMiddleware<LearnerAlias>();
+        app.UseRouting();
         if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null) app.UseCors();
         app.UseMiddleware<RequestBodyLimit>();
-        app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<TextInputGuard>();
         return app;

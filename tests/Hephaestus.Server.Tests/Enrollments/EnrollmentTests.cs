@@ -7,7 +7,7 @@ using Hephaestus.Testing;
 
 namespace Hephaestus.Server.Tests.Enrollments;
 
-public class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
+public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 {
     /// <summary>An author, an admin, a learner in a cohort with an educator, an educator of another cohort, and a framework.</summary>
     sealed record World(string Tag, HttpClient Author, HttpClient Admin, Guid LearnerId, HttpClient Learner, Guid EducatorId, HttpClient Educator,

@@ -64,13 +64,14 @@ internal static class SkillsApi
     }
 
     /// <summary>
-    /// Skills whose attributes contain the given JSON object, optionally within one framework; ordered by framework code
-    /// and code, 100 at most per page (<see cref="SkillStore.SearchAsync"/>).
+    /// Skills whose attributes contain the given JSON object, optionally within one framework, optionally whose code, title
+    /// or description contains <c>q</c> (ignoring case); ordered by framework code and code, 100 at most per page
+    /// (<see cref="SkillStore.SearchAsync"/>).
     /// </summary>
     static async Task<Results<Ok<Page<SkillRef>>, ValidationProblem>> Search(
-        HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? attributes = null, Guid? framework = null, int offset = 0)
+        HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? attributes = null, Guid? framework = null, int offset = 0, string? q = null)
     {
-        var v = new Validation();
+        var v = new Validation().Text("q", q, 1, 200, required: false);
         string? filter = null;
         if (attributes is not null)
         {
@@ -90,7 +91,7 @@ internal static class SkillsApi
         if (!v.IsValid) return v.ToProblem();
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await SkillStore.SearchAsync(scope, filter, framework, offset, ct));
+        return TypedResults.Ok(await SkillStore.SearchAsync(scope, filter, framework, offset, ct, q));
     }
 
     static async Task<Results<Ok<SkillResponse>, ValidationProblem, ProblemHttpResult>> Patch(

@@ -37,16 +37,33 @@ public sealed record EnrollmentResponse(
 
 public sealed record NextStepResponse(string Key, string Kind, Guid RefId, string Title, string Status, IReadOnlyList<string> Reasons);
 
+/// <summary>
+/// What the ranking made of the enrollment's goal, pace and target date: the steps on the way to the goal (none when the
+/// goal names no step key or skill code of the path), and whether the remaining work fits the time the pace gives.
+/// </summary>
+public sealed record RankingBasisResponse(string? Goal, bool GoalRecognized, IReadOnlyList<string> GoalSteps, bool BehindSchedule, int? RemainingMinutes,
+    int? AvailableMinutes, int? PaceMinutesPerWeek, DateOnly? TargetDate);
+
+/// <summary>
+/// A learner's own change of what they aim at (PATCH with If-Match). Absent fields stay as they are; <c>clear</c> lists
+/// fields to empty (goal, paceMinutesPerWeek, targetDate). The goal is a step key or a skill code of the path to rank
+/// `next` toward (any other text is kept but changes no ranking).
+/// </summary>
+public sealed record UpdateEnrollmentRequest(string? Goal = null, int? PaceMinutesPerWeek = null, DateOnly? TargetDate = null, string[]? Clear = null);
+
 public sealed record LockedStepResponse(string Key, string Kind, string Title, IReadOnlyList<string> Conditions);
 
-public sealed record NextResponse(Guid EnrollmentId, int Done, int Total, IReadOnlyList<NextStepResponse> Available, IReadOnlyList<LockedStepResponse> Locked, int LockedTotal);
+/// <summary>The next steps; a withdrawn enrollment has none (<c>status</c> says so).</summary>
+public sealed record NextResponse(Guid EnrollmentId, EnrollmentStatus Status, int Done, int Total, IReadOnlyList<NextStepResponse> Available,
+    IReadOnlyList<LockedStepResponse> Locked, int LockedTotal, RankingBasisResponse Basis);
 
 /// <summary>A remediation (or any) step an educator inserts for one learner, placed after <c>afterStep</c> (first when absent).</summary>
 public sealed record InsertStepRequest(string Key, string Kind, Guid RefId, string Title, string? AfterStep = null, Guid[]? TargetSkillIds = null);
 
 /// <summary>
-/// An educator's override. <c>kind</c>: skip, unskip (with <c>stepKey</c>), insert (with <c>step</c>), goal (with
-/// <c>goal</c> and/or <c>targetDate</c>), pace (with <c>paceMinutesPerWeek</c>). <c>reason</c> is always required: it is audited.
+/// An educator's override. <c>kind</c>: skip, unskip, unlock (each with <c>stepKey</c>), insert (with <c>step</c>), goal
+/// (with <c>goal</c> and/or <c>targetDate</c>), pace (with <c>paceMinutesPerWeek</c>), withdraw (the learner leaves the
+/// path: progress frozen, `next` empty). <c>reason</c> is always required: it is audited.
 /// </summary>
 public sealed record OverrideRequest(
     string Kind,

@@ -19,7 +19,7 @@ internal static class EnrollmentOverrides
 
         switch (kind)
         {
-            case OverrideKind.Skip or OverrideKind.Unskip:
+            case OverrideKind.Skip or OverrideKind.Unskip or OverrideKind.Unlock:
                 if (request.StepKey is null) v.Add("stepKey", "is required");
                 break;
             case OverrideKind.Insert:

@@ -1,3 +1,4 @@
+using Hephaestus.Data;
 using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Paths;
 using Hephaestus.Server.Api;
@@ -9,8 +10,9 @@ namespace Hephaestus.Server.Features.Enrollments;
 
 /// <summary>
 /// A learner's enrollments in learning paths and their progress: enroll (once per path, with placement), read, the next
-/// best steps, start and complete steps, and educators' overrides (audited). Row-level security decides who sees what:
-/// the learner, educators of the learner's cohorts, admins; an enrollment someone may not see is a 404.
+/// best steps (ranked toward the learner's goal and pace), the learner's own goal, pace and target date, start and complete
+/// steps, educators' overrides (audited), and a path's enrollments for educators. Row-level security decides who sees
+/// what: the learner, educators of the learner's cohorts, admins; an enrollment someone may not see is a 404.
 /// </summary>
 public static class EnrollmentsApi
 {
@@ -20,11 +22,14 @@ public static class EnrollmentsApi
         learner.MapPost("/", Enroll).WithName("Enroll");
         learner.MapGet("/", List).WithName("ListEnrollments");
         learner.MapGet("/{enrollmentId:guid}", Get).WithName("GetEnrollment");
+        learner.MapPatch("/{enrollmentId:guid}", Update).WithName("UpdateEnrollment");
         learner.MapGet("/{enrollmentId:guid}/next", Next).WithName("NextSteps");
         learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/start", Start).WithName("StartStep");
         learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/complete", Complete).WithName("CompleteStep");
         learner.MapPost("/{enrollmentId:guid}/overrides", Override).WithName("OverrideEnrollment").RequireAuthorization(Policies.EducatorOrAdmin);
         learner.MapGet("/{enrollmentId:guid}/overrides", Overrides).WithName("ListEnrollmentOverrides");
+        routes.MapGet("/api/v1/paths/{pathId:guid}/enrollments", ListForPath).WithTags("Enrollments").WithName("ListPathEnrollments")
+            .RequireAuthorization(Policies.EducatorOrAdmin);
         return routes;
     }
 
@@ -59,7 +64,74 @@ public static class EnrollmentsApi
     static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Get(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
     {
         var state = await learning.ReadEnrollmentOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: true, ct);
-        return state is null ? Problems.NotFound("enrollment", enrollmentId) : TypedResults.Ok(EnrollmentViews.ToResponse(state));
+        if (state is null) return Problems.NotFound("enrollment", enrollmentId);
+        http.Response.Headers.ETag = ETags.Format(state.Enrollment.Version);
+        return TypedResults.Ok(EnrollmentViews.ToResponse(state));
+    }
+
+    /// <summary>
+    /// The learner sets their own goal, pace and target date (If-Match with the enrollment's ETag); `next` ranks by them.
+    /// Someone else who sees the enrollment is refused (an educator's change is an audited override); anyone else gets 404.
+    /// </summary>
+    static async Task<Results<Ok<EnrollmentResponse>, ValidationProblem, ProblemHttpResult>> Update(
+        Guid learnerId, Guid enrollmentId, UpdateEnrollmentRequest request, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct)
+    {
+        var v = new Validation().Text("goal", request.Goal, 1, 500, required: false);
+        if (request.PaceMinutesPerWeek is { } pace && pace is < 1 or > 10080) v.Add("paceMinutesPerWeek", "must be between 1 and 10080 (a week of minutes)");
+        var clear = request.Clear ?? [];
+        for (var i = 0; i < clear.Length; i++)
+        {
+            if (!GoalChanges.Clearable.Contains(clear[i])) v.Add($"clear[{i}]", "must be one of: " + string.Join(", ", GoalChanges.Clearable));
+            else if (clear[i] switch { "goal" => request.Goal is not null, "paceMinutesPerWeek" => request.PaceMinutesPerWeek is not null, _ => request.TargetDate is not null })
+            {
+                v.Add($"clear[{i}]", $"{clear[i]} is also given a value: set it or clear it, not both");
+            }
+        }
+
+        if (request.Goal is null && request.PaceMinutesPerWeek is null && request.TargetDate is null && clear.Length == 0)
+        {
+            v.Add("", "give goal, paceMinutesPerWeek, targetDate or clear");
+        }
+
+        if (!v.IsValid) return v.ToProblem();
+        var changes = new GoalChanges(request.Goal, request.PaceMinutesPerWeek, request.TargetDate, clear);
+        var changed = await learning.UpdateGoalsAsync(db, http.RequireActor(), learnerId, enrollmentId, changes, ETags.Parse(http.Request), ct);
+        switch (changed.Outcome)
+        {
+            case EnrollmentOutcome.Done:
+                http.Response.Headers.ETag = ETags.Format(changed.State!.Enrollment.Version);
+                return TypedResults.Ok(EnrollmentViews.ToResponse(changed.State));
+            case EnrollmentOutcome.Refused:
+                return Problems.Forbidden("Only the learner sets their own goal, pace and target date; an educator changes them with an override (kind goal or pace), which is audited.");
+            case EnrollmentOutcome.PreconditionRequired:
+                return Problems.PreconditionRequired("enrollment");
+            case EnrollmentOutcome.PreconditionFailed:
+                return Problems.PreconditionFailed("enrollment", ETags.Format(changed.CurrentVersion!.Value));
+            default:
+                return Problems.NotFound("enrollment", enrollmentId);
+        }
+    }
+
+    /// <summary>
+    /// A path's enrollments, keyset-paged in enrollment order, optionally by status and cohort. Educators and admins; row-level
+    /// security limits an educator to the learners of their cohorts.
+    /// </summary>
+    static async Task<Results<Ok<Page<PathEnrollmentRow>>, ValidationProblem, ProblemHttpResult>> ListForPath(
+        Guid pathId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null, string? status = null, Guid? cohort = null)
+    {
+        var v = new Validation();
+        var size = limit ?? Paging.DefaultSize;
+        if (size is < 1 or > Paging.MaxSize) v.Add("limit", $"must be between 1 and {Paging.MaxSize}");
+        EnrollmentStatus? wanted = null;
+        if (status is not null)
+        {
+            if (EnrollmentNames.TryParseStatus(status, out var parsed)) wanted = parsed;
+            else v.Add("status", "must be one of: " + string.Join(", ", Enum.GetValues<EnrollmentStatus>().Select(s => s.ToWireName())));
+        }
+
+        if (!v.IsValid) return v.ToProblem();
+        var page = await PathEnrollments.ListAsync(db, http.RequireActor(), pathId, new PathEnrollmentFilter(after, wanted, cohort), size, ct);
+        return page is null ? Problems.NotFound("learning path", pathId) : TypedResults.Ok(page);
     }
 
     /// <summary>
@@ -76,11 +148,17 @@ public static class EnrollmentsApi
 
         var state = await learning.ReadEnrollmentOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: false, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
-        var next = StepProgress.Rank(state.Plan, state.Learner, lockedLimit ?? 20);
-        return TypedResults.Ok(new NextResponse(enrollmentId, next.Done, next.Total,
-            [.. next.Available.Take(limit ?? 10).Select(s => new NextStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.RefId, s.Step.Title, s.Status.ToWireName(), s.Reasons))],
-            [.. next.Locked.Select(s => new LockedStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.Title, s.Conditions))],
-            next.LockedTotal));
+        // Dates are UTC days: a target date is reached at the end of that day in UTC.
+        var e = state.Enrollment;
+        var next = StepProgress.Rank(state.Plan, state.Learner, lockedLimit ?? 20, e.Goals(DateOnly.FromDateTime(DateTime.UtcNow)));
+        var b = next.Basis;
+        var basis = new RankingBasisResponse(e.Goal, b.GoalRecognized, b.GoalRoute, b.BehindSchedule, b.RemainingMinutes, b.AvailableMinutes, e.PaceMinutesPerWeek, e.TargetDate);
+        // A withdrawn learner has no next step: the lists are empty, the counts stay as they were left.
+        var open = e.Status != EnrollmentStatus.Withdrawn;
+        return TypedResults.Ok(new NextResponse(enrollmentId, e.Status, next.Done, next.Total,
+            open ? [.. next.Available.Take(limit ?? 10).Select(s => new NextStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.RefId, s.Step.Title, s.Status.ToWireName(), s.Reasons))] : [],
+            open ? [.. next.Locked.Select(s => new LockedStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.Title, s.Conditions))] : [],
+            open ? next.LockedTotal : 0, basis));
     }
 
     /// <summary>The learner (or an educator) starts an available step.</summary>

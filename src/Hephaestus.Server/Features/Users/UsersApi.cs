@@ -58,9 +58,9 @@ public static class UsersApi
 
     static async Task<Results<Ok<Page<UserResponse>>, ValidationProblem>> List(
         HttpContext http, NpgsqlDataSource db, CancellationToken ct,
-        Guid? after = null, int? limit = null, string? role = null, string? profile = null, string? email = null)
+        Guid? after = null, int? limit = null, string? role = null, string? profile = null, string? email = null, string? q = null)
     {
-        var v = new Validation();
+        var v = new Validation().Text("q", q, 1, 200, required: false);
         var size = limit ?? Paging.DefaultSize;
         if (size is < 1 or > UserStore.MaxPageSize) v.Add("limit", $"must be between 1 and {UserStore.MaxPageSize}");
         if (role is not null && !Role.All.Contains(role)) v.Add("role", $"'{role}' is not a role; roles are {string.Join(", ", Role.All)}");
@@ -79,7 +79,7 @@ public static class UsersApi
 
         if (!v.IsValid) return v.ToProblem();
 
-        var page = await UserStore.ListAsync(db, http.RequireActor(), new UserFilter(after, role, profile, email), size, ct);
+        var page = await UserStore.ListAsync(db, http.RequireActor(), new UserFilter(after, role, profile, email, q), size, ct);
         return TypedResults.Ok(new Page<UserResponse>(page.Items.Select(UserResponse.From).ToList(), page.Next));
     }
 
