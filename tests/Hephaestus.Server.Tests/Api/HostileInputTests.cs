@@ -193,7 +193,7 @@ public class PoolPoisoningTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var (a, _) = await db.UserAsync("pool-a@example.org", "learner");
         var (b, _) = await db.UserAsync("pool-b@example.org", "learner");
-        using var onePool = db.Api.WithWebHostBuilder(w => w.UseSetting("ConnectionStrings:Hephaestus", db.AppConnectionString + ";Maximum Pool Size=1"));
+        using var onePool = db.Api.WithWebHostBuilder(w => w.UseSetting("ConnectionStrings:Hephaestus", db.AppConnectionString + ";Maximum Pool Size=1", DatabaseLimits.Interactive));
         HttpClient As(string email)
         {
             var client = onePool.CreateClient();
@@ -218,7 +218,7 @@ public class PoolPoisoningTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     [Fact]
     public async Task A_NUL_sent_through_the_data_layer_does_not_poison_the_next_operation_on_the_pool()
     {
-        await using var dataSource = HephaestusDatabase.CreateDataSource(db.AppConnectionString + ";Maximum Pool Size=1");
+        await using var dataSource = HephaestusDatabase.CreateDataSource(db.AppConnectionString + ";Maximum Pool Size=1", DatabaseLimits.Interactive);
         var id = await db.CreateUserAsync("pool-data@example.org", "admin");
         var actor = new Actor(id, ["admin"]);
         async Task UpdateAsync(string name)

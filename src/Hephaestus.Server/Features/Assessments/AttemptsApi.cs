@@ -23,8 +23,8 @@ public static class AttemptsApi
         var attempts = routes.MapGroup("/api/v1").WithTags("Attempts").RequireAuthorization(Policies.Provisioned);
         attempts.MapPost("/assessments/{assessmentId:guid}/attempts", Start).WithName("StartAttempt");
         attempts.MapGet("/learners/{learnerId:guid}/attempts/{attemptId:guid}", Get).WithName("GetAttempt");
-        attempts.MapPut("/learners/{learnerId:guid}/attempts/{attemptId:guid}/responses/{itemVersionId:guid}", SaveResponse).WithName("SaveResponse");
-        attempts.MapPost("/learners/{learnerId:guid}/attempts/{attemptId:guid}/submit", Submit).WithName("SubmitAttempt");
+        attempts.MapPut("/learners/{learnerId:guid}/attempts/{attemptId:guid}/responses/{itemVersionId:guid}", SaveResponse).WithName("SaveResponse").LimitRowWrites();
+        attempts.MapPost("/learners/{learnerId:guid}/attempts/{attemptId:guid}/submit", Submit).WithName("SubmitAttempt").LimitRowWrites();
         return routes;
     }
 

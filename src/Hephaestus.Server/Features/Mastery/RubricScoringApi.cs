@@ -20,7 +20,7 @@ public static class RubricScoringApi
     public static IEndpointRouteBuilder MapRubricScoring(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/learners/{learnerId:guid}/rubric-assessments", Score)
-            .WithTags("Mastery").WithName("ScoreWithRubric").RequireAuthorization(Policies.Provisioned);
+            .WithTags("Mastery").WithName("ScoreWithRubric").RequireAuthorization(Policies.Provisioned).LimitRowWrites();
         return routes;
     }
 
