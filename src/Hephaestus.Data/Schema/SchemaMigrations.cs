@@ -31,5 +31,8 @@ public static class SchemaMigrations
         new("20261125140000_CompetencyCatalog",
             Up: ["0008_competency_catalog.sql"],
             Down: ["20261125140000_CompetencyCatalog.down.sql"]),
+        new("20261201210400_TextLimits",
+            Up: ["0013_text_limits.sql"],
+            Down: ["20261201210400_TextLimits.down.sql"]),
     ];
 }
