@@ -14,8 +14,8 @@ namespace Hephaestus.Server.Api;
 /// </summary>
 public static class RateLimits
 {
-    /// <summary>Requests per second, sustained, and the burst on top that a bucket holds when full.</summary>
-    public sealed record Bucket(int PermitsPerSecond, int Burst);
+    /// <summary>Requests per second, sustained (below 1: one every 1/rate seconds), and what a full bucket holds.</summary>
+    public sealed record Bucket(double PermitsPerSecond, int Burst);
 
     public static readonly Bucket PerUserDefault = new(1000, 2000);
     public static readonly Bucket PerAddressDefault = new(100, 200);
@@ -36,14 +36,14 @@ public static class RateLimits
     }
 
     static Bucket Read(IConfiguration configuration, string section, Bucket defaults) => new(
-        configuration.GetValue($"{section}:PermitsPerSecond", defaults.PermitsPerSecond),
+        Math.Max(0.001, configuration.GetValue($"{section}:PermitsPerSecond", defaults.PermitsPerSecond)),
         configuration.GetValue($"{section}:Burst", defaults.Burst));
 
     static TokenBucketRateLimiterOptions Options(Bucket bucket) => new()
     {
         TokenLimit = Math.Max(1, bucket.Burst),
-        TokensPerPeriod = Math.Max(1, bucket.PermitsPerSecond),
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        TokensPerPeriod = bucket.PermitsPerSecond >= 1 ? (int)bucket.PermitsPerSecond : 1,
+        ReplenishmentPeriod = bucket.PermitsPerSecond >= 1 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(1 / bucket.PermitsPerSecond),
         // Refused at once: a queued request would hold its connection and memory for nothing.
         QueueLimit = 0,
         AutoReplenishment = true,

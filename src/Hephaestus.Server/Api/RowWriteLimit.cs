@@ -18,7 +18,7 @@ public sealed class RowWriteLimit(RequestDelegate next, IConfiguration configura
 {
     public const int PerLearnerDefault = 4;
     public const int QueuePerLearnerDefault = 100;
-    public const double QueueWaitSecondsDefault = 5;
+    public const double QueueWaitSecondsDefault = 10;
 
     Limiters? _limiters;
 

@@ -16,10 +16,10 @@ public sealed class RateLimitTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 {
     const string ClientAddressHeader = "X-Test-Client-Address";
 
-    /// <summary>The service with a bucket of 2 requests refilled at 1 per second, for users and for addresses alike.</summary>
+    /// <summary>The service with a bucket of 2 requests refilled at 1 per 100 s, for users and for addresses alike.</summary>
     WebApplicationFactory<Program> Tiny() => db.Api.WithWebHostBuilder(b => b
-        .UseSetting("RateLimits:PerUser:PermitsPerSecond", "1").UseSetting("RateLimits:PerUser:Burst", "2")
-        .UseSetting("RateLimits:PerAddress:PermitsPerSecond", "1").UseSetting("RateLimits:PerAddress:Burst", "2")
+        .UseSetting("RateLimits:PerUser:PermitsPerSecond", "0.01").UseSetting("RateLimits:PerUser:Burst", "2")
+        .UseSetting("RateLimits:PerAddress:PermitsPerSecond", "0.01").UseSetting("RateLimits:PerAddress:Burst", "2")
         // The test server has no client address; this sets one from a header, before the service's own pipeline.
         .ConfigureTestServices(s => s.AddSingleton<IStartupFilter, ClientAddressFromHeader>()));
 
@@ -31,7 +31,7 @@ public sealed class RateLimitTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         return client;
     }
 
-    /// <summary>Four requests at once: the bucket holds two, and at most one more can be refilled within them.</summary>
+    /// <summary>Four requests in a row: the bucket holds two, and none is refilled within a test.</summary>
     static async Task<HttpStatusCode[]> FourAsync(HttpClient client, string url)
     {
         var statuses = new List<HttpStatusCode>();
@@ -50,13 +50,12 @@ public sealed class RateLimitTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var userA = As(service, a);
 
         var statuses = await FourAsync(userA, "/api/v1/users/me");
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK], statuses[..2]);
-        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
 
         var refused = await userA.GetAsync("/api/v1/users/me");
         var problem = await Json.ProblemAsync(refused, 429);
         Assert.Equal("Too many requests", problem.GetProperty("title").GetString());
-        Assert.InRange(refused.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0, 1, 2);
+        Assert.InRange(refused.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0, 1, 100);
 
         // Same address, another user: a bucket of its own.
         Assert.Equal(HttpStatusCode.OK, (await As(service, b).GetAsync("/api/v1/users/me")).StatusCode);
@@ -71,8 +70,7 @@ public sealed class RateLimitTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var first = As(service, email: null, address: "10.0.0.7");
 
         var statuses = await FourAsync(first, "/api/v1/users/me");
-        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], statuses[..2]);
-        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
         Assert.NotNull((await first.GetAsync("/api/v1/users/me")).Headers.RetryAfter);
 
         // Another address is not throttled by the first one's excess.
