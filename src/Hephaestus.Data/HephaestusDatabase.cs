@@ -1,35 +1,93 @@
+using System.Data.Common;
+using System.Globalization;
 using Npgsql;
 
 namespace Hephaestus.Data;
 
+/// <summary>
+/// What a data source's sessions may hold and for how long. The timeouts travel in the connection's startup packet
+/// (<c>Options=-c …</c>), so they cost no round trip; a connection string's own <c>Options</c> come after and win.
+/// </summary>
+/// <param name="StatementTimeout">statement_timeout: no single statement runs longer (0: no limit).</param>
+/// <param name="LockTimeout">lock_timeout: no wait for a row, table or advisory lock lasts longer (0: no limit).</param>
+/// <param name="IdleInTransactionTimeout">idle_in_transaction_session_timeout: a transaction left open and idle ends, its locks with it.</param>
+/// <param name="MaxPoolSize">Max Pool Size, unless the connection string names it; null keeps Npgsql's default.</param>
+/// <param name="PoolWait">Timeout (the wait for a pooled connection, and to connect), unless the connection string names it.</param>
+/// <param name="CommandTimeout">Npgsql's client-side Command Timeout, unless the connection string names it (0: none).</param>
+public sealed record DatabaseLimits(
+    TimeSpan StatementTimeout,
+    TimeSpan LockTimeout,
+    TimeSpan IdleInTransactionTimeout,
+    int? MaxPoolSize,
+    TimeSpan? PoolWait,
+    TimeSpan? CommandTimeout)
+{
+    /// <summary>
+    /// The API's requests (docs/operations.md, "Timeouts, the pool and load shedding"): a request waits at most 2 s for
+    /// a lock and 10 s for a statement, then answers 503 with Retry-After; 40 pooled connections, 5 s to get one.
+    /// </summary>
+    public static DatabaseLimits Interactive { get; } = new(
+        StatementTimeout: TimeSpan.FromSeconds(10),
+        LockTimeout: TimeSpan.FromSeconds(2),
+        IdleInTransactionTimeout: TimeSpan.FromSeconds(60),
+        MaxPoolSize: 40,
+        PoolWait: TimeSpan.FromSeconds(5),
+        CommandTimeout: null);
+
+    /// <summary>
+    /// Migrations and CLI verbs (the schema owner): never cut off, whatever a DBA set as the database's or role's
+    /// default, and no client-side command timeout either (a migration or a bulk verb may run for minutes).
+    /// </summary>
+    public static DatabaseLimits Maintenance { get; } = new(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, null, null, TimeSpan.Zero);
+
+    /// <summary>The settings as startup options, e.g. <c>-c statement_timeout=10000 -c lock_timeout=2000 …</c> (milliseconds).</summary>
+    public string StartupOptions => string.Create(CultureInfo.InvariantCulture,
+        $"-c statement_timeout={(long)StatementTimeout.TotalMilliseconds} -c lock_timeout={(long)LockTimeout.TotalMilliseconds} " +
+        $"-c idle_in_transaction_session_timeout={(long)IdleInTransactionTimeout.TotalMilliseconds}");
+}
+
 /// <summary>How every part of the process (service, CLI, tests) builds its one data source.</summary>
 public static class HephaestusDatabase
 {
-    public static NpgsqlDataSource CreateDataSource(string connectionString, Action<NpgsqlDataSourceBuilder>? configure = null)
+    /// <summary>A data source for this kind of work (<see cref="DatabaseLimits.Interactive"/> or <see cref="DatabaseLimits.Maintenance"/>).</summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString, DatabaseLimits limits, Action<NpgsqlDataSourceBuilder>? configure = null)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.ConnectionStringBuilder.ApplicationName ??= "hephaestus";
+        var settings = builder.ConnectionStringBuilder;
+        settings.ApplicationName ??= "hephaestus";
         // Automatic preparation of the statements a process repeats: measured at +55% requests/s on the profile read
         // (docs/benchmarks.md). A connection string that names Max Auto Prepare keeps its own value (0 behind a
         // PgBouncer older than 1.21, which cannot carry prepared statements in transaction mode).
-        if (!System.Text.RegularExpressions.Regex.IsMatch(connectionString, @"max\s*auto\s*prepare", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
-        }
+        var named = NamedKeys(connectionString);
+        if (!named.Contains("maxautoprepare")) settings.MaxAutoPrepare = 64;
+        if (limits.MaxPoolSize is { } poolSize && !named.Overlaps(["maxpoolsize", "maximumpoolsize"])) settings.MaxPoolSize = poolSize;
+        if (limits.PoolWait is { } wait && !named.Contains("timeout")) settings.Timeout = (int)Math.Ceiling(wait.TotalSeconds);
+        if (limits.CommandTimeout is { } command && !named.Contains("commandtimeout")) settings.CommandTimeout = (int)Math.Ceiling(command.TotalSeconds);
+        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? limits.StartupOptions : limits.StartupOptions + " " + settings.Options;
         configure?.Invoke(builder);
         return builder.Build();
     }
+
+    /// <summary>The keys a connection string sets, lower case without spaces ("Max Pool Size" → maxpoolsize).</summary>
+    static HashSet<string> NamedKeys(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => string.Concat(k.Where(c => !char.IsWhiteSpace(c))).ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// True for a failure after which a pooled connection may be out of step with its server: a protocol-level error
     /// (an NpgsqlException that is not a PostgresException), or a data exception (class 22, e.g. a NUL in a text
     /// parameter) which, when it fails Bind on the execution that auto-prepares a statement, leaves Npgsql 10.0.3's
     /// prepared-statement bookkeeping wrong, so that the connection's next user reads "unexpected backend message
-    /// DataRow" (docs/npgsql-autoprepare-bind-failure.md).
+    /// DataRow" (docs/npgsql-autoprepare-bind-failure.md). Not a timeout: waiting for a pooled connection touched none,
+    /// and a command timeout either cancelled cleanly or Npgsql broke that one connection itself; clearing the pool on
+    /// each would make an overloaded service reconnect everything exactly when it can least afford to.
     /// </summary>
     public static bool PoisonsConnections(Exception exception) => exception switch
     {
         PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal),
+        NpgsqlException { InnerException: TimeoutException } => false,
         NpgsqlException => true,
         _ => false,
     };

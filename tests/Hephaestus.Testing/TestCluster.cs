@@ -86,7 +86,7 @@ public sealed class TestCluster : IAsyncDisposable
             Password = OwnerPassword,
             Pooling = false,
         }.ConnectionString;
-        await using (var owner = HephaestusDatabase.CreateDataSource(ownerTemplate))
+        await using (var owner = HephaestusDatabase.CreateDataSource(ownerTemplate, DatabaseLimits.Maintenance))
         {
             await SchemaMigrator.MigrateAsync(owner, default);
         }

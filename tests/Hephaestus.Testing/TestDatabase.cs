@@ -33,8 +33,8 @@ public class TestDatabase : IAsyncLifetime
     {
         _cluster = await TestCluster.GetAsync();
         Name = await _cluster.CreateDatabaseAsync(GetType().Name);
-        _owner = HephaestusDatabase.CreateDataSource(OwnerConnectionString);
-        _app = HephaestusDatabase.CreateDataSource(AppConnectionString);
+        _owner = HephaestusDatabase.CreateDataSource(OwnerConnectionString, DatabaseLimits.Maintenance);
+        _app = HephaestusDatabase.CreateDataSource(AppConnectionString, DatabaseLimits.Interactive);
     }
 
     public virtual async ValueTask DisposeAsync()

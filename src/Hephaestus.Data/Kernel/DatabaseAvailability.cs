@@ -14,7 +14,8 @@ public static class DatabaseAvailability
     /// (Npgsql's wait for a pooled connection when the pool is exhausted, connecting, or a command timeout: a
     /// <see cref="TimeoutException"/>, bare or inside an NpgsqlException); and SQLSTATE class 08 (connection exception),
     /// class 53 (insufficient resources: disk full, out of memory, too many connections), 57P (operator intervention:
-    /// admin or crash shutdown, cannot connect now, database dropped) and 57014 (statement_timeout).
+    /// admin or crash shutdown, cannot connect now, database dropped), 57014 (statement_timeout) and 55P03 (lock_timeout:
+    /// the rows the request needs are held by other work; it changed nothing and can be retried).
     /// </summary>
     public static bool IsUnavailable(Exception exception)
     {
@@ -41,5 +42,10 @@ public static class DatabaseAvailability
         sqlState.StartsWith("08", StringComparison.Ordinal)
         || sqlState.StartsWith("53", StringComparison.Ordinal)
         || sqlState.StartsWith("57P", StringComparison.Ordinal)
-        || sqlState == PostgresErrorCodes.QueryCanceled;
+        || sqlState == PostgresErrorCodes.QueryCanceled
+        || sqlState == PostgresErrorCodes.LockNotAvailable;
+
+    /// <summary>True for a timeout the session's own limits raised (statement_timeout, lock_timeout): busy, not away.</summary>
+    public static bool IsTimedOut(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.LockNotAvailable };
 }

@@ -35,12 +35,23 @@ public static class ApiHosting
             document.Info.Description = "System of record for personalized learning. Errors are RFC 9457 problem details.";
             return Task.CompletedTask;
         }).AddOperationTransformer(LearnerAlias.DescribeAsync));
+        var http = builder.Configuration.GetSection("Http");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
         {
             o.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             // The Server header tells an attacker what to aim at and a client nothing it needs.
             o.AddServerHeader = false;
+            // Connections cost memory and a file descriptor each, idle or not (docs/operations.md, "Connections").
+            o.Limits.MaxConcurrentConnections = http.GetValue<long?>("MaxConcurrentConnections", 2000);
+            // No endpoint upgrades a connection (no WebSockets): an upgrade request is refused.
+            o.Limits.MaxConcurrentUpgradedConnections = http.GetValue<long?>("MaxConcurrentUpgradedConnections", 0);
+            o.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(http.GetValue("KeepAliveTimeoutSeconds", 30.0));
+            o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(http.GetValue("RequestHeadersTimeoutSeconds", 10.0));
+            // A client trickling its body (slowloris) is cut off below this rate, after a grace period.
+            o.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(
+                http.GetValue("MinRequestBodyBytesPerSecond", 240.0), TimeSpan.FromSeconds(5));
         });
+        builder.AddHephaestusRateLimits();
         // Cross-origin browser calls are refused unless origins are configured (Cors:AllowedOrigins, e.g. a web app's).
         var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
         if (origins.Length > 0)
@@ -75,8 +86,12 @@ public static class ApiHosting
         app.UseRouting();
         if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null) app.UseCors();
         app.UseMiddleware<RequestBodyLimit>();
+        // After authentication (limits are per resolved user) and routing (health is exempt by endpoint metadata), before
+        // anything costs more than the actor lookup.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseMiddleware<TextInputGuard>();
+        app.UseMiddleware<RowWriteLimit>();
         return app;
     }
 

@@ -51,6 +51,19 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     /// <summary>The database is away or saturated: the request may be fine, so it is the server's 503, logged once as a warning.</summary>
     ProblemDetails Unavailable(Exception exception)
     {
+        if (DatabaseAvailability.IsTimedOut(exception))
+        {
+            // lock_timeout or statement_timeout: the rows were held by other work (or the statement ran too long); the
+            // transaction rolled back, so nothing was written.
+            logger.LogWarning("Database busy on {Message}", exception.Message);
+            return new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Busy, retry",
+                Detail = "The data this request needs is held by other work; the request changed nothing and can be retried.",
+            };
+        }
+
         logger.LogWarning(exception, "Database unavailable");
         return new ProblemDetails
         {

@@ -8,10 +8,18 @@ namespace Hephaestus.Server.Api;
 /// query parameter, a route value, or any string (or property name) of a JSON body, whatever its field (text or jsonb).
 /// A 400 problem names each field by JSON pointer (<c>/displayName</c>, <c>/profile/goals/2</c>, <c>/email</c> for the
 /// query). Malformed JSON is left to the binder, which names where it breaks.
+/// It also bounds every string of a JSON body, wherever it sits (an item's stem or feedback, a text response, a profile
+/// or attributes value), at <see cref="MaxStringLength"/>: each feature's own, tighter limits on its fields (a title,
+/// a reason) are checked by its validation, and this one holds for the strings no contract names.
 /// </summary>
 public sealed class TextInputGuard(RequestDelegate next)
 {
     public const string Refusal = "must not contain NUL (U+0000) or unpaired surrogates (U+D800 to U+DFFF)";
+
+    /// <summary>The longest string (UTF-16 code units) any JSON body may hold: a long reading passage fits, a megabyte does not.</summary>
+    public const int MaxStringLength = 10_000;
+
+    public static readonly string TooLong = $"must be at most {MaxStringLength} characters long";
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -32,8 +40,7 @@ public sealed class TextInputGuard(RequestDelegate next)
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
             context.Request.Body.Position = 0;
-            var bad = FirstUnstorable(body.GetBuffer().AsSpan(0, (int)body.Length));
-            if (bad is not null) v.Add(bad, Refusal);
+            if (FirstRefused(body.GetBuffer().AsSpan(0, (int)body.Length)) is (var pointer, var message)) v.Add(pointer, message);
         }
 
         if (!v.IsValid)
@@ -67,8 +74,11 @@ public sealed class TextInputGuard(RequestDelegate next)
         return true;
     }
 
-    /// <summary>The pointer of the first string (value or property name) that cannot be stored; null when all can, or the JSON is malformed.</summary>
-    public static string? FirstUnstorable(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// The pointer of the first string (value or property name) that cannot be stored or is longer than
+    /// <see cref="MaxStringLength"/>, with why; null when all are fine, or the JSON is malformed.
+    /// </summary>
+    public static (string Pointer, string Message)? FirstRefused(ReadOnlySpan<byte> json)
     {
         // One frame per open container: its pointer, whether it is an array, the next index or the current property.
         var frames = new List<(string Pointer, bool Array, int Index, string? Name)>();
@@ -86,7 +96,7 @@ public sealed class TextInputGuard(RequestDelegate next)
                     case JsonTokenType.PropertyName:
                         var top = frames[^1];
                         var name = Text(ref reader);
-                        if (name is null || !IsStorable(name)) return top.Pointer + "/" + Escape(name ?? "");
+                        if (Refuse(name) is { } refusedName) return (top.Pointer + "/" + Escape(name ?? ""), refusedName);
                         frames[^1] = top with { Name = name };
                         continue;
                 }
@@ -100,7 +110,7 @@ public sealed class TextInputGuard(RequestDelegate next)
                         frames.Add((pointer, reader.TokenType == JsonTokenType.StartArray, 0, null));
                         break;
                     case JsonTokenType.String:
-                        if (!IsStorable(Text(ref reader))) return pointer;
+                        if (Refuse(Text(ref reader)) is { } refused) return (pointer, refused);
                         Advance(frames);
                         break;
                     default:
@@ -116,6 +126,8 @@ public sealed class TextInputGuard(RequestDelegate next)
 
         return null;
     }
+
+    static string? Refuse(string? text) => text is null || !IsStorable(text) ? Refusal : text.Length > MaxStringLength ? TooLong : null;
 
     static void Advance(List<(string Pointer, bool Array, int Index, string? Name)> frames)
     {

@@ -8,6 +8,9 @@ public sealed class Validation
 {
     readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
+    /// <summary>The longest description (of a path, framework or skill): a few paragraphs; also a CHECK in the database.</summary>
+    public const int DescriptionLength = 5000;
+
     public bool IsValid => _errors.Count == 0;
 
     public Validation Add(string field, string message)

@@ -12,7 +12,7 @@ internal sealed class CliDatabase : IAsyncDisposable
         Configuration = configuration;
         Logger = logger;
         Endpoint = endpoint;
-        Owner = HephaestusDatabase.CreateDataSource(endpoint.OwnerConnectionString);
+        Owner = HephaestusDatabase.CreateDataSource(endpoint.OwnerConnectionString, DatabaseLimits.Maintenance);
     }
 
     public IConfiguration Configuration { get; }

@@ -19,7 +19,7 @@ public static class DatabaseHosting
         builder.Services.AddSingleton(sp =>
         {
             var endpoint = sp.GetRequiredService<DatabaseEndpoint>();
-            var dataSource = HephaestusDatabase.CreateDataSource(endpoint.AppConnectionString);
+            var dataSource = HephaestusDatabase.CreateDataSource(endpoint.AppConnectionString, InteractiveLimits(builder.Configuration));
             // Idle pooled connections to a restarted postmaster are dead: drop them rather than fail a request on each.
             if (endpoint.Supervisor is { } supervisor) supervisor.Restarted += dataSource.Clear;
             return dataSource;
@@ -29,6 +29,21 @@ public static class DatabaseHosting
         builder.Services.AddSingleton<PlanCache>();
         builder.Services.AddSingleton<LearnerRecord>();
         return builder;
+    }
+
+    /// <summary>The API's session limits and pool (docs/operations.md): the defaults, each replaceable under Database:.</summary>
+    public static DatabaseLimits InteractiveLimits(IConfiguration configuration)
+    {
+        var defaults = DatabaseLimits.Interactive;
+        TimeSpan Seconds(string key, TimeSpan fallback) => TimeSpan.FromSeconds(configuration.GetValue(key, fallback.TotalSeconds));
+        return defaults with
+        {
+            StatementTimeout = Seconds("Database:StatementTimeoutSeconds", defaults.StatementTimeout),
+            LockTimeout = Seconds("Database:LockTimeoutSeconds", defaults.LockTimeout),
+            IdleInTransactionTimeout = Seconds("Database:IdleInTransactionTimeoutSeconds", defaults.IdleInTransactionTimeout),
+            MaxPoolSize = configuration.GetValue("Database:MaxPoolSize", defaults.MaxPoolSize),
+            PoolWait = Seconds("Database:PoolWaitSeconds", defaults.PoolWait!.Value),
+        };
     }
 }
 
@@ -43,7 +58,7 @@ public sealed class DatabaseLifetime(IConfiguration configuration, ILogger<Datab
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _endpoint = await DatabaseEndpoint.OpenAsync(configuration, logger, cancellationToken);
-        await using var owner = HephaestusDatabase.CreateDataSource(_endpoint.OwnerConnectionString);
+        await using var owner = HephaestusDatabase.CreateDataSource(_endpoint.OwnerConnectionString, DatabaseLimits.Maintenance);
         var status = await SchemaMigrator.StatusAsync(owner, cancellationToken);
         if (status.IsCurrent) return;
 

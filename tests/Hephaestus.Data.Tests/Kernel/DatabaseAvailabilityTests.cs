@@ -17,6 +17,7 @@ public sealed class DatabaseAvailabilityTests
     [InlineData("57P02")] // crash_shutdown
     [InlineData("57P03")] // cannot_connect_now (starting up, recovering)
     [InlineData("57014")] // statement_timeout
+    [InlineData("55P03")] // lock_timeout: the rows are held by other work
     [InlineData("08006")] // connection_failure
     public void Resource_operator_and_connection_states_are_unavailable(string sqlState)
     {
@@ -50,5 +51,23 @@ public sealed class DatabaseAvailabilityTests
         Assert.False(DatabaseAvailability.IsUnavailable(new OperationCanceledException("client went away", Pg("57014"))));
         Assert.False(DatabaseAvailability.IsUnavailable(new NpgsqlException("bad state")));
         Assert.False(DatabaseAvailability.IsUnavailable(new InvalidOperationException("a bug")));
+    }
+
+    [Fact]
+    public void Only_the_sessions_own_timeouts_read_as_busy()
+    {
+        Assert.True(DatabaseAvailability.IsTimedOut(Pg("55P03")));
+        Assert.True(DatabaseAvailability.IsTimedOut(Pg("57014")));
+        Assert.False(DatabaseAvailability.IsTimedOut(Pg("57P01")));
+    }
+
+    [Fact]
+    public void Waiting_for_a_pooled_connection_poisons_no_connection_but_a_protocol_error_does()
+    {
+        // Clearing the pool on every pool-exhausted 503 would reconnect everything exactly when the service is overloaded.
+        Assert.False(HephaestusDatabase.PoisonsConnections(new NpgsqlException("The connection pool has been exhausted", new TimeoutException())));
+        Assert.False(HephaestusDatabase.PoisonsConnections(Pg("55P03")));
+        Assert.True(HephaestusDatabase.PoisonsConnections(new NpgsqlException("unexpected backend message")));
+        Assert.True(HephaestusDatabase.PoisonsConnections(Pg("22021")));
     }
 }

@@ -27,7 +27,7 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
         try
         {
             var script = SchemaMigrator.Script();
-            await using var owner = HephaestusDatabase.CreateDataSource(db.Cluster.ConnectionString(name, EmbeddedProvisioner.OwnerRole, TestCluster.OwnerPassword));
+            await using var owner = HephaestusDatabase.CreateDataSource(db.Cluster.ConnectionString(name, EmbeddedProvisioner.OwnerRole, TestCluster.OwnerPassword), DatabaseLimits.Maintenance);
             for (var run = 0; run < 2; run++)
             {
                 await using var command = owner.CreateCommand(script);

@@ -32,7 +32,7 @@ public class SchemaMigratorTests(TestDatabase db) : IClassFixture<TestDatabase>
     {
         await using var empty = await EmptyDatabase.CreateAsync(db.Cluster);
         // Two data sources: two processes' pools, as two instances of the service starting together.
-        await using var other = HephaestusDatabase.CreateDataSource(empty.OwnerConnectionString);
+        await using var other = HephaestusDatabase.CreateDataSource(empty.OwnerConnectionString, DatabaseLimits.Maintenance);
 
         var applied = await Task.WhenAll(
             Task.Run(() => SchemaMigrator.MigrateAsync(empty.Owner, default)),
@@ -142,8 +142,8 @@ public class SchemaMigratorTests(TestDatabase db) : IClassFixture<TestDatabase>
             _cluster = cluster;
             _name = name;
             OwnerConnectionString = cluster.ConnectionString(name, EmbeddedProvisioner.OwnerRole, TestCluster.OwnerPassword);
-            Owner = HephaestusDatabase.CreateDataSource(OwnerConnectionString);
-            App = HephaestusDatabase.CreateDataSource(cluster.ConnectionString(name, EmbeddedProvisioner.AppLogin, TestCluster.AppPassword));
+            Owner = HephaestusDatabase.CreateDataSource(OwnerConnectionString, DatabaseLimits.Maintenance);
+            App = HephaestusDatabase.CreateDataSource(cluster.ConnectionString(name, EmbeddedProvisioner.AppLogin, TestCluster.AppPassword), DatabaseLimits.Interactive);
         }
 
         public string OwnerConnectionString { get; }

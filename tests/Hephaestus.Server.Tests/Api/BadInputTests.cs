@@ -66,7 +66,9 @@ public class BadInputTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     public async Task A_profile_too_large_is_refused_even_under_the_body_limit()
     {
         var admin = await AdminAsync();
-        var body = """{"externalSubject":"idp|big","email":"big@example.org","displayName":"Big","profile":{"notes":"NOTES"}}""".Replace("NOTES", new string('n', 70_000), StringComparison.Ordinal);
+        // Eight notes of 9,000 characters: each string within the general text limit, the profile over its own.
+        var notes = string.Join(",", Enumerable.Repeat("\"" + new string('n', 9_000) + "\"", 8));
+        var body = """{"externalSubject":"idp|big","email":"big@example.org","displayName":"Big","profile":{"notes":[NOTES]}}""".Replace("NOTES", notes, StringComparison.Ordinal);
         var problem = await Json.ProblemAsync(await admin.PostAsync("/api/v1/users", Json.Body(body)), 400);
         Assert.True(problem.GetProperty("errors").TryGetProperty("/profile", out _));
     }

@@ -37,7 +37,7 @@ public sealed class DatabaseUnavailableTests(ApiDatabase db) : IClassFixture<Api
     public async Task An_authenticated_request_while_the_database_refuses_connections_is_503_with_retry_after()
     {
         var refused = new NpgsqlConnectionStringBuilder(db.AppConnectionString) { Port = ClosedPort(), Timeout = 3 }.ConnectionString;
-        await using var dataSource = HephaestusDatabase.CreateDataSource(refused);
+        await using var dataSource = HephaestusDatabase.CreateDataSource(refused, DatabaseLimits.Interactive);
         await using var service = ServiceOn(dataSource);
         var client = service.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", ApiFactory.Token("test|nobody-" + Guid.NewGuid().ToString("N")));
@@ -56,7 +56,7 @@ public sealed class DatabaseUnavailableTests(ApiDatabase db) : IClassFixture<Api
         var email = $"pool-{Guid.NewGuid():N}@example.org";
         await db.CreateUserAsync(email, "admin");
         var small = new NpgsqlConnectionStringBuilder(db.AppConnectionString) { MaxPoolSize = 1, Timeout = 1 }.ConnectionString;
-        await using var dataSource = HephaestusDatabase.CreateDataSource(small);
+        await using var dataSource = HephaestusDatabase.CreateDataSource(small, DatabaseLimits.Interactive);
         await using var service = ServiceOn(dataSource);
         var client = service.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", ApiFactory.Token("test|" + email));
@@ -102,7 +102,7 @@ public sealed class DatabaseUnavailableTests(ApiDatabase db) : IClassFixture<Api
         try
         {
             // Fresh connections see the new default (the service's pooled ones still have the old one).
-            await using var dataSource = HephaestusDatabase.CreateDataSource(db.AppConnectionString);
+            await using var dataSource = HephaestusDatabase.CreateDataSource(db.AppConnectionString, DatabaseLimits.Interactive);
             await using var service = ServiceOn(dataSource);
             var ready = await service.CreateClient().GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);

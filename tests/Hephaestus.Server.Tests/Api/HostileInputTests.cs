@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hephaestus.Data;
+using Hephaestus.Server.Api;
 using Hephaestus.Testing;
 using Npgsql;
 
@@ -35,7 +36,8 @@ public class HostileInputTests(ApiDatabase db, ITestOutputHelper output) : IClas
         var failures = new List<string>();
         var sent = 0;
 
-        async Task SendAsync(HttpClient client, HttpMethod method, string url, HttpContent? content)
+        var oversized = new string('x', TextInputGuard.MaxStringLength + 1);
+        async Task SendAsync(HttpClient client, HttpMethod method, string url, HttpContent? content, bool mustRefuse = false)
         {
             var before = method == HttpMethod.Get ? null : await CountsAsync();
             using var response = await client.SendAsync(new HttpRequestMessage(method, url) { Content = content });
@@ -43,6 +45,7 @@ public class HostileInputTests(ApiDatabase db, ITestOutputHelper output) : IClas
             var status = (int)response.StatusCode;
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
             if (status >= 500) failures.Add($"{status} {method} {url}: {await response.Content.ReadAsStringAsync()}");
+            else if (mustRefuse && status < 400) failures.Add($"{status} {method} {url} accepted an oversized string");
             else if (before is not null && status >= 400 && before != await CountsAsync()) failures.Add($"{status} {method} {url} changed rows");
         }
 
@@ -70,7 +73,7 @@ public class HostileInputTests(ApiDatabase db, ITestOutputHelper output) : IClas
                     var sample = Sample(schema, schemas, 0);
                     var bodies = new List<string> { "{", "[]", "42", "null", "\"\\u0000\"", sample?.ToJsonString() ?? "{}", "{\"x\":\"" + new string('x', 1_100_000) + "\"}" };
                     bodies.AddRange(Mutations(sample).Select(m => m.ToJsonString()));
-                    foreach (var body in bodies) await SendAsync(admin, method, path, Body(body));
+                    foreach (var body in bodies) await SendAsync(admin, method, path, Body(body), mustRefuse: body.Contains(oversized, StringComparison.Ordinal));
                     await SendAsync(admin, method, PathWithIds(template, random).Replace("00000000", "not-a-guid", StringComparison.Ordinal), Body(sample?.ToJsonString() ?? "{}"));
                 }
             }
@@ -132,7 +135,7 @@ public class HostileInputTests(ApiDatabase db, ITestOutputHelper output) : IClas
         };
     }
 
-    /// <summary>One mutation per leaf: NUL and a lone surrogate in strings, huge and negative numbers, null elements.</summary>
+    /// <summary>One mutation per leaf: NUL, a lone surrogate and oversized text in strings, huge and negative numbers, null elements.</summary>
     static IEnumerable<JsonNode> Mutations(JsonNode? sample)
     {
         if (sample is null) yield break;
@@ -143,7 +146,7 @@ public class HostileInputTests(ApiDatabase db, ITestOutputHelper output) : IClas
             var target = Find(sample, pointer);
             JsonNode?[] replacements = target switch
             {
-                JsonValue v when v.TryGetValue<string>(out _) => ["x\u0000y", "\ud800", "\udfff\ud800"],
+                JsonValue v when v.TryGetValue<string>(out _) => ["x\u0000y", "\ud800", "\udfff\ud800", new string('x', 5001), new string('x', TextInputGuard.MaxStringLength + 1)],
                 JsonValue v when v.GetValueKind() == JsonValueKind.Number => [JsonValue.Create(2147483648L), JsonValue.Create(-1), JsonValue.Create(1e300)],
                 JsonArray => [new JsonArray((JsonNode?)null)],
                 JsonValue => ["not-that-type"],
@@ -218,7 +221,7 @@ public class PoolPoisoningTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     [Fact]
     public async Task A_NUL_sent_through_the_data_layer_does_not_poison_the_next_operation_on_the_pool()
     {
-        await using var dataSource = HephaestusDatabase.CreateDataSource(db.AppConnectionString + ";Maximum Pool Size=1");
+        await using var dataSource = HephaestusDatabase.CreateDataSource(db.AppConnectionString + ";Maximum Pool Size=1", DatabaseLimits.Interactive);
         var id = await db.CreateUserAsync("pool-data@example.org", "admin");
         var actor = new Actor(id, ["admin"]);
         async Task UpdateAsync(string name)

@@ -94,7 +94,7 @@ public sealed partial class ManagedServerSetupTests : IAsyncLifetime
     async Task ServeAsync(Dictionary<string, string> environment)
     {
         await using var service = new ManagedService(environment);
-        await using var owner = HephaestusDatabase.CreateDataSource(Cluster.ConnectionString(EmbeddedProvisioner.DatabaseName, EmbeddedProvisioner.OwnerRole, OwnerPassword));
+        await using var owner = HephaestusDatabase.CreateDataSource(Cluster.ConnectionString(EmbeddedProvisioner.DatabaseName, EmbeddedProvisioner.OwnerRole, OwnerPassword), DatabaseLimits.Maintenance);
         var email = "author@rehearsal.test";
         await TestDatabase.CreateUserAsync(owner, email, "author");
         var client = service.CreateClient();

@@ -26,7 +26,7 @@ public sealed class PostmasterKillTests(ITestOutputHelper output) : IDisposable
         await using var service = new EmbeddedService(Path.Combine(_root, "pg"));
         var endpoint = service.Services.GetRequiredService<DatabaseEndpoint>();
         SubmissionWorkload workload;
-        await using (var owner = HephaestusDatabase.CreateDataSource(endpoint.OwnerConnectionString))
+        await using (var owner = HephaestusDatabase.CreateDataSource(endpoint.OwnerConnectionString, DatabaseLimits.Maintenance))
         {
             workload = await SubmissionWorkload.ArrangeAsync(owner, service.CreateClient, learners: 8, submissionsEach: 15);
         }
@@ -45,7 +45,7 @@ public sealed class PostmasterKillTests(ITestOutputHelper output) : IDisposable
 
         await running;
         // A data source made now: one opened before the kills would hold connections to a postmaster that is gone.
-        await using (var owner = HephaestusDatabase.CreateDataSource(endpoint.OwnerConnectionString))
+        await using (var owner = HephaestusDatabase.CreateDataSource(endpoint.OwnerConnectionString, DatabaseLimits.Maintenance))
         {
             var figures = await workload.VerifyAsync(owner);
             output.WriteLine($"kill -9 of the postmaster ×2: {figures}; first 2xx after {string.Join(", ", recoveries.Select(SubmissionWorkload.Seconds))}; test took {SubmissionWorkload.Seconds(clock.Elapsed)}");

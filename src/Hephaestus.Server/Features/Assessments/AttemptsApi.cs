@@ -24,10 +24,10 @@ public static class AttemptsApi
         var attempts = routes.MapGroup("/api/v1").WithTags("Attempts").RequireAuthorization(Policies.Provisioned);
         attempts.MapPost("/assessments/{assessmentId:guid}/attempts", Start).WithName("StartAttempt");
         attempts.MapGet("/learners/{learnerId:guid}/attempts/{attemptId:guid}", Get).WithName("GetAttempt");
-        attempts.MapPut("/learners/{learnerId:guid}/attempts/{attemptId:guid}/responses/{itemVersionId:guid}", SaveResponse).WithName("SaveResponse");
+        attempts.MapPut("/learners/{learnerId:guid}/attempts/{attemptId:guid}/responses/{itemVersionId:guid}", SaveResponse).WithName("SaveResponse").LimitRowWrites();
         // The handler reads the body itself (its exact bytes are hashed for the Idempotency-Key) and writes stored bytes back,
         // so OpenAPI cannot infer the contract: it is declared here.
-        attempts.MapPost("/learners/{learnerId:guid}/attempts/{attemptId:guid}/submit", Submit).WithName("SubmitAttempt")
+        attempts.MapPost("/learners/{learnerId:guid}/attempts/{attemptId:guid}/submit", Submit).WithName("SubmitAttempt").LimitRowWrites()
             .Accepts<SubmitRequest>(isOptional: true, "application/json")
             .Produces<SubmissionResult>(StatusCodes.Status201Created)
             .ProducesValidationProblem()

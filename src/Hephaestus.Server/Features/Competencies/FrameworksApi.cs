@@ -23,7 +23,7 @@ internal static class FrameworksApi
     static async Task<Results<Created<FrameworkResponse>, ValidationProblem, ProblemHttpResult>> Create(
         CreateFrameworkRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var v = new Validation().Text("title", request.Title, 1, 200);
+        var v = new Validation().Text("title", request.Title, 1, 200).Text("description", request.Description, 0, Validation.DescriptionLength, required: false);
         CompetencyValidation.Code(v, "code", request.Code);
         CompetencyValidation.Method(v, request.MasteryMethod, request.MasteryParameters);
 
@@ -64,7 +64,8 @@ internal static class FrameworksApi
     static async Task<Results<Ok<FrameworkResponse>, ValidationProblem, ProblemHttpResult>> Patch(
         Guid frameworkId, PatchFrameworkRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var v = new Validation().Text("title", request.Title, 1, 200, required: false);
+        var v = new Validation().Text("title", request.Title, 1, 200, required: false)
+            .Text("description", request.Description, 0, Validation.DescriptionLength, required: false);
         CompetencyValidation.Method(v, request.MasteryMethod, request.MasteryParameters);
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);

@@ -31,7 +31,7 @@ internal static class SkillsApi
     static async Task<Results<Created<SkillResponse>, ValidationProblem, ProblemHttpResult>> Create(
         Guid frameworkId, CreateSkillRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var v = new Validation().Text("title", request.Title, 1, 200);
+        var v = new Validation().Text("title", request.Title, 1, 200).Text("description", request.Description, 0, Validation.DescriptionLength, required: false);
         CompetencyValidation.Code(v, "code", request.Code);
         Attributes(v, request.Attributes);
 
@@ -97,7 +97,8 @@ internal static class SkillsApi
     static async Task<Results<Ok<SkillResponse>, ValidationProblem, ProblemHttpResult>> Patch(
         Guid skillId, PatchSkillRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var v = new Validation().Text("title", request.Title, 1, 200, required: false);
+        var v = new Validation().Text("title", request.Title, 1, 200, required: false)
+            .Text("description", request.Description, 0, Validation.DescriptionLength, required: false);
         Attributes(v, request.Attributes);
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);

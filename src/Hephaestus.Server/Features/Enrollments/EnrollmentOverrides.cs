@@ -21,6 +21,7 @@ internal static class EnrollmentOverrides
         {
             case OverrideKind.Skip or OverrideKind.Unskip or OverrideKind.Unlock:
                 if (request.StepKey is null) v.Add("stepKey", "is required");
+                else if (!StepKey.Shape().IsMatch(request.StepKey)) v.Add("stepKey", "must be 1–64 of a-z, 0-9, '_' or '-'");
                 break;
             case OverrideKind.Insert:
                 if (request.Step is not { } step)
@@ -33,6 +34,7 @@ internal static class EnrollmentOverrides
                 if (step.Key is not null && !StepKey.Shape().IsMatch(step.Key)) v.Add("step.key", "must be lower-case letters, digits, '_' or '-'");
                 if (step.Kind is not null && step.Kind is not ("skill" or "content" or "assessment")) v.Add("step.kind", "must be skill, content or assessment");
                 if (step.RefId == Guid.Empty) v.Add("step.refId", "is required");
+                if (step.AfterStep is not null && !StepKey.Shape().IsMatch(step.AfterStep)) v.Add("step.afterStep", "must be a step key: 1–64 of a-z, 0-9, '_' or '-'");
                 break;
             case OverrideKind.Goal:
                 if (request.Goal is null && request.TargetDate is null) v.Add("goal", "give a goal, a targetDate or both");

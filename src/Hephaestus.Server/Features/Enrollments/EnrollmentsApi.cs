@@ -19,14 +19,14 @@ public static class EnrollmentsApi
     public static IEndpointRouteBuilder MapEnrollments(this IEndpointRouteBuilder routes)
     {
         var learner = routes.MapGroup("/api/v1/learners/{learnerId:guid}/enrollments").WithTags("Enrollments").RequireAuthorization(Policies.Provisioned);
-        learner.MapPost("/", Enroll).WithName("Enroll");
+        learner.MapPost("/", Enroll).WithName("Enroll").LimitRowWrites();
         learner.MapGet("/", List).WithName("ListEnrollments");
         learner.MapGet("/{enrollmentId:guid}", Get).WithName("GetEnrollment");
         learner.MapPatch("/{enrollmentId:guid}", Update).WithName("UpdateEnrollment");
         learner.MapGet("/{enrollmentId:guid}/next", Next).WithName("NextSteps");
-        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/start", Start).WithName("StartStep");
-        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/complete", Complete).WithName("CompleteStep");
-        learner.MapPost("/{enrollmentId:guid}/overrides", Override).WithName("OverrideEnrollment").RequireAuthorization(Policies.EducatorOrAdmin);
+        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/start", Start).WithName("StartStep").LimitRowWrites();
+        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/complete", Complete).WithName("CompleteStep").LimitRowWrites();
+        learner.MapPost("/{enrollmentId:guid}/overrides", Override).WithName("OverrideEnrollment").RequireAuthorization(Policies.EducatorOrAdmin).LimitRowWrites();
         learner.MapGet("/{enrollmentId:guid}/overrides", Overrides).WithName("ListEnrollmentOverrides");
         routes.MapGet("/api/v1/paths/{pathId:guid}/enrollments", ListForPath).WithTags("Enrollments").WithName("ListPathEnrollments")
             .RequireAuthorization(Policies.EducatorOrAdmin);

@@ -19,7 +19,9 @@ public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        var health = routes.MapGroup("/health").WithTags("Health").AllowAnonymous();
+        var health = routes.MapGroup("/health").WithTags("Health").AllowAnonymous()
+            // An orchestrator probing health is never throttled: a 429 would read as "down".
+            .DisableRateLimiting();
         health.MapGet("/live", Live);
         health.MapGet("/ready", Ready);
         return routes;

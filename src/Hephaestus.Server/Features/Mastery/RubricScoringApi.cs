@@ -17,10 +17,13 @@ public sealed record RubricAssessmentResponse(Guid Id, Guid LearnerId, Guid Rubr
 /// </summary>
 public static class RubricScoringApi
 {
+    /// <summary>An assessor's comment on one criterion: a paragraph or two.</summary>
+    public const int CommentLength = 2000;
+
     public static IEndpointRouteBuilder MapRubricScoring(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/learners/{learnerId:guid}/rubric-assessments", Score)
-            .WithTags("Mastery").WithName("ScoreWithRubric").RequireAuthorization(Policies.Provisioned);
+            .WithTags("Mastery").WithName("ScoreWithRubric").RequireAuthorization(Policies.Provisioned).LimitRowWrites();
         return routes;
     }
 
@@ -29,6 +32,7 @@ public static class RubricScoringApi
     {
         var v = new Validation().Text("subject", request.Subject, 0, 500, required: false);
         if (request.Ratings is not { Count: > 0 }) return v.Add("ratings", "must rate every criterion of the rubric").ToProblem();
+        for (var i = 0; i < request.Ratings.Count; i++) v.Text($"ratings[{i}].comment", request.Ratings[i].Comment, 0, CommentLength, required: false);
         if (!v.IsValid) return v.ToProblem();
 
         var ratings = request.Ratings.Select(r => new RatedCriterion(r.CriterionId, r.Points, r.Comment)).ToList();

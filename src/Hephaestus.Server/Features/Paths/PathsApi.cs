@@ -34,7 +34,8 @@ public static class PathsApi
     static async Task<Results<Created<PathResponse>, ValidationProblem, ProblemHttpResult>> Create(
         CreatePathRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
-        var v = new Validation().Text("title", request.Title, 1, 200).Text("code", request.Code, 1, 64);
+        var v = new Validation().Text("title", request.Title, 1, 200).Text("code", request.Code, 1, 64)
+            .Text("description", request.Description, 0, Validation.DescriptionLength, required: false);
         if (request.Code is not null && !CatalogCode.Shape().IsMatch(request.Code)) v.Add("code", "must be letters, digits, '.', '_' or '-', starting with a letter or digit");
         if (!v.IsValid) return v.ToProblem();
 
