@@ -75,7 +75,7 @@ ALTER TABLE hephaestus.attempts
     ALTER COLUMN assessment_version SET NOT NULL,
     ADD FOREIGN KEY (assessment_id, assessment_version) REFERENCES hephaestus.assessment_versions (assessment_id, version);
 -- Whether a version was attempted (the guard below), and the attempts of an assessment (results by assessment).
-CREATE INDEX ix_attempts_assessment ON hephaestus.attempts (assessment_id, assessment_version);
+CREATE INDEX ix_attempts_assessment_version ON hephaestus.attempts (assessment_id, assessment_version);
 
 -- An attempt inserted without a version takes the assessment's current one (the service always names it; this keeps
 -- hand-written fixtures and scripts that predate versions working).

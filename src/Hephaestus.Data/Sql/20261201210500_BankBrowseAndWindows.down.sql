@@ -7,7 +7,7 @@ DROP TRIGGER assessment_versions_frozen_when_attempted ON hephaestus.assessment_
 DROP FUNCTION hephaestus.attempt_takes_current_version(), hephaestus.guard_attempted_assessment_version(),
     hephaestus.assessment_version_attempted(uuid, integer);
 
-DROP INDEX hephaestus.ix_attempts_assessment;
+DROP INDEX hephaestus.ix_attempts_assessment_version;
 ALTER TABLE hephaestus.attempts DROP COLUMN late, DROP COLUMN due_at, DROP COLUMN assessment_version;
 
 -- Each assessment keeps the parts of its current version.
