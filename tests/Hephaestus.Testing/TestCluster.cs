@@ -150,6 +150,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     static void StopQuietly(EmbeddedPostgres embedded, string tempRoot)
     {
+        if (!Directory.Exists(tempRoot)) return; // stopped and deleted already (TestClusterLifetime), ProcessExit finds nothing to do
         try
         {
             embedded.StopAsync(immediate: true).GetAwaiter().GetResult();

@@ -33,7 +33,7 @@ public sealed partial class LearnerRecord
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(changes);
-        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        await using var scope = await ActorScope.BeginLearnerRecordAsync(db, actor, ct);
         var state = await LoadEnrollmentAsync(scope, learnerId, enrollmentId, forUpdate: true, ct);
         if (state is null) return EnrollmentChange.NotFound;
         if (actor.UserId != learnerId) return new EnrollmentChange(EnrollmentOutcome.Refused);

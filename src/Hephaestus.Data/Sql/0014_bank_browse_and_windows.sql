@@ -44,7 +44,8 @@ CREATE TABLE hephaestus.assessment_versions (
     assessment_id uuid NOT NULL REFERENCES hephaestus.assessments (id) ON DELETE CASCADE,
     version       integer NOT NULL CHECK (version >= 1),
     settings      jsonb NOT NULL CHECK (jsonb_typeof(settings) = 'object'),
-    created_by    uuid,
+    -- A user's record of authorship, not theirs: erasing them keeps the version and forgets who (CONTRIBUTING's rule).
+    created_by    uuid REFERENCES hephaestus.users (id) ON DELETE SET NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (assessment_id, version)
 );
@@ -117,5 +118,6 @@ END
 $$;
 CREATE TRIGGER assessment_parts_frozen_when_attempted BEFORE INSERT OR UPDATE OR DELETE ON hephaestus.assessment_parts
     FOR EACH ROW EXECUTE FUNCTION hephaestus.guard_attempted_assessment_version();
-CREATE TRIGGER assessment_versions_frozen_when_attempted BEFORE UPDATE OR DELETE ON hephaestus.assessment_versions
+-- UPDATE OF settings: what a version fixes; created_by may still become NULL when its author is erased.
+CREATE TRIGGER assessment_versions_frozen_when_attempted BEFORE UPDATE OF settings, assessment_id, version OR DELETE ON hephaestus.assessment_versions
     FOR EACH ROW EXECUTE FUNCTION hephaestus.guard_attempted_assessment_version();

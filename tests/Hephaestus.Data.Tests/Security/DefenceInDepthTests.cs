@@ -28,6 +28,7 @@ public class DefenceInDepthTests(TestDatabase db) : IClassFixture<TestDatabase>
             VALUES ($1, $2, 1, 'single_choice', '{"type":"single_choice","prompt":"2+2?","points":1,"options":[{"id":"a","text":"4"},{"id":"b","text":"5"}],"correctOptionId":"a"}', 1)
             """, itemVersion, item);
         await db.ExecuteAsync("INSERT INTO hephaestus.assessments (id, title) VALUES ($1, 'Quiz')", assessment);
+        await db.ExecuteAsync("INSERT INTO hephaestus.assessment_versions (assessment_id, version, settings) SELECT id, version, settings FROM hephaestus.assessments WHERE id = $1", assessment);
         await db.ExecuteAsync("""
             INSERT INTO hephaestus.attempts (learner_id, id, assessment_id, number, item_version_ids) VALUES ($1, $2, $3, 1, $4)
             """, learner, attempt, assessment, new[] { itemVersion });
