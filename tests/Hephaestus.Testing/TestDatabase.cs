@@ -60,6 +60,26 @@ public class TestDatabase : IAsyncLifetime
         return await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Runs <paramref name="sql"/> as the application login (no actor set) and returns the SQLSTATE it fails with: for
+    /// tests that the database itself refuses what the service must never do (42501 for an append-only table).
+    /// </summary>
+    public async Task<string> AppRefusalAsync(string sql)
+    {
+        await using var connection = await App.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        try
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException refused)
+        {
+            return refused.SqlState;
+        }
+
+        throw new InvalidOperationException($"The application login was allowed to run: {sql}");
+    }
+
     /// <summary>Creates a cohort with this learner and this educator in it and returns its id.</summary>
     public async Task<Guid> CohortAsync(Guid learner, Guid educator)
     {

@@ -51,13 +51,4 @@ public static class AttemptScores
 
         return combined;
     }
-
-    /// <summary>The combined scores of some learners on some assessments, in the scope's transaction.</summary>
-    public static async Task<List<CombinedScore>> ReadAsync(ActorScope scope, Guid[] learnerIds, Guid[] assessmentIds, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(scope);
-        await using var batch = new NpgsqlBatch(scope.Connection, scope.Transaction) { BatchCommands = { Command(learnerIds, assessmentIds) } };
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        return await ReadAsync(reader, ct);
-    }
 }

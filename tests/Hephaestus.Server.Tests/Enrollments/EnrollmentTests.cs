@@ -310,13 +310,7 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
         Assert.Equal(5, exported.GetProperty("overrides").GetArrayLength());
 
         // The audit is append-only for the application's database role.
-        var tamper = await Assert.ThrowsAsync<Npgsql.PostgresException>(async () =>
-        {
-            await using var connection = await db.App.OpenConnectionAsync(TestContext.Current.CancellationToken);
-            await using var command = new Npgsql.NpgsqlCommand("DELETE FROM hephaestus.enrollment_overrides", connection);
-            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        });
-        Assert.Equal("42501", tamper.SqlState);
+        Assert.Equal("42501", await db.AppRefusalAsync("DELETE FROM hephaestus.enrollment_overrides"));
     }
 
     [Fact]
