@@ -23,6 +23,7 @@ var builder = WebApplication.CreateBuilder(HephaestusCli.ServeOptions(args));
 builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://127.0.0.1:5080");
 
 builder.AddHephaestusDatabase();
+builder.AddHephaestusStorage();
 builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
 builder.AddHephaestusTelemetry();
