@@ -82,7 +82,7 @@ public partial class LearnerAliasTests(ApiDatabase db) : IClassFixture<ApiDataba
         var stranger = db.Api.ClientFor("test|nobody-" + Guid.NewGuid().ToString("N"));
         var byMe = await CallAsync(stranger, "GET", "/api/v1/learners/me/enrollments");
         var byId = await CallAsync(stranger, "GET", $"/api/v1/learners/{Guid.NewGuid()}/enrollments");
-        Assert.Equal(HttpStatusCode.Forbidden, byMe.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, byMe.Status);
         Assert.Equal(byId.Status, byMe.Status);
         var anonymous = await db.Api.CreateClient().GetAsync("/api/v1/learners/me/enrollments");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

@@ -57,9 +57,9 @@ public class MasteryScalesTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.True(levels[1].GetProperty("isMastery").GetBoolean());
         Assert.Equal(0.6m, levels[1].GetProperty("threshold").GetDecimal());
 
-        var all = await Json.ReadAsync(await author.GetAsync("/api/v1/mastery-scales"));
-        Assert.Contains(all.EnumerateArray(), s => s.GetProperty("id").GetGuid() == id);
-        Assert.Contains(all.EnumerateArray(), s => s.GetProperty("id").GetGuid() == DefaultScale);
+        var (all, _) = await Json.AllPagesAsync(author, "/api/v1/mastery-scales?limit=200");
+        Assert.Contains(all, s => s.GetProperty("id").GetGuid() == id);
+        Assert.Contains(all, s => s.GetProperty("id").GetGuid() == DefaultScale);
     }
 
     [Fact]

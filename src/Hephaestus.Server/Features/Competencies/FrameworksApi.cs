@@ -44,10 +44,13 @@ internal static class FrameworksApi
         return TypedResults.Created($"/api/v1/frameworks/{id}", framework!);
     }
 
-    static async Task<Ok<IReadOnlyList<FrameworkSummary>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<Page<FrameworkSummary>>, ValidationProblem>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await FrameworkStore.ListAsync(scope, ct));
+        return TypedResults.Ok(await FrameworkStore.ListAsync(scope, after, size, ct));
     }
 
     static async Task<Results<Ok<FrameworkResponse>, ProblemHttpResult>> Get(Guid frameworkId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)

@@ -71,10 +71,13 @@ internal static partial class MasteryScalesApi
         return TypedResults.Created($"/api/v1/mastery-scales/{id}", scale!);
     }
 
-    static async Task<Ok<IReadOnlyList<MasteryScaleResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<Page<MasteryScaleResponse>>, ValidationProblem>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await ScaleStore.ReadManyAsync(scope, null, ct));
+        return TypedResults.Ok(await ScaleStore.ListAsync(scope, after, size, ct));
     }
 
     static async Task<Results<Ok<MasteryScaleResponse>, ProblemHttpResult>> Get(Guid scaleId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)

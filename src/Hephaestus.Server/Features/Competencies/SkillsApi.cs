@@ -65,13 +65,13 @@ internal static class SkillsApi
 
     /// <summary>
     /// Skills whose attributes contain the given JSON object, optionally within one framework, optionally whose code, title
-    /// or description contains <c>q</c> (ignoring case); ordered by framework code and code, 100 at most per page
-    /// (<see cref="SkillStore.SearchAsync"/>).
+    /// or description contains <c>q</c> (ignoring case); keyset-paged by id (<see cref="SkillStore.SearchAsync"/>).
     /// </summary>
     static async Task<Results<Ok<Page<SkillRef>>, ValidationProblem>> Search(
-        HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? attributes = null, Guid? framework = null, int offset = 0, string? q = null)
+        HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? attributes = null, Guid? framework = null, string? q = null, Guid? after = null, int? limit = null)
     {
         var v = new Validation().Text("q", q, 1, 200, required: false);
+        var size = v.PageSize(limit);
         string? filter = null;
         if (attributes is not null)
         {
@@ -87,11 +87,10 @@ internal static class SkillsApi
             }
         }
 
-        if (offset < 0) v.Add("offset", "must not be negative");
         if (!v.IsValid) return v.ToProblem();
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await SkillStore.SearchAsync(scope, filter, framework, offset, ct, q));
+        return TypedResults.Ok(await SkillStore.SearchAsync(scope, filter, framework, after, size, ct, q));
     }
 
     static async Task<Results<Ok<SkillResponse>, ValidationProblem, ProblemHttpResult>> Patch(

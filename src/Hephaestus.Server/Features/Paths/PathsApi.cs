@@ -51,10 +51,13 @@ public static class PathsApi
         return TypedResults.Created($"/api/v1/paths/{pathId}", path!);
     }
 
-    static async Task<Ok<Page<PathResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null)
+    static async Task<Results<Ok<Page<PathResponse>>, ValidationProblem>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var page = await PathStore.ListAsync(scope, after, ct);
+        var page = await PathStore.ListAsync(scope, after, size, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(page);
     }
