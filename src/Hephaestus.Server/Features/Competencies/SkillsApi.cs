@@ -51,6 +51,7 @@ internal static class SkillsApi
             return Problems.Conflict($"This framework already has a skill with code '{request.Code}'.", new Dictionary<string, object?> { ["field"] = "code" });
         }
 
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, id, ct);
         var skill = await SkillStore.ReadAsync(scope, id, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/skills/{id}", skill!);
@@ -59,6 +60,7 @@ internal static class SkillsApi
     static async Task<Results<Ok<SkillResponse>, ProblemHttpResult>> Get(Guid skillId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, skillId, ct);
         var skill = await SkillStore.ReadAsync(scope, skillId, ct);
         return skill is null ? Problems.NotFound("skill", skillId) : TypedResults.Ok(skill);
     }
@@ -101,12 +103,15 @@ internal static class SkillsApi
         Attributes(v, request.Attributes);
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        if (await RowVersions.LockAsync(scope, VersionedTable.Skills, skillId, ct) is not { } version) return Problems.NotFound("skill", skillId);
+        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
         if (await SkillStore.LockEffectiveMethodAsync(scope, skillId, ct) is not { } effectiveMethod) return Problems.NotFound("skill", skillId);
         CompetencyValidation.Method(v, request.MasteryMethod, request.MasteryParameters, effectiveMethod);
         if (!v.IsValid) return v.ToProblem();
 
         var fields = new SkillFields(request.Title, request.Description, request.Attributes, request.Position, request.MasteryMethod, request.MasteryParameters);
         await SkillStore.UpdateAsync(scope, skillId, fields, ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, skillId, ct);
         var skill = await SkillStore.ReadAsync(scope, skillId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(skill!);
@@ -117,6 +122,8 @@ internal static class SkillsApi
         Guid skillId, MoveSkillRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        if (await RowVersions.LockAsync(scope, VersionedTable.Skills, skillId, ct) is not { } version) return Problems.NotFound("skill", skillId);
+        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
         if (await SkillStore.FrameworkOfAsync(scope, skillId, ct) is not { } frameworkId) return Problems.NotFound("skill", skillId);
         if (request.ParentId is { } parentId && !await SkillStore.InFrameworkAsync(scope, parentId, frameworkId, ct))
         {
@@ -132,6 +139,7 @@ internal static class SkillsApi
                 new Dictionary<string, object?> { ["field"] = "parentId", ["cycle"] = new[] { skill, parent } });
         }
 
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, skillId, ct);
         var moved = await SkillStore.ReadAsync(scope, skillId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(moved!);
