@@ -10,6 +10,9 @@ public sealed class VersionedTable
     public static readonly VersionedTable Skills = new("hephaestus.skills");
     public static readonly VersionedTable Frameworks = new("hephaestus.competency_frameworks");
     public static readonly VersionedTable MasteryScales = new("hephaestus.mastery_scales");
+
+    /// <summary>A path version: a draft's steps are edited as a whole, so the version row carries their ETag (<see cref="RowVersions.TouchAsync"/>).</summary>
+    public static readonly VersionedTable PathVersions = new("hephaestus.path_versions");
 }
 
 /// <summary>
@@ -28,6 +31,19 @@ public static class RowVersions
     /// <summary>Locks the row for an update and returns its current version; null when there is no such row.</summary>
     public static Task<uint?> LockAsync(ActorScope scope, VersionedTable table, Guid id, CancellationToken ct) =>
         ScalarAsync(scope, $"SELECT xmin FROM {table.Name} WHERE id = $1 FOR UPDATE", id, ct);
+
+    /// <summary>
+    /// A new version of a row whose resource changed in the rows it owns (a draft's steps live in path_steps): an update
+    /// that changes no value still writes a new row version, so the ETag moves with what the resource shows.
+    /// </summary>
+    public static async Task TouchAsync(ActorScope scope, VersionedTable table, Guid id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(table);
+        await using var command = scope.Command($"UPDATE {table.Name} SET id = id WHERE id = $1");
+        command.Parameters.Add(SqlParameters.Uuid(id));
+        await command.ExecuteNonQueryAsync(ct);
+    }
 
     static async Task<uint?> ScalarAsync(ActorScope scope, string sql, Guid id, CancellationToken ct)
     {

@@ -11,20 +11,34 @@ namespace Hephaestus.Server.Tests.Competencies;
 /// </summary>
 public class CatalogETagTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 {
-    /// <summary>A resource, how to update it (a changed body each time) and the column the update changes.</summary>
-    sealed record Versioned(string Url, HttpMethod Method, Func<string, object> Body, string Table, string Column);
+    /// <summary>A resource, how to update it (a changed body each time, sent to its own URL or another) and what the update stored.</summary>
+    sealed record Versioned(string Url, HttpMethod Method, Func<string, object> Body, Func<Task<string?>> Stored, string? UpdateUrl = null)
+    {
+        public string Target => UpdateUrl ?? Url;
+    }
+
+    Func<Task<string?>> Column(string table, string column, Guid id) =>
+        () => db.ScalarAsync<string>($"SELECT {column} FROM hephaestus.{table} WHERE id = $1", id);
 
     async Task<(HttpClient Author, Versioned Resource)> ResourceAsync(string kind)
     {
-        var (_, author) = await db.UserAsync($"etag-{kind}-{Guid.NewGuid():N}@example.org", "author");
+        var (_, author) = await db.UserAsync($"etag-{kind.Replace(' ', '-')}-{Guid.NewGuid():N}@example.org", "author");
         var framework = await Catalog.FrameworkAsync(db, "et-" + Guid.NewGuid().ToString("N")[..8]);
         switch (kind)
         {
             case "skill":
                 var skill = await Catalog.SkillAsync(db, framework, "s");
-                return (author, new Versioned($"/api/v1/skills/{skill}", HttpMethod.Patch, title => new { title }, "skills", "title"));
+                return (author, new Versioned($"/api/v1/skills/{skill}", HttpMethod.Patch, title => new { title }, Column("skills", "title", skill)));
             case "framework":
-                return (author, new Versioned($"/api/v1/frameworks/{framework}", HttpMethod.Patch, title => new { title }, "competency_frameworks", "title"));
+                return (author, new Versioned($"/api/v1/frameworks/{framework}", HttpMethod.Patch, title => new { title }, Column("competency_frameworks", "title", framework)));
+            case "path draft":
+                var path = await Json.ReadAsync(await author.PostAsJsonAsync("/api/v1/paths", new { code = "et-" + Guid.NewGuid().ToString("N")[..10], title = "P" }));
+                var (pathId, draft) = (path.GetProperty("id").GetGuid(), path.GetProperty("versions")[0].GetProperty("id").GetGuid());
+                var stepSkill = await Catalog.SkillAsync(db, framework, "s");
+                return (author, new Versioned($"/api/v1/paths/{pathId}/versions/{draft}", HttpMethod.Put,
+                    title => new { steps = new object[] { new { key = "only", kind = "skill", refId = stepSkill, title } } },
+                    () => db.ScalarAsync<string>("SELECT string_agg(title, ',') FROM hephaestus.path_steps WHERE path_version_id = $1", draft),
+                    $"/api/v1/paths/{pathId}/versions/{draft}/steps"));
             default:
                 var created = await author.PostAsJsonAsync("/api/v1/mastery-scales", new
                 {
@@ -38,30 +52,30 @@ public class CatalogETagTests(ApiDatabase db) : IClassFixture<ApiDatabase>
                 {
                     name,
                     levels = new object[] { new { name = "no", threshold = 0, isMastery = false }, new { name = "yes", threshold = 0.7, isMastery = true } },
-                }, "mastery_scales", "name"));
+                }, Column("mastery_scales", "name", scale)));
         }
     }
 
-    Task<string?> StoredAsync(Versioned resource) =>
-        db.ScalarAsync<string>($"SELECT {resource.Column} FROM hephaestus.{resource.Table} WHERE id = $1", Guid.Parse(resource.Url.Split('/')[^1]));
+    static Task<string?> StoredAsync(Versioned resource) => resource.Stored();
 
     [Theory]
     [InlineData("skill")]
     [InlineData("framework")]
     [InlineData("scale")]
+    [InlineData("path draft")]
     public async Task An_update_needs_the_current_etag_and_answers_with_the_next(string kind)
     {
         var (author, resource) = await ResourceAsync(kind);
         var before = await StoredAsync(resource);
         var etag = await author.ETagAsync(resource.Url);
 
-        var missing = await Json.ProblemAsync(await author.SendJsonAsync(resource.Method, resource.Url, resource.Body("Without"), null), 428);
+        var missing = await Json.ProblemAsync(await author.SendJsonAsync(resource.Method, resource.Target, resource.Body("Without"), null), 428);
         Assert.Contains("If-Match", missing.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        var stale = await Json.ProblemAsync(await author.SendJsonAsync(resource.Method, resource.Url, resource.Body("Stale"), "\"1\""), 412);
+        var stale = await Json.ProblemAsync(await author.SendJsonAsync(resource.Method, resource.Target, resource.Body("Stale"), "\"1\""), 412);
         Assert.Equal(etag, stale.GetProperty("currentETag").GetString());
         Assert.Equal(before, await StoredAsync(resource));
 
-        var updated = await author.SendJsonAsync(resource.Method, resource.Url, resource.Body("Changed"), etag);
+        var updated = await author.SendJsonAsync(resource.Method, resource.Target, resource.Body("Changed"), etag);
         Assert.True(updated.StatusCode == HttpStatusCode.OK, await updated.Content.ReadAsStringAsync());
         var next = updated.Headers.ETag?.ToString();
         Assert.NotNull(next);
@@ -69,7 +83,7 @@ public class CatalogETagTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal("Changed", await StoredAsync(resource));
         Assert.Equal(next, await author.ETagAsync(resource.Url));
         // The ETag just used is stale now.
-        await Json.ProblemAsync(await author.SendJsonAsync(resource.Method, resource.Url, resource.Body("Again"), etag), 412);
+        await Json.ProblemAsync(await author.SendJsonAsync(resource.Method, resource.Target, resource.Body("Again"), etag), 412);
         Assert.Equal("Changed", await StoredAsync(resource));
     }
 
@@ -77,12 +91,13 @@ public class CatalogETagTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     [InlineData("skill")]
     [InlineData("framework")]
     [InlineData("scale")]
+    [InlineData("path draft")]
     public async Task Of_concurrent_updates_with_the_same_etag_exactly_one_applies(string kind)
     {
         var (author, resource) = await ResourceAsync(kind);
         var etag = await author.ETagAsync(resource.Url);
         var titles = Enumerable.Range(0, 6).Select(i => $"Racer {i}").ToList();
-        var responses = await Task.WhenAll(titles.Select(t => author.SendJsonAsync(resource.Method, resource.Url, resource.Body(t), etag)));
+        var responses = await Task.WhenAll(titles.Select(t => author.SendJsonAsync(resource.Method, resource.Target, resource.Body(t), etag)));
         var statuses = responses.Select(r => (int)r.StatusCode).ToList();
         Assert.Equal(1, statuses.Count(s => s == 200));
         Assert.Equal(titles.Count - 1, statuses.Count(s => s == 412));

@@ -75,10 +75,10 @@ internal static class FrameworksApi
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         if (await RowVersions.LockAsync(scope, VersionedTable.Frameworks, frameworkId, ct) is not { } version) return Problems.NotFound("competency framework", frameworkId);
-        if (ETags.Precondition(http.Request, "competency framework", version) is { } refused) return refused;
         if (await FrameworkStore.LockAsync(scope, frameworkId, ct) is not { } currentScale) return Problems.NotFound("competency framework", frameworkId);
         if (request.ScaleId is { } scaleId && !await ScaleStore.ExistsAsync(scope, scaleId, ct)) v.Add("scaleId", $"no mastery scale with id {scaleId}");
         if (!v.IsValid) return v.ToProblem();
+        if (ETags.Precondition(http.Request, "competency framework", version) is { } refused) return refused;
 
         var fields = new FrameworkFields(request.Title, request.Description, request.ScaleId, request.MasteryMethod, request.MasteryParameters);
         await FrameworkStore.UpdateAsync(scope, frameworkId, currentScale, fields, ct);

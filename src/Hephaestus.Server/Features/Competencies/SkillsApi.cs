@@ -104,10 +104,10 @@ internal static class SkillsApi
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         if (await RowVersions.LockAsync(scope, VersionedTable.Skills, skillId, ct) is not { } version) return Problems.NotFound("skill", skillId);
-        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
         if (await SkillStore.LockEffectiveMethodAsync(scope, skillId, ct) is not { } effectiveMethod) return Problems.NotFound("skill", skillId);
         CompetencyValidation.Method(v, request.MasteryMethod, request.MasteryParameters, effectiveMethod);
         if (!v.IsValid) return v.ToProblem();
+        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
 
         var fields = new SkillFields(request.Title, request.Description, request.Attributes, request.Position, request.MasteryMethod, request.MasteryParameters);
         await SkillStore.UpdateAsync(scope, skillId, fields, ct);
@@ -123,12 +123,13 @@ internal static class SkillsApi
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         if (await RowVersions.LockAsync(scope, VersionedTable.Skills, skillId, ct) is not { } version) return Problems.NotFound("skill", skillId);
-        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
         if (await SkillStore.FrameworkOfAsync(scope, skillId, ct) is not { } frameworkId) return Problems.NotFound("skill", skillId);
         if (request.ParentId is { } parentId && !await SkillStore.InFrameworkAsync(scope, parentId, frameworkId, ct))
         {
             return new Validation().Add("parentId", $"no skill with id {parentId} in this skill's framework").ToProblem();
         }
+
+        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
 
         if (await SkillStore.MoveAsync(scope, skillId, frameworkId, request.ParentId, request.Position, ct) is { } cycle)
         {
