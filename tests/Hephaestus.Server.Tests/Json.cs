@@ -29,11 +29,22 @@ internal static class Json
         return problem;
     }
 
-    public static Task<HttpResponseMessage> PatchAsync(this HttpClient client, string url, object body, string? etag)
+    public static Task<HttpResponseMessage> PatchAsync(this HttpClient client, string url, object body, string? etag) =>
+        client.SendJsonAsync(HttpMethod.Patch, url, body, etag);
+
+    public static Task<HttpResponseMessage> SendJsonAsync(this HttpClient client, HttpMethod method, string url, object body, string? etag)
     {
-        var request = new HttpRequestMessage(HttpMethod.Patch, url) { Content = JsonContent.Create(body) };
+        var request = new HttpRequestMessage(method, url) { Content = JsonContent.Create(body) };
         if (etag is not null) request.Headers.TryAddWithoutValidation("If-Match", etag);
         return client.SendAsync(request);
+    }
+
+    /// <summary>The ETag a GET of the resource answers with, to send as If-Match.</summary>
+    public static async Task<string> ETagAsync(this HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"GET {url} sent no ETag");
     }
 
     /// <summary>Follows <c>next</c> from the first page to the last (at most <paramref name="maxPages"/>) and returns every page's items.</summary>

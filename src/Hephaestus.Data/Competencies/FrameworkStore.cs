@@ -30,13 +30,16 @@ public static class FrameworkStore
         return await insert.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public static async Task<IReadOnlyList<FrameworkSummary>> ListAsync(ActorScope scope, CancellationToken ct)
+    /// <summary>Frameworks by id (keyset: after the given id), a page at a time.</summary>
+    public static async Task<Page<FrameworkSummary>> ListAsync(ActorScope scope, Guid? after, int size, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         await using var command = scope.Command($"""
             SELECT {Columns}, (SELECT count(*)::int FROM hephaestus.skills s WHERE s.framework_id = f.id)
-            FROM hephaestus.competency_frameworks f ORDER BY f.code
+            FROM hephaestus.competency_frameworks f WHERE ($1::uuid IS NULL OR f.id > $1) ORDER BY f.id LIMIT $2
             """);
+        command.Parameters.Add(NullableUuid(after));
+        command.Parameters.Add(Int(Paging.Fetch(size)));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var frameworks = new List<FrameworkSummary>();
         while (await reader.ReadAsync(ct))
@@ -45,7 +48,7 @@ public static class FrameworkStore
                 reader.GetGuid(4), reader.GetString(5), reader.GetJson(6), reader.GetTime(7), reader.GetInt32(8)));
         }
 
-        return frameworks;
+        return Paging.TrimById(frameworks, size, f => f.Id);
     }
 
     /// <summary>Locks the framework row for an edit and returns its current scale; null when there is no such framework.</summary>

@@ -10,9 +10,6 @@ namespace Hephaestus.Data.Competencies;
 /// </summary>
 public static class RubricStore
 {
-    /// <summary>How many rubrics a listing returns, newest first.</summary>
-    public const int ListSize = 100;
-
     static readonly JsonSerializerOptions RatingJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>The rubric and all its criteria (in list order) in one round trip.</summary>
@@ -45,20 +42,25 @@ public static class RubricStore
     }
 
     public static async Task<RubricResponse?> ReadAsync(ActorScope scope, Guid rubricId, CancellationToken ct) =>
-        (await ReadManyAsync(scope, rubricId, ct)).SingleOrDefault();
+        (await ReadManyAsync(scope, rubricId, null, 1, ct)).SingleOrDefault();
 
-    /// <summary>One rubric, or the newest <see cref="ListSize"/> when no id is given, with their criteria, in one statement.</summary>
-    public static async Task<IReadOnlyList<RubricResponse>> ReadManyAsync(ActorScope scope, Guid? rubricId, CancellationToken ct)
+    /// <summary>Rubrics by id (keyset: after the given id), a page at a time, with their criteria, in one statement.</summary>
+    public static async Task<Page<RubricResponse>> ListAsync(ActorScope scope, Guid? after, int size, CancellationToken ct) =>
+        Paging.TrimById([.. await ReadManyAsync(scope, null, after, Paging.Fetch(size), ct)], size, r => r.Id);
+
+    /// <summary>One rubric, or up to <paramref name="count"/> after <paramref name="after"/> by id, with their criteria, in one statement.</summary>
+    static async Task<IReadOnlyList<RubricResponse>> ReadManyAsync(ActorScope scope, Guid? rubricId, Guid? after, int count, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         await using var command = scope.Command("""
             SELECT r.id, r.title, r.created_at, c.id, c.position, c.description, c.long_description, c.skill_id, c.ratings, c.mastery_points
-            FROM (SELECT * FROM hephaestus.rubrics WHERE $1::uuid IS NULL OR id = $1 ORDER BY id DESC LIMIT $2) r
+            FROM (SELECT * FROM hephaestus.rubrics WHERE ($1::uuid IS NULL OR id = $1) AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $2) r
             LEFT JOIN hephaestus.rubric_criteria c ON c.rubric_id = r.id
-            ORDER BY r.id DESC, c.position
+            ORDER BY r.id, c.position
             """);
         command.Parameters.Add(NullableUuid(rubricId));
-        command.Parameters.Add(Int(ListSize));
+        command.Parameters.Add(Int(count));
+        command.Parameters.Add(NullableUuid(after));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rubrics = new List<(Guid Id, string Title, DateTimeOffset CreatedAt, List<RubricCriterionResponse> Criteria)>();
         while (await reader.ReadAsync(ct))

@@ -117,21 +117,26 @@ public static class ScaleStore
     }
 
     public static async Task<MasteryScaleResponse?> ReadAsync(ActorScope scope, Guid scaleId, CancellationToken ct) =>
-        (await ReadManyAsync(scope, scaleId, ct)).SingleOrDefault();
+        (await ReadManyAsync(scope, scaleId, null, 1, ct)).SingleOrDefault();
 
-    /// <summary>One scale, or every scale (by family, then version) when no id is given; one statement either way.</summary>
-    public static async Task<IReadOnlyList<MasteryScaleResponse>> ReadManyAsync(ActorScope scope, Guid? scaleId, CancellationToken ct)
+    /// <summary>Scales by id (keyset: after the given id; a new version is a new scale, so it comes later), a page at a time.</summary>
+    public static async Task<Page<MasteryScaleResponse>> ListAsync(ActorScope scope, Guid? after, int size, CancellationToken ct) =>
+        Paging.TrimById([.. await ReadManyAsync(scope, null, after, Paging.Fetch(size), ct)], size, s => s.Id);
+
+    /// <summary>One scale, or up to <paramref name="count"/> after <paramref name="after"/> by id, with their levels; one statement.</summary>
+    static async Task<IReadOnlyList<MasteryScaleResponse>> ReadManyAsync(ActorScope scope, Guid? scaleId, Guid? after, int count, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         await using var command = scope.Command("""
             SELECT s.id, s.family_id, s.version, s.name, s.created_at, hephaestus.mastery_scale_in_use(s.id),
                    l.rank, l.name, l.threshold, l.points, l.color, l.is_mastery
-            FROM hephaestus.mastery_scales s
+            FROM (SELECT * FROM hephaestus.mastery_scales WHERE ($1::uuid IS NULL OR id = $1) AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3) s
             LEFT JOIN hephaestus.mastery_levels l ON l.scale_id = s.id
-            WHERE $1::uuid IS NULL OR s.id = $1
-            ORDER BY s.family_id, s.version, l.rank
+            ORDER BY s.id, l.rank
             """);
         command.Parameters.Add(NullableUuid(scaleId));
+        command.Parameters.Add(NullableUuid(after));
+        command.Parameters.Add(Int(count));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var scales = new List<MasteryScaleResponse>();
         List<MasteryLevelResponse> levels = [];

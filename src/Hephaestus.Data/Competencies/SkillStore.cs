@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 using static Hephaestus.Data.SqlParameters;
 
@@ -18,8 +17,6 @@ public enum SkillDeletion
 /// <summary>Skills: nodes of a framework's tree, with free attributes (JSONB, GIN-indexed) and an optional mastery method.</summary>
 public static class SkillStore
 {
-    public const int SearchPageSize = 100;
-
     public static Task<bool> ExistsAsync(ActorScope scope, Guid skillId, CancellationToken ct) =>
         CatalogRows.ExistsAsync(scope, "SELECT 1 FROM hephaestus.skills WHERE id = $1", skillId, ct);
 
@@ -88,9 +85,9 @@ public static class SkillStore
     /// Skills whose attributes contain the given JSON object (<c>attributes @> $1</c>, served by the GIN index
     /// ix_skills_attributes), optionally within one framework, optionally whose code, title or description contains
     /// <paramref name="text"/> (ignoring case; its own statement, so its plan can use the trigram index ix_skills_search);
-    /// ordered by framework code and code, a page at a time.
+    /// by id (keyset: after the given id), a page at a time. Matching is a filter, not a ranking, so the keyset is the id.
     /// </summary>
-    public static async Task<Page<SkillRef>> SearchAsync(ActorScope scope, string? attributes, Guid? frameworkId, int offset, CancellationToken ct, string? text = null)
+    public static async Task<Page<SkillRef>> SearchAsync(ActorScope scope, string? attributes, Guid? frameworkId, Guid? after, int size, CancellationToken ct, string? text = null)
     {
         ArgumentNullException.ThrowIfNull(scope);
         await using var command = scope.Command($"""
@@ -98,19 +95,19 @@ public static class SkillStore
             FROM hephaestus.skills s JOIN hephaestus.competency_frameworks f ON f.id = s.framework_id
             WHERE ($1::jsonb IS NULL OR s.attributes @> $1::jsonb) AND ($2::uuid IS NULL OR s.framework_id = $2)
               {(text is null ? "" : "AND (lower(s.code) || ' ' || lower(s.title) || ' ' || lower(coalesce(s.description, ''))) LIKE $5")}
-            ORDER BY f.code, s.code
-            OFFSET $3 LIMIT $4
+              AND ($3::uuid IS NULL OR s.id > $3)
+            ORDER BY s.id
+            LIMIT $4
             """);
         command.Parameters.Add(Jsonb(attributes));
         command.Parameters.Add(NullableUuid(frameworkId));
-        command.Parameters.Add(Int(offset));
-        command.Parameters.Add(Int(Paging.Fetch(SearchPageSize)));
+        command.Parameters.Add(NullableUuid(after));
+        command.Parameters.Add(Int(Paging.Fetch(size)));
         if (text is not null) command.Parameters.Add(Substring(text));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var skills = new List<SkillRef>();
         while (await reader.ReadAsync(ct)) skills.Add(ReadRef(reader));
-        var next = (offset + SearchPageSize).ToString(CultureInfo.InvariantCulture);
-        return Paging.Trim(skills, SearchPageSize, _ => next);
+        return Paging.TrimById(skills, size, s => s.Id);
     }
 
     /// <summary>Locks the skill for an edit and returns the method its parameters run under (its own, else its framework's); null when there is no such skill.</summary>

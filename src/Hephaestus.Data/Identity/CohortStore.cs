@@ -2,8 +2,8 @@ using Npgsql;
 
 namespace Hephaestus.Data.Identity;
 
-/// <summary>A cohort as read, with the members the actor may see and its version (xmin), which the edge sends as the ETag.</summary>
-public sealed record CohortRecord(Guid Id, string Name, string? Description, DateTimeOffset CreatedAt, IReadOnlyList<CohortMemberRecord> Members, uint Version);
+/// <summary>A cohort as read, with its version (xmin), which the edge sends as the ETag; its members are a list of their own.</summary>
+public sealed record CohortRecord(Guid Id, string Name, string? Description, DateTimeOffset CreatedAt, uint Version);
 
 public sealed record CohortMemberRecord(Guid UserId, string DisplayName, string Role, DateTimeOffset AddedAt);
 
@@ -39,13 +39,17 @@ public static class CohortStore
 
     const string Listing = $"SELECT {Columns} FROM hephaestus.cohorts c WHERE ($1::uuid IS NULL OR c.id > $1) ORDER BY c.id LIMIT $2";
 
-    const string WithMembers = $"""
-        SELECT {Columns}, m.user_id, u.display_name, m.member_role, m.added_at
-        FROM hephaestus.cohorts c
-        LEFT JOIN hephaestus.cohort_members m ON m.cohort_id = c.id
-        LEFT JOIN hephaestus.users u ON u.id = m.user_id
-        WHERE c.id = $1
-        ORDER BY m.member_role, u.display_name
+    const string Single = $"SELECT {Columns} FROM hephaestus.cohorts c WHERE c.id = $1";
+
+    /// <summary>
+    /// A page of members by user id (keyset), with whether the cohort is visible at all (a cohort without visible members
+    /// is an empty page; one the actor cannot see is null). A member whose user the actor cannot see (RLS) is not listed.
+    /// </summary>
+    const string MemberPage = """
+        SELECT m.user_id, u.display_name, m.member_role, m.added_at
+        FROM hephaestus.cohort_members m JOIN hephaestus.users u ON u.id = m.user_id
+        WHERE m.cohort_id = $1 AND ($2::uuid IS NULL OR m.user_id > $2)
+        ORDER BY m.user_id LIMIT $3
         """;
 
     const string Insert = "INSERT INTO hephaestus.cohorts (id, name, description) VALUES ($1, $2, $3) RETURNING id, name, description, created_at, xmin";
@@ -69,8 +73,8 @@ public static class CohortStore
     /// <summary>The cohort listing accepts pages up to 500, as it always has (more than <see cref="Paging.MaxSize"/>).</summary>
     public const int MaxPageSize = 500;
 
-    static CohortRecord ReadCohort(NpgsqlDataReader reader, IReadOnlyList<CohortMemberRecord> members) =>
-        new(reader.GetGuid(0), reader.GetString(1), reader.GetNullableString(2), reader.GetTime(3), members, reader.GetFieldValue<uint>(4));
+    static CohortRecord ReadCohort(NpgsqlDataReader reader) =>
+        new(reader.GetGuid(0), reader.GetString(1), reader.GetNullableString(2), reader.GetTime(3), reader.GetFieldValue<uint>(4));
 
     public static async Task<Page<CohortRecord>> ListAsync(NpgsqlDataSource db, Actor actor, Guid? after, int size, CancellationToken ct)
     {
@@ -81,7 +85,7 @@ public static class CohortStore
         var rows = new List<CohortRecord>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct)) rows.Add(ReadCohort(reader, []));
+            while (await reader.ReadAsync(ct)) rows.Add(ReadCohort(reader));
         }
 
         await scope.CommitAsync(ct);
@@ -99,23 +103,29 @@ public static class CohortStore
 
     static async Task<CohortRecord?> ReadAsync(ActorScope scope, Guid id, CancellationToken ct)
     {
-        await using var command = scope.Command(WithMembers);
+        await using var command = scope.Command(Single);
         command.Parameters.Add(SqlParameters.Uuid(id));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        CohortRecord? cohort = null;
-        var members = new List<CohortMemberRecord>();
-        while (await reader.ReadAsync(ct))
-        {
-            cohort ??= ReadCohort(reader, members);
+        return await reader.ReadAsync(ct) ? ReadCohort(reader) : null;
+    }
 
-            // A member row whose user the actor cannot see (RLS) comes back with a null name; it is not listed.
-            if (!reader.IsDBNull(5) && !reader.IsDBNull(6))
-            {
-                members.Add(new CohortMemberRecord(reader.GetGuid(5), reader.GetString(6), reader.GetString(7), reader.GetTime(8)));
-            }
+    /// <summary>The members the actor may see, a page at a time by user id; null when the cohort is not visible.</summary>
+    public static async Task<Page<CohortMemberRecord>?> ListMembersAsync(NpgsqlDataSource db, Actor actor, Guid id, Guid? after, int size, CancellationToken ct)
+    {
+        await using var scope = await ActorScope.BeginAsync(db, actor, ct);
+        if (await ReadAsync(scope, id, ct) is null) return null;
+        await using var command = scope.Command(MemberPage);
+        command.Parameters.Add(SqlParameters.Uuid(id));
+        command.Parameters.Add(SqlParameters.NullableUuid(after));
+        command.Parameters.Add(SqlParameters.Int(Paging.Fetch(size)));
+        var rows = new List<CohortMemberRecord>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) rows.Add(new CohortMemberRecord(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetTime(3)));
         }
 
-        return cohort;
+        await scope.CommitAsync(ct);
+        return Paging.TrimById(rows, size, m => m.UserId);
     }
 
     public static async Task<CohortRecord> CreateAsync(NpgsqlDataSource db, Actor actor, string name, string? description, CancellationToken ct)
@@ -129,7 +139,7 @@ public static class CohortStore
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
-            cohort = ReadCohort(reader, []);
+            cohort = ReadCohort(reader);
         }
 
         await scope.CommitAsync(ct);

@@ -21,8 +21,6 @@ public enum DraftCreation
 /// </summary>
 public static class PathStore
 {
-    public const int PageSize = 100;
-
     /// <summary>The path with its first (empty) draft, in one round trip; false when the code is taken.</summary>
     public static async Task<bool> CreateAsync(ActorScope scope, Guid pathId, string code, string title, string? description, CancellationToken ct)
     {
@@ -49,19 +47,19 @@ public static class PathStore
     }
 
     /// <summary>Paths by id, a page at a time, after the given id.</summary>
-    public static async Task<Page<PathResponse>> ListAsync(ActorScope scope, Guid? after, CancellationToken ct)
+    public static async Task<Page<PathResponse>> ListAsync(ActorScope scope, Guid? after, int size, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var ids = new List<Guid>();
         await using (var command = scope.Command("SELECT id FROM hephaestus.learning_paths WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"))
         {
             command.Parameters.Add(NullableUuid(after));
-            command.Parameters.Add(Int(Paging.Fetch(PageSize)));
+            command.Parameters.Add(Int(Paging.Fetch(size)));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
         }
 
-        var page = Paging.TrimById(ids, PageSize, id => id);
+        var page = Paging.TrimById(ids, size, id => id);
         var items = new List<PathResponse>();
         foreach (var id in page.Items) items.Add((await ReadAsync(scope, id, ct))!);
         return new Page<PathResponse>(items, page.Next);

@@ -26,6 +26,7 @@ public static class ApiHosting
                 c.ProblemDetails.Extensions["field"] = JsonPointer.From(named);
             }
 
+            StatusProblems.Complete(c.ProblemDetails, c.HttpContext);
             c.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? c.HttpContext.TraceIdentifier);
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -84,6 +85,7 @@ public static class ApiHosting
         app.UseAuthentication();
         app.UseMiddleware<LearnerAlias>();
         app.UseRouting();
+        app.UseMiddleware<MalformedIds>();
         if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null) app.UseCors();
         app.UseMiddleware<RequestBodyLimit>();
         // After authentication (limits are per resolved user) and routing (health is exempt by endpoint metadata), before

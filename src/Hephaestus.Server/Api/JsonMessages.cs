@@ -23,6 +23,39 @@ public static partial class JsonMessages
     /// <summary>Removes .NET type names from a binder message ("Required parameter \"UpdateUserRequest request\"" keeps "request").</summary>
     public static string Scrub(string message) => TypeName().Replace(ParameterWithType().Replace(message, "\"${name}\""), "the expected value");
 
+    /// <summary>
+    /// The field (a JSON pointer) and what it must be, from the binder's message about a query parameter or header it
+    /// could not convert or did not get (<c>Failed to bind parameter "Nullable&lt;Guid&gt; after" from "x".</c>); null for
+    /// any other message.
+    /// </summary>
+    public static (string Field, string Message)? ParameterProblem(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (BindFailure().Match(message) is { Success: true } failed)
+        {
+            return (JsonPointer.From(failed.Groups["name"].Value), "must be " + ExpectedParameter(failed.Groups["type"].Value));
+        }
+
+        return RequiredParameter().Match(message) is { Success: true } required && required.Groups["source"].Value != "body"
+            ? (JsonPointer.From(required.Groups["name"].Value), "is required")
+            : null;
+    }
+
+    static string ExpectedParameter(string typeName)
+    {
+        var type = typeName.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>', '?');
+        return type switch
+        {
+            "Guid" => "a UUID",
+            "int" or "Int32" or "long" or "Int64" or "short" => "an integer",
+            "DateTimeOffset" or "DateTime" => "an RFC 3339 date-time",
+            "DateOnly" => "a date (yyyy-MM-dd)",
+            "bool" or "Boolean" => "true or false",
+            "double" or "decimal" or "float" => "a number",
+            _ => "a valid value",
+        };
+    }
+
     static string Expected(string typeName, JsonSerializerOptions options)
     {
         var type = Resolve(typeName);
@@ -62,6 +95,12 @@ public static partial class JsonMessages
 
         return null;
     }
+
+    [GeneratedRegex(@"^Failed to bind parameter ""(?<type>[\w.`<>\[\],?]+) (?<name>\w+)"" from ")]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex(@"^Required parameter ""(?<type>[\w.`<>\[\],?]+) (?<name>\w+)"" was not provided from (?<source>\w+)")]
+    private static partial Regex RequiredParameter();
 
     [GeneratedRegex(@"could not be converted to (?<type>[^\s]+?)\.?(\s|$)")]
     private static partial Regex ConvertedTo();

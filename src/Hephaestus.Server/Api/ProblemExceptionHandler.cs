@@ -22,6 +22,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         var problem = exception switch
         {
             BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json, context),
+            BadHttpRequestException bad when JsonMessages.ParameterProblem(bad.Message) is { } parameter => ParameterProblem(parameter),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
@@ -86,6 +87,15 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Detail = $"{(path.Length == 0 ? "(the body)" : path)}: {message}",
         };
     }
+
+    /// <summary>A query parameter or header the binder could not read (<c>?after=yesterday</c>): a field error naming it.</summary>
+    static ValidationProblemDetails ParameterProblem((string Field, string Message) parameter) =>
+        new(new Dictionary<string, string[]> { [parameter.Field] = [parameter.Message] })
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "One or more fields are invalid",
+            Detail = $"{parameter.Field}: {parameter.Message}",
+        };
 
     /// <summary>Constraint violations that reach here are races the handler could not see coming (two requests at once).</summary>
     static ProblemDetails? PostgresProblem(PostgresException pg) => pg.SqlState switch

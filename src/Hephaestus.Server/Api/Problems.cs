@@ -1,3 +1,4 @@
+using Hephaestus.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Hephaestus.Server.Api;
@@ -28,6 +29,26 @@ public static class Problems
 public static class ETags
 {
     public static string Format(uint version) => $"\"{version}\"";
+
+    /// <summary>
+    /// The If-Match rule of every update of a versioned resource: required (428 without, so a client that never read the
+    /// resource cannot overwrite a change it did not see) and equal to the current version (412 otherwise); null passes.
+    /// </summary>
+    public static ProblemHttpResult? Precondition(HttpRequest request, string what, uint current) => Parse(request) switch
+    {
+        null => Problems.PreconditionRequired(what),
+        { } expected when expected != current => Problems.PreconditionFailed(what, Format(current)),
+        _ => null,
+    };
+
+    /// <summary>Sets the ETag of the row the response shows (read in the response's transaction); false when there is no such row.</summary>
+    public static async Task<bool> SetAsync(HttpResponse response, ActorScope scope, VersionedTable table, Guid id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (await RowVersions.ReadAsync(scope, table, id, ct) is not { } version) return false;
+        response.Headers.ETag = Format(version);
+        return true;
+    }
 
     /// <summary>Null when the header is absent; a version that can never match when the header is malformed.</summary>
     public static uint? Parse(HttpRequest request)

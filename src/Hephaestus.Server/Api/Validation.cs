@@ -13,6 +13,21 @@ public sealed class Validation
 
     public bool IsValid => _errors.Count == 0;
 
+    /// <summary>The JSON pointers of the fields found wrong so far.</summary>
+    public IEnumerable<string> Fields => _errors.Keys;
+
+    /// <summary>
+    /// The page size of a keyset-paged list (<c>?limit=</c>): the default without one, a field error on <c>/limit</c>
+    /// outside 1..<paramref name="max"/>. The one parser of every list's limit; a malformed <c>after</c> or <c>limit</c>
+    /// (not a UUID, not a number) is refused by the binder as a field error too (ProblemExceptionHandler).
+    /// </summary>
+    public int PageSize(int? limit, int max = Hephaestus.Data.Paging.MaxSize, int defaultSize = Hephaestus.Data.Paging.DefaultSize)
+    {
+        var size = limit ?? defaultSize;
+        if (size < 1 || size > max) Add("/limit", string.Create(CultureInfo.InvariantCulture, $"must be between 1 and {max}"));
+        return size;
+    }
+
     public Validation Add(string field, string message)
     {
         field = JsonPointer.From(field);

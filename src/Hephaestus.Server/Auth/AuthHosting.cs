@@ -65,9 +65,17 @@ public static class AuthHosting
 
                 var resolver = context.HttpContext.RequestServices.GetRequiredService<ActorResolver>();
                 var actor = await resolver.ResolveAsync(subject, context.HttpContext.RequestAborted);
-                // Authenticated but not provisioned (actor null): the principal has no user id, so the policy answers 403.
+                if (actor is null)
+                {
+                    // A valid token for an account that is not there (erased, or never provisioned) is not a credential:
+                    // 401 saying so (TokenChallenge), rather than a 403 that reads as a missing role.
+                    context.Fail(new UnknownAccountException());
+                    return;
+                }
+
                 context.Principal = DatabasePrincipal(subject, actor, context.Scheme.Name);
             },
+            OnChallenge = TokenChallenge.WriteAsync,
         };
     }
 

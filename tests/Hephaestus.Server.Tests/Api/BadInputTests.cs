@@ -77,13 +77,17 @@ public class BadInputTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     public async Task Invalid_ids_and_queries_are_4xx_problems()
     {
         var admin = await AdminAsync();
-        await Json.ProblemAsync(await admin.GetAsync("/api/v1/users/not-a-guid"), 404);
+        var id = await Json.ProblemAsync(await admin.GetAsync("/api/v1/users/not-a-guid"), 400);
+        Assert.Equal("must be a UUID", id.GetProperty("errors").GetProperty("/id")[0].GetString());
         await Json.ProblemAsync(await admin.GetAsync($"/api/v1/users/{Guid.NewGuid()}"), 404);
         var limit = await Json.ProblemAsync(await admin.GetAsync("/api/v1/users?limit=0"), 400);
         Assert.True(limit.GetProperty("errors").TryGetProperty("/limit", out _));
         var profile = await Json.ProblemAsync(await admin.GetAsync("/api/v1/users?profile=%7Bnot-json"), 400);
         Assert.True(profile.GetProperty("errors").TryGetProperty("/profile", out _));
-        await Json.ProblemAsync(await admin.GetAsync("/api/v1/users?after=yesterday"), 400);
+        var after = await Json.ProblemAsync(await admin.GetAsync("/api/v1/users?after=yesterday"), 400);
+        Assert.Equal("must be a UUID", after.GetProperty("errors").GetProperty("/after")[0].GetString());
+        var notANumber = await Json.ProblemAsync(await admin.GetAsync("/api/v1/users?limit=ten"), 400);
+        Assert.Equal("must be an integer", notANumber.GetProperty("errors").GetProperty("/limit")[0].GetString());
         var role = await Json.ProblemAsync(await admin.GetAsync("/api/v1/users?role=wizard"), 400);
         Assert.True(role.GetProperty("errors").TryGetProperty("/role", out _));
     }

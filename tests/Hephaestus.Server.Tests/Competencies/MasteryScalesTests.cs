@@ -57,9 +57,9 @@ public class MasteryScalesTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.True(levels[1].GetProperty("isMastery").GetBoolean());
         Assert.Equal(0.6m, levels[1].GetProperty("threshold").GetDecimal());
 
-        var all = await Json.ReadAsync(await author.GetAsync("/api/v1/mastery-scales"));
-        Assert.Contains(all.EnumerateArray(), s => s.GetProperty("id").GetGuid() == id);
-        Assert.Contains(all.EnumerateArray(), s => s.GetProperty("id").GetGuid() == DefaultScale);
+        var (all, _) = await Json.AllPagesAsync(author, "/api/v1/mastery-scales?limit=200");
+        Assert.Contains(all, s => s.GetProperty("id").GetGuid() == id);
+        Assert.Contains(all, s => s.GetProperty("id").GetGuid() == DefaultScale);
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public class MasteryScalesTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var (_, author) = await AuthorAsync();
         var id = (await CreatedAsync(await author.PostAsJsonAsync("/api/v1/mastery-scales", ThreeLevels))).GetProperty("id").GetGuid();
-        var replaced = await author.PutAsJsonAsync($"/api/v1/mastery-scales/{id}", Scale("Two", ("no", 0, false), ("yes", 0.7, true)));
+        var replaced = await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/mastery-scales/{id}", etag: await author.ETagAsync($"/api/v1/mastery-scales/{id}"), body: Scale("Two", ("no", 0, false), ("yes", 0.7, true)));
         Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
         var scale = await Json.ReadAsync(replaced);
         Assert.Equal("Two", scale.GetProperty("name").GetString());
@@ -129,10 +129,10 @@ public class MasteryScalesTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.True((await Json.ReadAsync(await author.GetAsync($"/api/v1/mastery-scales/{id}"))).GetProperty("inUse").GetBoolean());
 
         // Through the API: changing levels is refused and says what to do instead; renaming is fine.
-        var refused = await Json.ProblemAsync(await author.PutAsJsonAsync($"/api/v1/mastery-scales/{id}",
+        var refused = await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/mastery-scales/{id}", etag: await author.ETagAsync($"/api/v1/mastery-scales/{id}"), body:
             Scale("Three", ("novice", 0, false), ("competent", 0.7, true), ("expert", 0.9, false))), 409);
         Assert.Contains("new version", refused.GetProperty("detail").GetString());
-        var renamed = await author.PutAsJsonAsync($"/api/v1/mastery-scales/{id}", Scale("Three renamed", ("novice", 0, false), ("competent", 0.6, true), ("expert", 0.9, false)));
+        var renamed = await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/mastery-scales/{id}", etag: await author.ETagAsync($"/api/v1/mastery-scales/{id}"), body: Scale("Three renamed", ("novice", 0, false), ("competent", 0.6, true), ("expert", 0.9, false)));
         Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
         Assert.Equal("Three renamed", (await Json.ReadAsync(renamed)).GetProperty("name").GetString());
 
@@ -167,7 +167,7 @@ public class MasteryScalesTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal(2, version2.GetProperty("version").GetInt32());
         Assert.False(version2.GetProperty("inUse").GetBoolean());
 
-        var patched = await author.PatchAsync($"/api/v1/frameworks/{framework}", new { scaleId = v2 }, null);
+        var patched = await author.PatchAsync($"/api/v1/frameworks/{framework}", new { scaleId = v2 }, await author.ETagAsync($"/api/v1/frameworks/{framework}"));
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         Assert.Equal(v2, (await Json.ReadAsync(patched)).GetProperty("scaleId").GetGuid());
         // 0.7 on the new scale is "expert", now the mastery level.

@@ -32,7 +32,7 @@ public class RubricsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal(skill, criteria[0].GetProperty("skillId").GetGuid());
         Assert.Equal(3m, criteria[0].GetProperty("masteryPoints").GetDecimal());
         Assert.Equal([4m, 3m, 1m, 0m], criteria[0].GetProperty("ratings").EnumerateArray().Select(r => r.GetProperty("points").GetDecimal()));
-        Assert.Contains((await Json.ReadAsync(await author.GetAsync("/api/v1/rubrics"))).EnumerateArray(), r => r.GetProperty("id").GetGuid() == id);
+        Assert.Contains((await Json.AllPagesAsync(author, "/api/v1/rubrics?limit=200")).Items, r => r.GetProperty("id").GetGuid() == id);
     }
 
     [Fact]

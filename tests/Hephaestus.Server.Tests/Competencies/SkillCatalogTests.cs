@@ -50,8 +50,8 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal(["alg.0", "alg.a", "alg.b"], children.Select(c => c.GetProperty("code").GetString()));
         Assert.Equal("alg.0.x", Assert.Single(children[0].GetProperty("children").EnumerateArray()).GetProperty("code").GetString());
 
-        var frameworks = await Json.ReadAsync(await author.GetAsync("/api/v1/frameworks"));
-        Assert.Equal(6, frameworks.EnumerateArray().Single(f => f.GetProperty("id").GetGuid() == framework).GetProperty("skillCount").GetInt32());
+        var (frameworks, _) = await Json.AllPagesAsync(author, "/api/v1/frameworks?limit=200");
+        Assert.Equal(6, frameworks.Single(f => f.GetProperty("id").GetGuid() == framework).GetProperty("skillCount").GetInt32());
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var patched = await author.PatchAsync($"/api/v1/skills/{skill}", new
         {
             title = "Fractions", attributes = new { grade = 5, tags = new[] { "number", "core" } }, masteryMethod = "highest",
-        }, null);
+        }, await author.ETagAsync($"/api/v1/skills/{skill}"));
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         var body = await Json.ReadAsync(patched);
         Assert.Equal("Fractions", body.GetProperty("title").GetString());
@@ -148,7 +148,7 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var c = await SkillAsync(author, framework, "C", b);
         var d = await SkillAsync(author, framework, "D");
 
-        var moved = await author.PostAsJsonAsync($"/api/v1/skills/{b}/move", new { parentId = d });
+        var moved = await author.SendJsonAsync(HttpMethod.Post, $"/api/v1/skills/{b}/move", new { parentId = d }, await author.ETagAsync($"/api/v1/skills/{b}"));
         Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
         var tree = Flatten((await Json.ReadAsync(await author.GetAsync($"/api/v1/frameworks/{framework}"))).GetProperty("skills")).ToDictionary(p => p.Code, p => p.Node);
         Assert.Equal(["B"], tree["D"].GetProperty("children").EnumerateArray().Select(n => n.GetProperty("code").GetString()));
@@ -156,15 +156,15 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Empty(tree["A"].GetProperty("children").EnumerateArray());
         Assert.Equal(c, await db.ScalarAsync<Guid>("SELECT id FROM hephaestus.skills WHERE parent_id = $1", b));
 
-        var refused = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/skills/{d}/move", new { parentId = c }), 409);
+        var refused = await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Post, $"/api/v1/skills/{d}/move", new { parentId = c }, await author.ETagAsync($"/api/v1/skills/{d}")), 409);
         Assert.Contains("'D'", refused.GetProperty("detail").GetString());
         Assert.Contains("'C'", refused.GetProperty("detail").GetString());
         Assert.Equal(["D", "C"], refused.GetProperty("cycle").EnumerateArray().Select(e => e.GetString()));
-        await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/skills/{d}/move", new { parentId = d }), 409);
+        await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Post, $"/api/v1/skills/{d}/move", new { parentId = d }, await author.ETagAsync($"/api/v1/skills/{d}")), 409);
         Assert.Equal(d, await db.ScalarAsync<Guid>("SELECT parent_id FROM hephaestus.skills WHERE id = $1", b));
         Assert.True(await db.ScalarAsync<bool>("SELECT parent_id IS NULL FROM hephaestus.skills WHERE id = $1", d));
 
-        var root = await author.PostAsJsonAsync($"/api/v1/skills/{b}/move", new { parentId = (Guid?)null, position = 9 });
+        var root = await author.SendJsonAsync(HttpMethod.Post, $"/api/v1/skills/{b}/move", new { parentId = (Guid?)null, position = 9 }, await author.ETagAsync($"/api/v1/skills/{b}"));
         Assert.Equal(HttpStatusCode.OK, root.StatusCode);
         Assert.Equal(9, (await Json.ReadAsync(root)).GetProperty("position").GetInt32());
         var required = await Json.ProblemAsync(await author.PostAsync($"/api/v1/skills/{b}/move", Json.Body("{}")), 400);

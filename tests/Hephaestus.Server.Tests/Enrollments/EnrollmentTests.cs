@@ -46,7 +46,7 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
 
     static async Task PublishAsync(World w, Guid pathId, Guid versionId, object[] steps)
     {
-        var put = await w.Author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{versionId}/steps", new { steps });
+        var put = await w.Author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{versionId}/steps", etag: await w.Author.ETagAsync($"/api/v1/paths/{pathId}/versions/{versionId}"), body: new { steps });
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         var publish = await w.Author.PostAsync($"/api/v1/paths/{pathId}/versions/{versionId}/publish", null);
         Assert.True(publish.IsSuccessStatusCode, await publish.Content.ReadAsStringAsync());

@@ -57,7 +57,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var (author, a, b) = await ArrangeAsync();
         var (pathId, draftId) = await CreatePathAsync(author);
-        var put = await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", Steps(a, b, await QuizAsync()));
+        var put = await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draftId}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draftId}"), body: Steps(a, b, await QuizAsync()));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var version = await Json.ReadAsync(put);
         var steps = version.GetProperty("steps").EnumerateArray().ToList();
@@ -69,7 +69,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal("published", published.GetProperty("status").GetString());
 
         // Through the API: refused.
-        await Json.ProblemAsync(await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", Steps(a, b, Guid.NewGuid())), 409);
+        await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draftId}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draftId}"), body: Steps(a, b, Guid.NewGuid())), 409);
         // Below the API, even as the schema owner: refused by the triggers.
         foreach (var sql in new[]
         {
@@ -93,7 +93,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var (author, a, b) = await ArrangeAsync();
         var (pathId, v1) = await CreatePathAsync(author);
-        await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{v1}/steps", Steps(a, b, await QuizAsync()));
+        await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{v1}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{v1}"), body: Steps(a, b, await QuizAsync()));
         await author.PostAsync($"/api/v1/paths/{pathId}/versions/{v1}/publish", null);
 
         var draft = await author.PostAsync($"/api/v1/paths/{pathId}/versions", null);
@@ -124,7 +124,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
                 new { key = "three", kind = "content", refId = Guid.NewGuid(), title = "Three", prerequisites = new[] { "two" } },
             },
         };
-        var problem = await Json.ProblemAsync(await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", body), 409);
+        var problem = await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draftId}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draftId}"), body: body), 409);
         var cycle = problem.GetProperty("cycle").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Equal(cycle[0], cycle[^1]);
         Assert.Equal(["one", "three", "two"], cycle.Skip(0).Take(3).Order());
@@ -160,7 +160,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
                 new { key = "ghost", kind = "skill", refId = Guid.NewGuid(), title = "Ghost" },
             },
         };
-        var problem = await Json.ProblemAsync(await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", body), 400);
+        var problem = await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draftId}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draftId}"), body: body), 400);
         var fields = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
         Assert.Contains("/steps/1/unlockRule/all/0/score/min", fields);
         Assert.Contains("/steps/1/unlockRule/all/4/sometimes", fields);
@@ -226,7 +226,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal("fk_path_steps_assessment", error.ConstraintName);
 
         var doomed = await Catalog.SkillAsync(db, await db.ScalarAsync<Guid>("SELECT framework_id FROM hephaestus.skills WHERE id = $1", a), "doomed");
-        var put = await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draftId}/steps", new
+        var put = await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draftId}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draftId}"), body: new
         {
             steps = new object[]
             {

@@ -46,36 +46,36 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
 
         const int ok = 200, created = 201, noContent = 204, unauthorized = 401, forbidden = 403, notFound = 404;
         Row("GET user", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
-            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("PATCH user", ("self", ok), ("admin", ok), ("cohort educator", forbidden), ("other learner", notFound), ("other educator", notFound),
-            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET export", ("self", ok), ("admin", ok), ("cohort educator", forbidden), ("other learner", notFound), ("other educator", notFound),
-            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("DELETE user", ("self", noContent), ("admin", noContent), ("cohort educator", forbidden), ("other learner", notFound),
-            ("other educator", notFound), ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("other educator", notFound), ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("POST user", ("admin", created), ("self", forbidden), ("cohort educator", forbidden), ("author", forbidden), ("analyst", forbidden),
-            ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET users", ("self", ok), ("cohort educator", ok), ("other learner", ok), ("admin", ok), ("author", ok),
-            ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET cohort", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
-            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("POST cohort", ("admin", created), ("self", forbidden), ("cohort educator", forbidden), ("analyst", forbidden),
-            ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("PUT member", ("admin", ok), ("self", forbidden), ("cohort educator", forbidden), ("other educator", forbidden),
-            ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET results", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
-            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET gradebook", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
-            ("author", notFound), ("analyst", notFound), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         // The bank holds answer keys: the readers of a single item list it, no one else.
         Row("GET items", ("author", ok), ("admin", ok), ("cohort educator", ok), ("self", forbidden), ("analyst", forbidden),
-            ("unprovisioned", forbidden), ("anonymous", unauthorized));
-        Row("GET assessments", ("self", ok), ("author", ok), ("analyst", ok), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("unprovisioned", unauthorized), ("anonymous", unauthorized));
+        Row("GET assessments", ("self", ok), ("author", ok), ("analyst", ok), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         // Writers reach the lookup (an unknown assessment: 404); everyone else is refused by role first.
         Row("PATCH assessment", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
-            ("analyst", forbidden), ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("analyst", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("POST retire", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
-            ("unprovisioned", forbidden), ("anonymous", unauthorized));
+            ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         return data;
     }
 

@@ -11,7 +11,7 @@ namespace Hephaestus.Server.Tests.Security;
 
 /// <summary>
 /// Every operation the service maps × every kind of caller, from the endpoints themselves (a route added tomorrow is in
-/// the sweep without an edit), checking what holds for all of them: no token is 401; a token of no user is 403; a role
+/// the sweep without an edit), checking what holds for all of them: no token is 401; a token of no user (erased or never provisioned) is 401 too; a role
 /// outside the roles an endpoint's policies name is 403; another learner acting on a learner's routes never succeeds;
 /// and nothing is ever a 5xx. The hand-written <see cref="AuthorizationMatrixTests"/> pins the exact status of chosen
 /// operations for the callers the policies let through (row-level decisions: 404 versus 200).
@@ -91,7 +91,7 @@ public class AuthorizationSweepTests(MatrixWorld world, ITestOutputHelper output
                 int? expected = caller switch
                 {
                     "anonymous" => 401,
-                    "unprovisioned" => 403,
+                    "unprovisioned" => 401,
                     _ when operation.Roles is { } roles && !roles.Contains(RoleOf[caller]) => 403,
                     _ => null,
                 };

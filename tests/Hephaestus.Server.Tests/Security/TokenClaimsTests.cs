@@ -61,8 +61,8 @@ public class TokenClaimsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var client = ClientWith($"test|nobody-{Guid.NewGuid():N}@example.org",
             new Claim(AuthHosting.UserIdClaim, victim.ToString()), new Claim(ClaimTypes.Role, "admin"));
 
-        await Json.ProblemAsync(await client.GetAsync("/api/v1/users/me"), 403);
-        await Json.ProblemAsync(await client.GetAsync("/api/v1/users"), 403);
-        await Json.ProblemAsync(await client.PostAsJsonAsync("/api/v1/cohorts", new { name = "Not mine" }), 403);
+        await Json.ProblemAsync(await client.GetAsync("/api/v1/users/me"), 401);
+        await Json.ProblemAsync(await client.GetAsync("/api/v1/users"), 401);
+        await Json.ProblemAsync(await client.PostAsJsonAsync("/api/v1/cohorts", new { name = "Not mine" }), 401);
     }
 }

@@ -176,8 +176,10 @@ public class UsersApiTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal(HttpStatusCode.NoContent, (await learner.DeleteAsync($"/api/v1/users/{id}")).StatusCode);
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.users WHERE id = $1", id));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.cohort_members WHERE user_id = $1", id));
-        // The erased user's token no longer acts for anyone.
-        await Json.ProblemAsync(await learner.GetAsync("/api/v1/users/me"), 403);
+        // The erased user's token no longer acts for anyone, and the refusal says why.
+        var gone = await Json.ProblemAsync(await learner.GetAsync("/api/v1/users/me"), 401);
+        Assert.Equal(Hephaestus.Server.Auth.TokenChallenge.UnknownAccountType, gone.GetProperty("type").GetString());
+        Assert.Contains("no longer exists", gone.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

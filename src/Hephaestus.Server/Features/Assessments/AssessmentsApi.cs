@@ -86,8 +86,7 @@ public static class AssessmentsApi
         string? q = null, Guid? skill = null, string? status = null, Guid? after = null, int? limit = null)
     {
         var v = new Validation();
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > Paging.MaxSize) v.Add("limit", $"must be between 1 and {Paging.MaxSize}");
+        var size = v.PageSize(limit);
         if (q is { Length: 0 or > 200 }) v.Add("q", "must be 1 to 200 characters long");
         AssessmentStatus? wanted = null;
         if (status is not null)

@@ -113,8 +113,7 @@ public static class ItemsApi
         var actor = http.RequireActor();
         if (!SeesKeys(actor)) return KeysRefused();
         var v = new Validation();
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > Paging.MaxSize) v.Add("limit", $"must be between 1 and {Paging.MaxSize}");
+        var size = v.PageSize(limit);
         if (type is not null && !ItemTypes.All.Contains(type)) v.Add("type", $"must be one of: {string.Join(", ", ItemTypes.All)}");
         if (q is { Length: 0 or > 200 }) v.Add("q", "must be 1 to 200 characters long");
         v.Text("tag", tag, 1, 64, required: false);

@@ -8,12 +8,13 @@ using Npgsql;
 
 namespace Hephaestus.Server.Features.Cohorts;
 
-public sealed record CohortResponse(Guid Id, string Name, string? Description, DateTimeOffset CreatedAt, IReadOnlyList<CohortMemberResponse> Members)
+/// <summary>A cohort without its roster, which can be thousands: that is <c>GET /api/v1/cohorts/{id}/members</c>, paged.</summary>
+public sealed record CohortResponse(Guid Id, string Name, string? Description, DateTimeOffset CreatedAt)
 {
     public static CohortResponse From(CohortRecord c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        return new CohortResponse(c.Id, c.Name, c.Description, c.CreatedAt, c.Members.Select(CohortMemberResponse.From).ToList());
+        return new CohortResponse(c.Id, c.Name, c.Description, c.CreatedAt);
     }
 }
 
@@ -41,6 +42,7 @@ public static class CohortsApi
         var cohorts = routes.MapGroup("/api/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Policies.Provisioned);
         cohorts.MapGet("/", List).WithName("ListCohorts");
         cohorts.MapGet("/{id:guid}", Get).WithName("GetCohort");
+        cohorts.MapGet("/{id:guid}/members", ListMembers).WithName("ListCohortMembers");
         var manage = cohorts.MapGroup("").RequireAuthorization(Policies.Admin);
         manage.MapPost("/", Create).WithName("CreateCohort");
         manage.MapPatch("/{id:guid}", Update).WithName("UpdateCohort");
@@ -53,8 +55,9 @@ public static class CohortsApi
     static async Task<Results<Ok<Page<CohortResponse>>, ValidationProblem>> List(
         HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > CohortStore.MaxPageSize) return new Validation().Add("limit", $"must be between 1 and {CohortStore.MaxPageSize}").ToProblem();
+        var v = new Validation();
+        var size = v.PageSize(limit, CohortStore.MaxPageSize);
+        if (!v.IsValid) return v.ToProblem();
         var page = await CohortStore.ListAsync(db, http.RequireActor(), after, size, ct);
         return TypedResults.Ok(new Page<CohortResponse>(page.Items.Select(CohortResponse.From).ToList(), page.Next));
     }
@@ -65,6 +68,19 @@ public static class CohortsApi
         if (cohort is null) return Problems.NotFound("cohort", id);
         http.Response.Headers.ETag = ETags.Format(cohort.Version);
         return TypedResults.Ok(CohortResponse.From(cohort));
+    }
+
+    /// <summary>The members the reader may see (learners: themselves; educators and admins: everyone), by user id.</summary>
+    static async Task<Results<Ok<Page<CohortMemberResponse>>, ValidationProblem, ProblemHttpResult>> ListMembers(
+        Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
+    {
+        var v = new Validation();
+        var size = v.PageSize(limit, CohortStore.MaxPageSize);
+        if (!v.IsValid) return v.ToProblem();
+        var page = await CohortStore.ListMembersAsync(db, http.RequireActor(), id, after, size, ct);
+        return page is null
+            ? Problems.NotFound("cohort", id)
+            : TypedResults.Ok(new Page<CohortMemberResponse>(page.Items.Select(CohortMemberResponse.From).ToList(), page.Next));
     }
 
     static async Task<Results<Created<CohortResponse>, ValidationProblem>> Create(

@@ -39,20 +39,25 @@ internal static class FrameworksApi
             return Problems.Conflict($"A competency framework with code '{request.Code}' already exists.", new Dictionary<string, object?> { ["field"] = "code" });
         }
 
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Frameworks, id, ct);
         var framework = await FrameworkStore.ReadAsync(scope, id, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/frameworks/{id}", framework!);
     }
 
-    static async Task<Ok<IReadOnlyList<FrameworkSummary>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<Page<FrameworkSummary>>, ValidationProblem>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await FrameworkStore.ListAsync(scope, ct));
+        return TypedResults.Ok(await FrameworkStore.ListAsync(scope, after, size, ct));
     }
 
     static async Task<Results<Ok<FrameworkResponse>, ProblemHttpResult>> Get(Guid frameworkId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Frameworks, frameworkId, ct);
         var framework = await FrameworkStore.ReadAsync(scope, frameworkId, ct);
         return framework is null ? Problems.NotFound("competency framework", frameworkId) : TypedResults.Ok(framework);
     }
@@ -69,12 +74,15 @@ internal static class FrameworksApi
         CompetencyValidation.Method(v, request.MasteryMethod, request.MasteryParameters);
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        if (await RowVersions.LockAsync(scope, VersionedTable.Frameworks, frameworkId, ct) is not { } version) return Problems.NotFound("competency framework", frameworkId);
         if (await FrameworkStore.LockAsync(scope, frameworkId, ct) is not { } currentScale) return Problems.NotFound("competency framework", frameworkId);
         if (request.ScaleId is { } scaleId && !await ScaleStore.ExistsAsync(scope, scaleId, ct)) v.Add("scaleId", $"no mastery scale with id {scaleId}");
         if (!v.IsValid) return v.ToProblem();
+        if (ETags.Precondition(http.Request, "competency framework", version) is { } refused) return refused;
 
         var fields = new FrameworkFields(request.Title, request.Description, request.ScaleId, request.MasteryMethod, request.MasteryParameters);
         await FrameworkStore.UpdateAsync(scope, frameworkId, currentScale, fields, ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Frameworks, frameworkId, ct);
         var framework = await FrameworkStore.ReadAsync(scope, frameworkId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(framework!);

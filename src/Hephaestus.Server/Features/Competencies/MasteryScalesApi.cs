@@ -66,20 +66,25 @@ internal static partial class MasteryScalesApi
         var id = Guid.CreateVersion7();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         await ScaleStore.CreateAsync(scope, id, id, 1, request.Name, request.Levels, ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.MasteryScales, id, ct);
         var scale = await ScaleStore.ReadAsync(scope, id, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/mastery-scales/{id}", scale!);
     }
 
-    static async Task<Ok<IReadOnlyList<MasteryScaleResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<Page<MasteryScaleResponse>>, ValidationProblem>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await ScaleStore.ReadManyAsync(scope, null, ct));
+        return TypedResults.Ok(await ScaleStore.ListAsync(scope, after, size, ct));
     }
 
     static async Task<Results<Ok<MasteryScaleResponse>, ProblemHttpResult>> Get(Guid scaleId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.MasteryScales, scaleId, ct);
         var scale = await ScaleStore.ReadAsync(scope, scaleId, ct);
         return scale is null ? Problems.NotFound("mastery scale", scaleId) : TypedResults.Ok(scale);
     }
@@ -92,6 +97,8 @@ internal static partial class MasteryScalesApi
         if (!v.IsValid) return v.ToProblem();
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        if (await RowVersions.LockAsync(scope, VersionedTable.MasteryScales, scaleId, ct) is not { } version) return Problems.NotFound("mastery scale", scaleId);
+        if (ETags.Precondition(http.Request, "mastery scale", version) is { } refused) return refused;
         switch (await ScaleStore.ReplaceAsync(scope, scaleId, request.Name, request.Levels, ct))
         {
             case ScaleReplacement.NotFound:
@@ -103,6 +110,7 @@ internal static partial class MasteryScalesApi
                     new Dictionary<string, object?> { ["field"] = "levels" });
         }
 
+        await ETags.SetAsync(http.Response, scope, VersionedTable.MasteryScales, scaleId, ct);
         var scale = await ScaleStore.ReadAsync(scope, scaleId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(scale!);
@@ -120,6 +128,7 @@ internal static partial class MasteryScalesApi
         var (familyId, next) = family;
         var id = Guid.CreateVersion7();
         await ScaleStore.CreateAsync(scope, id, familyId, next, request.Name, request.Levels, ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.MasteryScales, id, ct);
         var scale = await ScaleStore.ReadAsync(scope, id, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/mastery-scales/{id}", scale!);

@@ -92,11 +92,14 @@ internal static class RubricsApi
         return TypedResults.Created($"/api/v1/rubrics/{id}", rubric!);
     }
 
-    /// <summary>The newest 100 rubrics, with their criteria, in one statement.</summary>
-    static async Task<Ok<IReadOnlyList<RubricResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    /// <summary>Rubrics by id, a page at a time, with their criteria, in one statement.</summary>
+    static async Task<Results<Ok<Page<RubricResponse>>, ValidationProblem>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await RubricStore.ReadManyAsync(scope, null, ct));
+        return TypedResults.Ok(await RubricStore.ListAsync(scope, after, size, ct));
     }
 
     static async Task<Results<Ok<RubricResponse>, ProblemHttpResult>> Get(Guid rubricId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)

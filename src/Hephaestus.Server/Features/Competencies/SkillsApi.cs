@@ -51,6 +51,7 @@ internal static class SkillsApi
             return Problems.Conflict($"This framework already has a skill with code '{request.Code}'.", new Dictionary<string, object?> { ["field"] = "code" });
         }
 
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, id, ct);
         var skill = await SkillStore.ReadAsync(scope, id, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/skills/{id}", skill!);
@@ -59,19 +60,20 @@ internal static class SkillsApi
     static async Task<Results<Ok<SkillResponse>, ProblemHttpResult>> Get(Guid skillId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, skillId, ct);
         var skill = await SkillStore.ReadAsync(scope, skillId, ct);
         return skill is null ? Problems.NotFound("skill", skillId) : TypedResults.Ok(skill);
     }
 
     /// <summary>
     /// Skills whose attributes contain the given JSON object, optionally within one framework, optionally whose code, title
-    /// or description contains <c>q</c> (ignoring case); ordered by framework code and code, 100 at most per page
-    /// (<see cref="SkillStore.SearchAsync"/>).
+    /// or description contains <c>q</c> (ignoring case); keyset-paged by id (<see cref="SkillStore.SearchAsync"/>).
     /// </summary>
     static async Task<Results<Ok<Page<SkillRef>>, ValidationProblem>> Search(
-        HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? attributes = null, Guid? framework = null, int offset = 0, string? q = null)
+        HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? attributes = null, Guid? framework = null, string? q = null, Guid? after = null, int? limit = null)
     {
         var v = new Validation().Text("q", q, 1, 200, required: false);
+        var size = v.PageSize(limit);
         string? filter = null;
         if (attributes is not null)
         {
@@ -87,11 +89,10 @@ internal static class SkillsApi
             }
         }
 
-        if (offset < 0) v.Add("offset", "must not be negative");
         if (!v.IsValid) return v.ToProblem();
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        return TypedResults.Ok(await SkillStore.SearchAsync(scope, filter, framework, offset, ct, q));
+        return TypedResults.Ok(await SkillStore.SearchAsync(scope, filter, framework, after, size, ct, q));
     }
 
     static async Task<Results<Ok<SkillResponse>, ValidationProblem, ProblemHttpResult>> Patch(
@@ -102,12 +103,15 @@ internal static class SkillsApi
         Attributes(v, request.Attributes);
 
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        if (await RowVersions.LockAsync(scope, VersionedTable.Skills, skillId, ct) is not { } version) return Problems.NotFound("skill", skillId);
         if (await SkillStore.LockEffectiveMethodAsync(scope, skillId, ct) is not { } effectiveMethod) return Problems.NotFound("skill", skillId);
         CompetencyValidation.Method(v, request.MasteryMethod, request.MasteryParameters, effectiveMethod);
         if (!v.IsValid) return v.ToProblem();
+        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
 
         var fields = new SkillFields(request.Title, request.Description, request.Attributes, request.Position, request.MasteryMethod, request.MasteryParameters);
         await SkillStore.UpdateAsync(scope, skillId, fields, ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, skillId, ct);
         var skill = await SkillStore.ReadAsync(scope, skillId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(skill!);
@@ -118,11 +122,14 @@ internal static class SkillsApi
         Guid skillId, MoveSkillRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        if (await RowVersions.LockAsync(scope, VersionedTable.Skills, skillId, ct) is not { } version) return Problems.NotFound("skill", skillId);
         if (await SkillStore.FrameworkOfAsync(scope, skillId, ct) is not { } frameworkId) return Problems.NotFound("skill", skillId);
         if (request.ParentId is { } parentId && !await SkillStore.InFrameworkAsync(scope, parentId, frameworkId, ct))
         {
             return new Validation().Add("parentId", $"no skill with id {parentId} in this skill's framework").ToProblem();
         }
+
+        if (ETags.Precondition(http.Request, "skill", version) is { } refused) return refused;
 
         if (await SkillStore.MoveAsync(scope, skillId, frameworkId, request.ParentId, request.Position, ct) is { } cycle)
         {
@@ -133,6 +140,7 @@ internal static class SkillsApi
                 new Dictionary<string, object?> { ["field"] = "parentId", ["cycle"] = new[] { skill, parent } });
         }
 
+        await ETags.SetAsync(http.Response, scope, VersionedTable.Skills, skillId, ct);
         var moved = await SkillStore.ReadAsync(scope, skillId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(moved!);

@@ -120,8 +120,7 @@ public static class EnrollmentsApi
         Guid pathId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null, string? status = null, Guid? cohort = null)
     {
         var v = new Validation();
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > Paging.MaxSize) v.Add("limit", $"must be between 1 and {Paging.MaxSize}");
+        var size = v.PageSize(limit);
         EnrollmentStatus? wanted = null;
         if (status is not null)
         {
@@ -138,13 +137,13 @@ public static class EnrollmentsApi
     /// The available (and started) steps, best first, each with the reasons for its place; then the locked steps with
     /// the conditions that hold them. One round trip to the database; ranking is done in memory on the cached plan.
     /// </summary>
-    static async Task<Results<Ok<NextResponse>, ProblemHttpResult>> Next(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct,
+    static async Task<Results<Ok<NextResponse>, ValidationProblem, ProblemHttpResult>> Next(Guid learnerId, Guid enrollmentId, HttpContext http, NpgsqlDataSource db, LearnerRecord learning, CancellationToken ct,
         int? limit = null, int? lockedLimit = null)
     {
         var v = new Validation();
-        if (limit is < 1 or > 200) v.Add("limit", "must be between 1 and 200");
-        if (lockedLimit is < 0 or > 200) v.Add("lockedLimit", "must be between 0 and 200");
-        if (!v.IsValid) return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid query", detail: "limit must be 1..200 and lockedLimit 0..200.");
+        var size = v.PageSize(limit, defaultSize: 10);
+        if (lockedLimit is < 0 or > 200) v.Add("/lockedLimit", "must be between 0 and 200");
+        if (!v.IsValid) return v.ToProblem();
 
         var state = await learning.ReadEnrollmentOnceAsync(db, http.RequireActor(), learnerId, enrollmentId, withNotes: false, ct);
         if (state is null) return Problems.NotFound("enrollment", enrollmentId);
@@ -156,7 +155,7 @@ public static class EnrollmentsApi
         // A withdrawn learner has no next step: the lists are empty, the counts stay as they were left.
         var open = e.Status != EnrollmentStatus.Withdrawn;
         return TypedResults.Ok(new NextResponse(enrollmentId, e.Status, next.Done, next.Total,
-            open ? [.. next.Available.Take(limit ?? 10).Select(s => new NextStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.RefId, s.Step.Title, s.Status.ToWireName(), s.Reasons))] : [],
+            open ? [.. next.Available.Take(size).Select(s => new NextStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.RefId, s.Step.Title, s.Status.ToWireName(), s.Reasons))] : [],
             open ? [.. next.Locked.Select(s => new LockedStepResponse(s.Step.Key, s.Step.Kind.ToWireName(), s.Step.Title, s.Conditions))] : [],
             open ? next.LockedTotal : 0, basis));
     }

@@ -43,7 +43,7 @@ public static class GradebookApi
         DateTimeOffset? submittedUntil = null, Guid? after = null, int? limit = null)
     {
         var v = new Validation();
-        var size = PageSize(limit, v);
+        var size = v.PageSize(limit);
         var filter = Filter(v, status, submittedSince, submittedUntil) with { LearnerId = learnerId, CohortId = cohortId };
         if (!v.IsValid) return v.ToProblem();
         var page = await ResultStore.ListForAssessmentAsync(db, http.RequireActor(), assessmentId, filter, after, size, ct);
@@ -56,7 +56,7 @@ public static class GradebookApi
         Guid? after = null, int? limit = null)
     {
         var v = new Validation();
-        var size = PageSize(limit, v);
+        var size = v.PageSize(limit);
         var filter = Filter(v, status, submittedSince, submittedUntil) with { AssessmentId = assessmentId };
         if (!v.IsValid) return v.ToProblem();
         var page = await ResultStore.ListForLearnerAsync(db, http.RequireActor(), learnerId, filter, after, size, ct);
@@ -82,7 +82,7 @@ public static class GradebookApi
         NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
         var v = new Validation();
-        var size = PageSize(limit, v);
+        var size = v.PageSize(limit);
         if (!v.IsValid) return v.ToProblem();
         var page = await ResultStore.ListRubricAssessmentsAsync(db, http.RequireActor(), learnerId, after, size, ct);
         return page is null ? Problems.NotFound("learner", learnerId) : TypedResults.Ok(page);
@@ -114,7 +114,7 @@ public static class GradebookApi
         Func<CohortGradebook<TColumn, TCell>, string> csvOf, string name)
     {
         var v = new Validation();
-        var size = PageSize(limit, v);
+        var size = v.PageSize(limit);
         var csv = Csv.Wanted(http.Request, format);
         if (csv is null) v.Add("/format", "must be 'json' or 'csv'");
         if (!v.IsValid) return v.ToProblem();
@@ -122,13 +122,6 @@ public static class GradebookApi
         if (book is null) return Problems.NotFound("cohort", cohortId);
         if (csv == true) return Csv.Download(csvOf(book), $"{name}-{cohortId}.csv");
         return TypedResults.Ok(new GradebookResponse<TColumn, TCell>(cohortId, book.Columns, book.Learners.Items, book.Learners.Next));
-    }
-
-    static int PageSize(int? limit, Validation v)
-    {
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > Paging.MaxSize) v.Add("/limit", $"must be between 1 and {Paging.MaxSize}");
-        return size;
     }
 
     static ResultFilter Filter(Validation v, string? status, DateTimeOffset? since, DateTimeOffset? until)

@@ -61,8 +61,10 @@ public static class MasteryApi
         Guid learnerId, HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? skillId = null, int? after = null, int? limit = null)
     {
         // The cursor is an evidence id: never negative.
-        if (after < 0) return new Validation().Add("/after", "must be 0 or more").ToProblem();
-        var size = Math.Clamp(limit ?? 100, 1, 1000);
+        var v = new Validation();
+        if (after < 0) v.Add("/after", "must be 0 or more");
+        var size = v.PageSize(limit, max: 1000, defaultSize: 100);
+        if (!v.IsValid) return v.ToProblem();
         var page = await LearnerMastery.EvidenceAsync(db, http.RequireActor(), learnerId, skillId, after, size, ct);
         return page is null
             ? Problems.NotFound("learner", learnerId)

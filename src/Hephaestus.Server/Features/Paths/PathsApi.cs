@@ -51,10 +51,13 @@ public static class PathsApi
         return TypedResults.Created($"/api/v1/paths/{pathId}", path!);
     }
 
-    static async Task<Ok<Page<PathResponse>>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null)
+    static async Task<Results<Ok<Page<PathResponse>>, ValidationProblem>> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct, Guid? after = null, int? limit = null)
     {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
-        var page = await PathStore.ListAsync(scope, after, ct);
+        var page = await PathStore.ListAsync(scope, after, size, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(page);
     }
@@ -79,6 +82,7 @@ public static class PathsApi
                 return Problems.Conflict("This path already has a draft version; edit it or delete it first.");
         }
 
+        await ETags.SetAsync(http.Response, scope, VersionedTable.PathVersions, draftId, ct);
         var version = await PathStore.ReadVersionAsync(scope, pathId, draftId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/paths/{pathId}/versions/{draftId}", version!);
@@ -87,6 +91,7 @@ public static class PathsApi
     static async Task<Results<Ok<PathVersionResponse>, ProblemHttpResult>> GetVersion(Guid pathId, Guid versionId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.PathVersions, versionId, ct);
         var version = await PathStore.ReadVersionAsync(scope, pathId, versionId, ct);
         return version is null ? Problems.NotFound("path version", versionId) : TypedResults.Ok(version);
     }
@@ -113,12 +118,20 @@ public static class PathsApi
         await StepValidation.ReferencesAsync(scope, request, v, ct);
         if (!v.IsValid) return v.ToProblem();
 
+        // The row is locked (above), so its version is the latest and stays so until this transaction ends.
+        if (ETags.Precondition(http.Request, "path version", (await RowVersions.ReadAsync(scope, VersionedTable.PathVersions, versionId, ct))!.Value) is { } refused)
+        {
+            return refused;
+        }
+
         if (await PathStore.ReplaceStepsAsync(scope, versionId, request.Steps.Select(StepValidation.ToNewStep).ToList(), ct) is { } cycle)
         {
             return Problems.Conflict($"The step prerequisites form a cycle: {string.Join(" → ", cycle)}.",
                 new Dictionary<string, object?> { ["cycle"] = cycle });
         }
 
+        await RowVersions.TouchAsync(scope, VersionedTable.PathVersions, versionId, ct);
+        await ETags.SetAsync(http.Response, scope, VersionedTable.PathVersions, versionId, ct);
         var version = await PathStore.ReadVersionAsync(scope, pathId, versionId, ct);
         await scope.CommitAsync(ct);
         return TypedResults.Ok(version!);

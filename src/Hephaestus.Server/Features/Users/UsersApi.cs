@@ -61,8 +61,7 @@ public static class UsersApi
         Guid? after = null, int? limit = null, string? role = null, string? profile = null, string? email = null, string? q = null)
     {
         var v = new Validation().Text("q", q, 1, 200, required: false);
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > UserStore.MaxPageSize) v.Add("limit", $"must be between 1 and {UserStore.MaxPageSize}");
+        var size = v.PageSize(limit, UserStore.MaxPageSize);
         if (role is not null && !Role.All.Contains(role)) v.Add("role", $"'{role}' is not a role; roles are {string.Join(", ", Role.All)}");
         if (profile is not null)
         {
