@@ -22,6 +22,9 @@ public abstract class ObjectStoreContract
     /// <summary>Whether the store hands out presigned URLs.</summary>
     protected abstract bool Presigns { get; }
 
+    /// <summary>A body within one part, and one of several where the store writes in parts.</summary>
+    public static TheoryData<long> OneAndSeveralParts => [1_000L, 3 * MiB];
+
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     static ObjectExpectation Limit(long maxBytes = 64 * MiB, string? sha256 = null, long? size = null) => new(maxBytes, sha256, size);
@@ -72,8 +75,7 @@ public abstract class ObjectStoreContract
     }
 
     [Theory]
-    [InlineData(1_000L)]
-    [InlineData(3 * MiB)]
+    [MemberData(nameof(OneAndSeveralParts))]
     public async Task The_same_body_twice_is_one_object_and_one_listing_entry(long length)
     {
         var store = await NewStoreAsync();
@@ -91,8 +93,7 @@ public abstract class ObjectStoreContract
     }
 
     [Theory]
-    [InlineData(1_000L)]
-    [InlineData(3 * MiB)]
+    [MemberData(nameof(OneAndSeveralParts))]
     public async Task A_body_whose_sha256_differs_from_the_declared_one_is_refused_and_nothing_remains(long length)
     {
         var store = await NewStoreAsync();
