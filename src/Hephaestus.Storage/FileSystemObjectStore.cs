@@ -122,6 +122,11 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     public Uri? PresignRead(string sha256, TimeSpan lifetime, string mediaType) => null;
 
+    public Task CheckAvailableAsync(CancellationToken ct) =>
+        Directory.Exists(Path.Combine(_root, Incoming))
+            ? Task.CompletedTask
+            : throw new ObjectStoreUnavailableException($"The object directory {_root} is missing (or its incoming/ folder).");
+
     string PathOf(string sha256) => Path.Combine(_root, ObjectAddress.KeyOf(sha256));
 
     internal static (long First, long Length) Clamp(ByteRange? range, long total)

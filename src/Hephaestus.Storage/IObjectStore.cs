@@ -35,6 +35,12 @@ public interface IObjectStore
     /// media type; null when this store has no such URLs (the filesystem), in which case the API streams the body itself.
     /// </summary>
     Uri? PresignRead(string sha256, TimeSpan lifetime, string mediaType);
+
+    /// <summary>
+    /// Whether the store can serve now (the service's check at start, and readiness); throws
+    /// <see cref="ObjectStoreUnavailableException"/> saying what is wrong. A store with nothing to check answers at once.
+    /// </summary>
+    Task CheckAvailableAsync(CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>What a stored body is: its address and its length in bytes.</summary>
@@ -72,6 +78,9 @@ public sealed class ObjectRefusedException(ObjectRefusal reason, string message)
 {
     public ObjectRefusal Reason { get; } = reason;
 }
+
+/// <summary>The store does not answer, or its bucket or directory is missing or refused to us.</summary>
+public sealed class ObjectStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 public enum ObjectRefusal
 {

@@ -1,4 +1,6 @@
 using Hephaestus.Testing;
 
-// Stop the test cluster inside the run, not at process exit (TestClusterLifetime says why).
+// Stop the test cluster inside the run, not at process exit (TestClusterLifetime says why); the same for s3rver, when a
+// test started it.
 [assembly: AssemblyFixture(typeof(TestClusterLifetime))]
+[assembly: AssemblyFixture(typeof(TestS3Lifetime))]

@@ -1,18 +1,20 @@
 using Hephaestus.Data.Embedded;
 using Hephaestus.Data.Health;
 using Hephaestus.Server.Hosting;
+using Hephaestus.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Hephaestus.Server.Features.Health;
 
-public sealed record HealthResponse(string Status, string? Database = null, IReadOnlyList<string>? PendingMigrations = null);
+public sealed record HealthResponse(string Status, string? Database = null, IReadOnlyList<string>? PendingMigrations = null, string? Storage = null);
 
 /// <summary>
 /// Liveness says the process is worth keeping: it answers, and the embedded PostgreSQL it supervises has not kept failing
 /// to restart for longer than Embedded:LivenessFailsAfterSeconds (then an orchestrator should restart the service).
 /// Readiness says it can serve: the embedded postmaster runs (not down, not in crash recovery), the database answers and
-/// accepts writes, and its schema is the one the code expects. Both are anonymous and cheap, for load balancers and
+/// accepts writes, its schema is the one the code expects, and the object store answers (the S3 bucket, or the objects
+/// directory). Both are anonymous and cheap, for load balancers and
 /// orchestrators; a 503 carries Retry-After.
 /// </summary>
 public static class HealthApi
@@ -32,8 +34,11 @@ public static class HealthApi
             ? NotServing(context, "not live", $"embedded PostgreSQL down since {since:O}, restarts failing")
             : TypedResults.Ok(new HealthResponse("live"));
 
+    /// <summary>A probe waits about this long; a store that has not answered by then is not ready.</summary>
+    static readonly TimeSpan StorageBound = TimeSpan.FromSeconds(5);
+
     static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(
-        NpgsqlDataSource db, DatabaseEndpoint endpoint, SchemaVersion schema, ILoggerFactory logs, HttpContext context, CancellationToken ct)
+        NpgsqlDataSource db, DatabaseEndpoint endpoint, SchemaVersion schema, IObjectStore store, ILoggerFactory logs, HttpContext context, CancellationToken ct)
     {
         if (endpoint.Supervisor is { State: not PostmasterState.Running and var state })
         {
@@ -53,19 +58,45 @@ public static class HealthApi
             {
                 return NotServing(context, "not ready", "schema behind", status.Pending);
             }
-
-            return TypedResults.Ok(new HealthResponse("ready", "ok"));
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             logs.CreateLogger("Health").LogWarning(e, "Readiness check failed");
             return NotServing(context, "not ready", "unreachable: " + e.Message);
         }
+
+        if (await StorageProblemAsync(store, ct) is { } problem)
+        {
+            logs.CreateLogger("Health").LogWarning("Readiness check failed: object storage {Problem}", problem);
+            return NotServing(context, "not ready", "ok", storage: problem);
+        }
+
+        return TypedResults.Ok(new HealthResponse("ready", "ok", Storage: "ok"));
     }
 
-    static JsonHttpResult<HealthResponse> NotServing(HttpContext context, string status, string database, IReadOnlyList<string>? pending = null)
+    /// <summary>Null when the store answers; otherwise what is wrong with it.</summary>
+    static async Task<string?> StorageProblemAsync(IObjectStore store, CancellationToken ct)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(StorageBound);
+        try
+        {
+            await store.CheckAvailableAsync(bound.Token);
+            return null;
+        }
+        catch (ObjectStoreUnavailableException e)
+        {
+            return "unavailable: " + e.Message;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return $"no answer within {StorageBound.TotalSeconds:0} s";
+        }
+    }
+
+    static JsonHttpResult<HealthResponse> NotServing(HttpContext context, string status, string database, IReadOnlyList<string>? pending = null, string? storage = null)
     {
         context.Response.Headers.RetryAfter = "5";
-        return TypedResults.Json(new HealthResponse(status, database, pending), statusCode: StatusCodes.Status503ServiceUnavailable);
+        return TypedResults.Json(new HealthResponse(status, database, pending, storage), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
