@@ -11,6 +11,8 @@ public static class StorageHosting
     public static IHostApplicationBuilder AddHephaestusStorage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IObjectStore>(_ => Create(builder.Configuration));
+        // What content bodies may be (media types, size) and how they are delivered (presigned URLs): the Content section.
+        builder.Services.AddSingleton(ContentOptions.From(builder.Configuration));
         return builder;
     }
 
