@@ -122,12 +122,13 @@ public static partial class ContentStore
     public static async Task<IReadOnlyList<ContentVersion>?> ListVersionsAsync(NpgsqlDataSource db, Actor actor, Guid itemId, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        await using var command = scope.Command($"""
-            SELECT {VersionColumns} {VersionFrom} WHERE v.content_item_id = $1 ORDER BY v.version DESC;
-            SELECT EXISTS (SELECT 1 FROM hephaestus.content_items WHERE id = $1)
-            """);
-        command.Parameters.Add(Uuid(itemId));
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var batch = scope.Batch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {VersionColumns} {VersionFrom} WHERE v.content_item_id = $1 ORDER BY v.version DESC")
+        {
+            Parameters = { Uuid(itemId) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM hephaestus.content_items WHERE id = $1)") { Parameters = { Uuid(itemId) } });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         var versions = new List<ContentVersion>();
         while (await reader.ReadAsync(ct)) versions.Add(ReadVersion(reader));
         await reader.NextResultAsync(ct);

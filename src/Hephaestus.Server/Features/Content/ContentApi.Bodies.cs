@@ -6,6 +6,7 @@ using Hephaestus.Server.Hosting;
 using Hephaestus.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 using Npgsql;
 
 namespace Hephaestus.Server.Features.Content;
@@ -29,7 +30,20 @@ public static partial class ContentApi
                 + "(one of Content:MediaTypes). Optional Content-Digest: sha-256=:<base64>: (RFC 9530) is checked. Stored once per SHA-256: 201 when new, "
                 + "200 when the same bytes were already stored. 413 past Content:MaxBodyBytes, 415 for a media type not allowed, 422 when the digest differs; "
                 + "nothing is stored then.")
-            .Accepts<Stream>("application/octet-stream")
+            // Not .Accepts: that would make routing refuse other media types before the handler explains which are allowed.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "The body's bytes; Content-Type is its media type.",
+                    Content = options.MediaTypes.ToDictionary(t => t, _ => new OpenApiMediaType
+                    {
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                    }),
+                };
+                return Task.CompletedTask;
+            })
             .Produces<StoredBodyResponse>(StatusCodes.Status201Created).Produces<StoredBodyResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
