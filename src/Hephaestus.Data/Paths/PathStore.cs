@@ -176,23 +176,18 @@ public static class PathStore
     }
 
     /// <summary>Which of the given ids are assessments.</summary>
-    public static async Task<HashSet<Guid>> ExistingAssessmentsAsync(ActorScope scope, IEnumerable<Guid> assessmentIds, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(scope);
-        await using var command = scope.Command("SELECT id FROM hephaestus.assessments WHERE id = ANY ($1)");
-        command.Parameters.Add(Uuids(assessmentIds.Distinct().ToArray()));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var found = new HashSet<Guid>();
-        while (await reader.ReadAsync(ct)) found.Add(reader.GetGuid(0));
-        return found;
-    }
+    public static Task<HashSet<Guid>> ExistingAssessmentsAsync(ActorScope scope, IEnumerable<Guid> assessmentIds, CancellationToken ct) =>
+        ExistingAsync(scope, "SELECT id FROM hephaestus.assessments WHERE id = ANY ($1)", assessmentIds, ct);
 
     /// <summary>Which of the given ids are content items.</summary>
-    public static async Task<HashSet<Guid>> ExistingContentItemsAsync(ActorScope scope, IEnumerable<Guid> itemIds, CancellationToken ct)
+    public static Task<HashSet<Guid>> ExistingContentItemsAsync(ActorScope scope, IEnumerable<Guid> itemIds, CancellationToken ct) =>
+        ExistingAsync(scope, "SELECT id FROM hephaestus.content_items WHERE id = ANY ($1)", itemIds, ct);
+
+    static async Task<HashSet<Guid>> ExistingAsync(ActorScope scope, string sql, IEnumerable<Guid> ids, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        await using var command = scope.Command("SELECT id FROM hephaestus.content_items WHERE id = ANY ($1)");
-        command.Parameters.Add(Uuids(itemIds.Distinct().ToArray()));
+        await using var command = scope.Command(sql);
+        command.Parameters.Add(Uuids(ids.Distinct().ToArray()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var found = new HashSet<Guid>();
         while (await reader.ReadAsync(ct)) found.Add(reader.GetGuid(0));
