@@ -54,6 +54,8 @@ INSERT INTO hephaestus.learning_paths (id, code, title) VALUES ('00000000-0000-7
 INSERT INTO hephaestus.path_versions (id, path_id, version) VALUES ('00000000-0000-7000-8b00-0000000000b4', '00000000-0000-7000-8b00-0000000000b3', 1);
 -- Assessment steps must refer to assessments (a foreign key since migration 20261201210200).
 INSERT INTO hephaestus.assessments (id, title) SELECT pg_temp.uid('8b04', i), 'Assessment ' || i FROM generate_series(9, 199, 10) i;
+-- Content steps must refer to content items (a foreign key since migration 20261202000400).
+INSERT INTO hephaestus.content_items (id, key, kind, title) SELECT pg_temp.uid('8b03', i), 'bench/lesson-' || i, 'lesson', 'Lesson ' || i FROM generate_series(4, 199, 10) i;
 INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position, target_skill_ids, unlock_rule, estimated_minutes)
   SELECT pg_temp.uid('8b02', i), '00000000-0000-7000-8b00-0000000000b4', pg_temp.k(i), kind,
          CASE kind WHEN 'skill' THEN pg_temp.uid('8b01', i) WHEN 'content' THEN pg_temp.uid('8b03', i) ELSE pg_temp.uid('8b04', i) END,

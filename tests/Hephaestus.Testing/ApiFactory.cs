@@ -13,6 +13,8 @@ public sealed class ApiFactory(TestDatabase database) : WebApplicationFactory<Pr
         builder.UseSetting("ConnectionStrings:Hephaestus", database.AppConnectionString);
         builder.UseSetting("ConnectionStrings:HephaestusOwner", database.OwnerConnectionString);
         builder.UseSetting("Auth:SigningKey", TestDatabase.SigningKeyBase64);
+        // Content bodies of this test class only: verification and garbage collection see no other class's objects.
+        builder.UseSetting("Storage:Path", ObjectsPath(database));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseEnvironment("Testing");
     }
@@ -24,6 +26,9 @@ public sealed class ApiFactory(TestDatabase database) : WebApplicationFactory<Pr
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(subject));
         return client;
     }
+
+    /// <summary>The object store directory of a test database, removed with it.</summary>
+    public static string ObjectsPath(TestDatabase database) => Path.Combine(Path.GetTempPath(), "hephaestus-test-objects", database.Name);
 
     public static string Token(string subject, TimeSpan? lifetime = null) =>
         TokenIssuer.Issue(Convert.FromBase64String(TestDatabase.SigningKeyBase64), subject, lifetime ?? TimeSpan.FromHours(1));
@@ -39,6 +44,7 @@ public class ApiDatabase : TestDatabase
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
+        await Catalog.InsertLessonAsync(this);
         _factory = new ApiFactory(this);
         _ = _factory.Server; // start the host now, so the first test does not pay for it inside its timing
     }
@@ -46,6 +52,7 @@ public class ApiDatabase : TestDatabase
     public override async ValueTask DisposeAsync()
     {
         if (_factory is not null) await _factory.DisposeAsync();
+        if (Name.Length > 0 && Directory.Exists(ApiFactory.ObjectsPath(this))) Directory.Delete(ApiFactory.ObjectsPath(this), recursive: true);
         await base.DisposeAsync();
     }
 

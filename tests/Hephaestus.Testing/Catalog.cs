@@ -9,6 +9,15 @@ namespace Hephaestus.Testing;
 /// </summary>
 public static class Catalog
 {
+    /// <summary>
+    /// A content item every API test database holds (<see cref="ApiDatabase"/> inserts it), for path steps of kind
+    /// content in tests that are not about content: a foreign key holds a content step to an existing item.
+    /// </summary>
+    public static readonly Guid Lesson = new("0190c0de-0000-7000-8000-00000000c0de");
+
+    internal static Task InsertLessonAsync(TestDatabase db) => db.ExecuteAsync(
+        "INSERT INTO hephaestus.content_items (id, key, kind, title) VALUES ($1, 'testing/lesson', 'lesson', 'A lesson')", Lesson);
+
     public static async Task<Guid> ScaleAsync(TestDatabase db)
     {
         var scale = Guid.CreateVersion7();

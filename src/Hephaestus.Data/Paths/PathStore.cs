@@ -174,11 +174,18 @@ public static class PathStore
     }
 
     /// <summary>Which of the given ids are assessments.</summary>
-    public static async Task<HashSet<Guid>> ExistingAssessmentsAsync(ActorScope scope, IEnumerable<Guid> assessmentIds, CancellationToken ct)
+    public static Task<HashSet<Guid>> ExistingAssessmentsAsync(ActorScope scope, IEnumerable<Guid> assessmentIds, CancellationToken ct) =>
+        ExistingAsync(scope, "SELECT id FROM hephaestus.assessments WHERE id = ANY ($1)", assessmentIds, ct);
+
+    /// <summary>Which of the given ids are content items.</summary>
+    public static Task<HashSet<Guid>> ExistingContentItemsAsync(ActorScope scope, IEnumerable<Guid> itemIds, CancellationToken ct) =>
+        ExistingAsync(scope, "SELECT id FROM hephaestus.content_items WHERE id = ANY ($1)", itemIds, ct);
+
+    static async Task<HashSet<Guid>> ExistingAsync(ActorScope scope, string sql, IEnumerable<Guid> ids, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        await using var command = scope.Command("SELECT id FROM hephaestus.assessments WHERE id = ANY ($1)");
-        command.Parameters.Add(Uuids(assessmentIds.Distinct().ToArray()));
+        await using var command = scope.Command(sql);
+        command.Parameters.Add(Uuids(ids.Distinct().ToArray()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var found = new HashSet<Guid>();
         while (await reader.ReadAsync(ct)) found.Add(reader.GetGuid(0));
@@ -186,9 +193,10 @@ public static class PathStore
     }
 
     /// <summary>
-    /// The steps of a version (position and key) that refer to a skill or an assessment that does not exist: the step's
-    /// own reference (held by foreign keys since migration 20261201210200, so this is a second look) and the skills it
-    /// targets (an array, which no foreign key covers). Content references are not checked: content items do not exist yet.
+    /// The steps of a version (position and key) that refer to a skill, an assessment or a content item that does not
+    /// exist: the step's own reference (held by foreign keys since migrations 20261201210200 and 20261202000400, so this
+    /// is a second look, which also catches content steps written before their foreign key, which is NOT VALID) and the
+    /// skills it targets (an array, which no foreign key covers).
     /// </summary>
     public static async Task<List<(int Position, string Key, string Problem)>> DanglingReferencesAsync(ActorScope scope, Guid versionId, CancellationToken ct)
     {
@@ -197,12 +205,14 @@ public static class PathStore
             SELECT s.position, s.step_key,
                    CASE WHEN s.kind = 'skill' AND NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = s.ref_id) THEN 'no skill with id ' || s.ref_id
                         WHEN s.kind = 'assessment' AND NOT EXISTS (SELECT 1 FROM hephaestus.assessments a WHERE a.id = s.ref_id) THEN 'no assessment with id ' || s.ref_id
+                        WHEN s.kind = 'content' AND NOT EXISTS (SELECT 1 FROM hephaestus.content_items c WHERE c.id = s.ref_id) THEN 'no content item with id ' || s.ref_id
                         ELSE 'no skill with id ' || (SELECT min(t::text) FROM unnest(s.target_skill_ids) t WHERE NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = t))
                    END
             FROM hephaestus.path_steps s
             WHERE s.path_version_id = $1
               AND (s.kind = 'skill' AND NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = s.ref_id)
                    OR s.kind = 'assessment' AND NOT EXISTS (SELECT 1 FROM hephaestus.assessments a WHERE a.id = s.ref_id)
+                   OR s.kind = 'content' AND NOT EXISTS (SELECT 1 FROM hephaestus.content_items c WHERE c.id = s.ref_id)
                    OR EXISTS (SELECT 1 FROM unnest(s.target_skill_ids) t WHERE NOT EXISTS (SELECT 1 FROM hephaestus.skills k WHERE k.id = t)))
             ORDER BY s.position
             """);

@@ -58,5 +58,8 @@ public static class SchemaMigrations
         new("20261202000300_Content",
             Up: ["0019_content.sql"],
             Down: ["20261202000300_Content.down.sql"]),
+        new("20261202000400_ContentDelivery",
+            Up: ["0020_content_delivery.sql"],
+            Down: ["20261202000400_ContentDelivery.down.sql"]),
     ];
 }

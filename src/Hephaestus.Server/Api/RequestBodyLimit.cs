@@ -8,7 +8,14 @@ public sealed class RequestBodyLimit(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>()?.Bytes ?? ApiHosting.MaxRequestBodyBytes;
+        var own = context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>();
+        var limit = own?.Bytes ?? ApiHosting.MaxRequestBodyBytes;
+        // Kestrel's limit (the global one) is lifted for an endpoint that sets its own, before its body is read.
+        if (own is not null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrel)
+        {
+            kestrel.MaxRequestBodySize = own.Bytes;
+        }
+
         if (context.Request.ContentLength > limit)
         {
             throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);

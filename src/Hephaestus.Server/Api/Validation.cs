@@ -56,6 +56,18 @@ public sealed class Validation
         return this;
     }
 
+    /// <summary>
+    /// The same problem as 422: the request is well-formed but breaks a rule of what it describes (provenance that does
+    /// not say what generated it, a body that was never uploaded).
+    /// </summary>
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToUnprocessable() => TypedResults.Problem(new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(
+        _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+    {
+        Status = StatusCodes.Status422UnprocessableEntity,
+        Title = "One or more fields are invalid",
+        Detail = "The request has invalid fields: " + string.Join(", ", _errors.Keys.Select(k => k.Length == 0 ? "(the body)" : k)),
+    });
+
     public Microsoft.AspNetCore.Http.HttpResults.ValidationProblem ToProblem(string? detail = null) => TypedResults.ValidationProblem(
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
         detail: detail ?? "The request has invalid fields: " + string.Join(", ", _errors.Keys.Select(k => k.Length == 0 ? "(the body)" : k)),

@@ -23,12 +23,28 @@ public static class Policies
     /// <summary>Educators and admins: overrides of learners' paths, cohort views.</summary>
     public const string EducatorOrAdmin = "educator-or-admin";
 
+    /// <summary>
+    /// Who writes content (items, versions, bodies): authors and admins. The one place the edge says it, matching
+    /// hephaestus.can_write_content() in the database; a new writer role (reviewers) is added to both.
+    /// </summary>
+    public const string ContentWriter = "content-writer";
+
+    /// <summary>Who reads any content version, drafts included: content writers, educators and analysts.</summary>
+    public const string ContentStaff = "content-staff";
+
+    internal static readonly string[] ContentWriterRoles = [Role.Author, Role.Admin];
+
     static readonly Dictionary<string, string[]> RolesByPolicy = new(StringComparer.Ordinal)
     {
         [Admin] = [Role.Admin],
         [Author] = [Role.Author, Role.Admin],
         [EducatorOrAdmin] = [Role.Educator, Role.Admin],
+        [ContentWriter] = ContentWriterRoles,
+        [ContentStaff] = [.. ContentWriterRoles, Role.Educator, Role.Analyst],
     };
+
+    /// <summary>Whether the actor may read every content version (see <see cref="ContentStaff"/>).</summary>
+    public static bool IsContentStaff(Data.Actor actor) => RolesByPolicy[ContentStaff].Any(actor.Has);
 
     internal static AuthorizationBuilder AddHephaestusPolicies(this AuthorizationBuilder authorization)
     {

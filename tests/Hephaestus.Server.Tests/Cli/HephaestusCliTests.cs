@@ -20,7 +20,8 @@ public class HephaestusCliTests
         { ["db", "status"], Invocation.Verb },
         { ["token", "--user", "a@example.org"], Invocation.Verb },
         { ["--help"], Invocation.Verb },
-        { ["content", "verify"], Invocation.UnknownVerb },
+        { ["content", "verify"], Invocation.Verb },
+        { ["events", "import"], Invocation.UnknownVerb },
         { ["Serve"], Invocation.UnknownVerb },
     };
 
@@ -32,10 +33,10 @@ public class HephaestusCliTests
     public void An_unknown_verb_is_exit_code_2_with_the_list_of_verbs()
     {
         var error = new StringWriter();
-        Assert.Equal(2, HephaestusCli.UnknownVerb(["content", "verify"], error));
+        Assert.Equal(2, HephaestusCli.UnknownVerb(["events", "import"], error));
         var text = error.ToString();
-        Assert.Contains("'content' is not a verb", text, StringComparison.Ordinal);
-        foreach (var verb in new[] { "serve", "db", "token", "seed", "mastery", "paths" }) Assert.Contains(verb, text, StringComparison.Ordinal);
+        Assert.Contains("'events' is not a verb", text, StringComparison.Ordinal);
+        foreach (var verb in new[] { "serve", "db", "token", "seed", "mastery", "paths", "content" }) Assert.Contains(verb, text, StringComparison.Ordinal);
     }
 
     [Fact]

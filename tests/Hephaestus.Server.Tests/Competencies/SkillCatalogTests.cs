@@ -204,7 +204,7 @@ public class SkillCatalogTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         await db.ExecuteAsync("""
             INSERT INTO hephaestus.path_steps (id, path_version_id, step_key, kind, ref_id, title, position, unlock_rule)
             VALUES ($1, $2, 'read', 'content', $3, 'Read', 0, jsonb_build_object('any', jsonb_build_array(jsonb_build_object('mastery', jsonb_build_object('skill', $4::text, 'atLeast', 'familiar')))))
-            """, Guid.CreateVersion7(), version, Guid.NewGuid(), gated.ToString());
+            """, Guid.CreateVersion7(), version, Catalog.Lesson, gated.ToString());
         var rubric = await author.PostAsJsonAsync("/api/v1/rubrics", new
         {
             title = "R", criteria = new[] { new { description = "c", skillId = rated, masteryPoints = 1, ratings = new[] { new { description = "ok", points = 1 } } } },

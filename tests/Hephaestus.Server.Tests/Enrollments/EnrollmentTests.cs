@@ -52,7 +52,7 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
         Assert.True(publish.IsSuccessStatusCode, await publish.Content.ReadAsStringAsync());
     }
 
-    static object Content(string key, params string[] prerequisites) => new { key, kind = "content", refId = Guid.NewGuid(), title = key, prerequisites };
+    static object Content(string key, params string[] prerequisites) => new { key, kind = "content", refId = Catalog.Lesson, title = key, prerequisites };
 
     static object SkillStep(string key, Guid skill, params string[] prerequisites) => new { key, kind = "skill", refId = skill, title = key, prerequisites };
 
@@ -176,7 +176,7 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
 
         var (pathId, _) = await PublishedPathAsync(w, new
         {
-            key = "capstone", kind = "content", refId = Guid.NewGuid(), title = "Capstone",
+            key = "capstone", kind = "content", refId = Catalog.Lesson, title = "Capstone",
             unlockRule = new { all = new object[] { new { mastery = new { skill = a, minProbability = 0.9 } }, new { mastery = new { skill = b, minProbability = 0.9 } } } },
         });
 
@@ -215,12 +215,12 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
 
         var (pathId, _) = await PublishedPathAsync(w,
             new { key = "quiz", kind = "assessment", refId = assessmentId, title = "Quiz", targetSkillIds = new[] { skill } },
-            new { key = "remedial", kind = "content", refId = Guid.NewGuid(), title = "Review", unlockRule = new { score = new { step = "quiz", min = 0.0, max = 0.6 } } },
-            new { key = "core", kind = "content", refId = Guid.NewGuid(), title = "Core", unlockRule = new { score = new { step = "quiz", min = 0.6, max = 0.9 } } },
-            new { key = "enrich", kind = "content", refId = Guid.NewGuid(), title = "Enrich", unlockRule = new { score = new { step = "quiz", min = 0.9 } } },
+            new { key = "remedial", kind = "content", refId = Catalog.Lesson, title = "Review", unlockRule = new { score = new { step = "quiz", min = 0.0, max = 0.6 } } },
+            new { key = "core", kind = "content", refId = Catalog.Lesson, title = "Core", unlockRule = new { score = new { step = "quiz", min = 0.6, max = 0.9 } } },
+            new { key = "enrich", kind = "content", refId = Catalog.Lesson, title = "Enrich", unlockRule = new { score = new { step = "quiz", min = 0.9 } } },
             new
             {
-                key = "final", kind = "content", refId = Guid.NewGuid(), title = "Final",
+                key = "final", kind = "content", refId = Catalog.Lesson, title = "Final",
                 unlockRule = new { any = new object[] { new { completed = new { steps = new[] { "remedial" } } }, new { score = new { step = "quiz", min = 0.6 } } } },
             });
         var enrollment = await EnrollAsync(w.Learner, w.LearnerId, pathId);
@@ -270,7 +270,7 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
         Assert.True(bad.GetProperty("errors").TryGetProperty("/kind", out _));
         Assert.True(bad.GetProperty("errors").TryGetProperty("/reason", out _));
         var badInsert = await Json.ProblemAsync(await w.Educator.PostAsJsonAsync(url + "/overrides",
-            new { kind = "insert", reason = "needs review", step = new { key = "review", kind = "content", refId = Guid.NewGuid(), title = "Review", afterStep = "nope" } }), 400);
+            new { kind = "insert", reason = "needs review", step = new { key = "review", kind = "content", refId = Catalog.Lesson, title = "Review", afterStep = "nope" } }), 400);
         Assert.True(badInsert.GetProperty("errors").TryGetProperty("/step/afterStep", out _));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.enrollment_overrides WHERE learner_id = $1", w.LearnerId));
 
@@ -280,7 +280,7 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
         Assert.Equal("available", Status(skipped, "practice"));
 
         var inserted = await Json.ReadAsync(await w.Educator.PostAsJsonAsync(url + "/overrides",
-            new { kind = "insert", reason = "Struggled with fractions", step = new { key = "review", kind = "content", refId = Guid.NewGuid(), title = "Review fractions", afterStep = "intro" } }));
+            new { kind = "insert", reason = "Struggled with fractions", step = new { key = "review", kind = "content", refId = Catalog.Lesson, title = "Review fractions", afterStep = "intro" } }));
         var review = StepsOf(inserted)["review"];
         Assert.True(review.GetProperty("insertedByEducator").GetBoolean());
         Assert.Equal("available", review.GetProperty("status").GetString());
@@ -471,8 +471,8 @@ public partial class EnrollmentTests(ApiDatabase db) : IClassFixture<ApiDatabase
 
         var (pathId, _) = await PublishedPathAsync(w,
             new { key = "quiz", kind = "assessment", refId = assessmentId, title = "Quiz", targetSkillIds = new[] { skill } },
-            new { key = "remedial", kind = "content", refId = Guid.NewGuid(), title = "Review", unlockRule = new { score = new { step = "quiz", min = 0.0, max = 0.6 } } },
-            new { key = "core", kind = "content", refId = Guid.NewGuid(), title = "Core", unlockRule = new { score = new { step = "quiz", min = 0.6 } } });
+            new { key = "remedial", kind = "content", refId = Catalog.Lesson, title = "Review", unlockRule = new { score = new { step = "quiz", min = 0.0, max = 0.6 } } },
+            new { key = "core", kind = "content", refId = Catalog.Lesson, title = "Core", unlockRule = new { score = new { step = "quiz", min = 0.6 } } });
         var enrollment = await EnrollAsync(w.Learner, w.LearnerId, pathId);
 
         async Task TakeAsync(string? answer)

@@ -41,7 +41,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             new { key = "quiz", kind = "assessment", refId = quiz, title = "Quiz", targetSkillIds = new[] { a }, prerequisites = new[] { "learn-a" } },
             new
             {
-                key = "remedial", kind = "content", refId = Guid.NewGuid(), title = "Review",
+                key = "remedial", kind = "content", refId = Catalog.Lesson, title = "Review",
                 unlockRule = new { score = new { step = "quiz", min = 0.0, max = 0.6 } },
             },
             new
@@ -120,8 +120,8 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             steps = new object[]
             {
                 new { key = "one", kind = "skill", refId = a, title = "One", prerequisites = new[] { "three" } },
-                new { key = "two", kind = "content", refId = Guid.NewGuid(), title = "Two", prerequisites = new[] { "one" } },
-                new { key = "three", kind = "content", refId = Guid.NewGuid(), title = "Three", prerequisites = new[] { "two" } },
+                new { key = "two", kind = "content", refId = Catalog.Lesson, title = "Two", prerequisites = new[] { "one" } },
+                new { key = "three", kind = "content", refId = Catalog.Lesson, title = "Three", prerequisites = new[] { "two" } },
             },
         };
         var problem = await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draftId}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draftId}"), body: body), 409);
@@ -144,7 +144,7 @@ public class PathsAuthoringTests(ApiDatabase db) : IClassFixture<ApiDatabase>
                 new { key = "quiz", kind = "assessment", refId = Guid.NewGuid(), title = "Quiz" },
                 new
                 {
-                    key = "next", kind = "content", refId = Guid.NewGuid(), title = "Next",
+                    key = "next", kind = "content", refId = Catalog.Lesson, title = "Next",
                     unlockRule = new
                     {
                         all = new object[]

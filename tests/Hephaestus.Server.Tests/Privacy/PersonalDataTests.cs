@@ -82,7 +82,7 @@ public class PersonalDataTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     /// <summary>Content steps, each after the one before it, on the draft; then publishes it.</summary>
     static async Task PublishAsync(HttpClient author, Guid pathId, Guid versionId, string[] keys)
     {
-        var steps = keys.Select((key, i) => new { key, kind = "content", refId = Guid.NewGuid(), title = key, prerequisites = keys[..i].TakeLast(1).ToArray() });
+        var steps = keys.Select((key, i) => new { key, kind = "content", refId = Catalog.Lesson, title = key, prerequisites = keys[..i].TakeLast(1).ToArray() });
         var put = await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{versionId}/steps", etag: await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{versionId}"), body: new { steps });
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         var publish = await author.PostAsync($"/api/v1/paths/{pathId}/versions/{versionId}/publish", null);

@@ -64,8 +64,8 @@ internal static class StepValidation
 
     /// <summary>
     /// Skills referred to (as step refs, targets, or in unlock rules) and assessments referred to by assessment steps must
-    /// exist, and level names must be on their scale. A content step's refId is not checked: content items do not exist
-    /// yet (the content issue adds them and their foreign key).
+    /// exist, as must content items referred to by content steps (a foreign key holds them too), and level names must be
+    /// on their scale.
     /// </summary>
     public static async Task ReferencesAsync(ActorScope scope, PutStepsRequest request, Validation v, CancellationToken ct)
     {
@@ -87,6 +87,13 @@ internal static class StepValidation
         {
             var step = request.Steps[i];
             if (step.Is(StepKind.Assessment) && !assessments.Contains(step.RefId)) v.Add($"steps[{i}].refId", $"no assessment with id {step.RefId}");
+        }
+
+        var contentItems = await PathStore.ExistingContentItemsAsync(scope, request.Steps.Where(s => s.Is(StepKind.Content)).Select(s => s.RefId), ct);
+        for (var i = 0; i < request.Steps.Count; i++)
+        {
+            var step = request.Steps[i];
+            if (step.Is(StepKind.Content) && !contentItems.Contains(step.RefId)) v.Add($"steps[{i}].refId", $"no content item with id {step.RefId}");
         }
 
         UnlockRules.CheckReferences(request, levels, v);

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Hephaestus.Data.Content;
+using Hephaestus.Testing;
+using Npgsql;
+using static Hephaestus.Server.Tests.Content.ContentWorld;
+
+namespace Hephaestus.Server.Tests.Content;
+
+public class ContentVersionsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
+{
+    async Task<HttpClient> AuthorAsync() => (await db.UserAsync($"author-{Guid.NewGuid():N}@example.org", "author")).Client;
+
+    [Fact]
+    public async Task An_item_is_created_read_listed_and_edited_with_if_match()
+    {
+        var author = await AuthorAsync();
+        var framework = await Catalog.FrameworkAsync(db, "fw-" + Guid.NewGuid().ToString("N")[..8]);
+        var skill = await Catalog.SkillAsync(db, framework, "frac.1");
+        var item = await ItemAsync(author, "worked_example", [skill]);
+        var read = await author.GetAsync($"/api/v1/content/items/{item}");
+        var etag = read.Headers.ETag!.ToString();
+        Assert.Equal(skill, (await Json.ReadAsync(read)).GetProperty("skills")[0].GetGuid());
+
+        var listed = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items?skill={skill}&kind=worked_example"));
+        Assert.Equal(item, Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+
+        await Json.ProblemAsync(await author.PatchAsync($"/api/v1/content/items/{item}", new { title = "New" }, null), 428);
+        var edited = await author.PatchAsync($"/api/v1/content/items/{item}", new { title = "Adding fractions", skills = Array.Empty<Guid>() }, etag);
+        Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+        var body = await Json.ReadAsync(edited);
+        Assert.Equal("Adding fractions", body.GetProperty("title").GetString());
+        Assert.Equal(0, body.GetProperty("skills").GetArrayLength());
+        await Json.ProblemAsync(await author.PatchAsync($"/api/v1/content/items/{item}", new { title = "Stale" }, etag), 412);
+
+        var unknown = await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/content/items",
+            new { key = "t/x-" + Guid.NewGuid().ToString("N")[..6], kind = "lesson", title = "T", skills = new[] { Guid.NewGuid() } }), 400);
+        Assert.True(unknown.GetProperty("errors").TryGetProperty("/skills/0", out _));
+        var key = "t/dup-" + Guid.NewGuid().ToString("N")[..6];
+        Assert.Equal(HttpStatusCode.Created, (await author.PostAsJsonAsync("/api/v1/content/items", new { key, kind = "hint", title = "T" })).StatusCode);
+        await Json.ProblemAsync(await author.PostAsJsonAsync("/api/v1/content/items", new { key, kind = "hint", title = "T" }), 409);
+    }
+
+    [Fact]
+    public async Task Sixteen_concurrent_creations_on_one_item_are_versions_1_to_16()
+    {
+        var author = await AuthorAsync();
+        var sha = await BodyAsync(author, Bytes(100, 20));
+        var item = await ItemAsync(author);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => author.PostAsJsonAsync($"/api/v1/content/items/{item}/versions", Human(sha))));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var numbers = await Task.WhenAll(responses.Select(async r => (await Json.ReadAsync(r)).GetProperty("version").GetInt32()));
+        Assert.Equal(Enumerable.Range(1, 16), numbers.Order());
+        var listed = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items/{item}/versions"));
+        Assert.Equal(Enumerable.Range(1, 16).Reverse(), listed.EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+        Assert.Equal(16, (await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items/{item}"))).GetProperty("latestVersion").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_generated_version_records_its_provenance_and_malformed_provenance_names_the_field()
+    {
+        var author = await AuthorAsync();
+        var sha = await BodyAsync(author, Bytes(100, 21));
+        var item = await ItemAsync(author);
+        var prompt = new string('a', 64);
+        var created = await VersionAsync(author, item, new
+        {
+            body = new { sha256 = sha }, mediaType = "text/markdown",
+            provenance = new
+            {
+                origin = "generated", model = "gpt-test-1", promptTemplate = new { id = "lesson-writer", version = "3" }, promptSha256 = prompt,
+                parameters = new { temperature = 0.2 }, groundingSources = new[] { new { uri = "https://example.org/fractions", title = "Fractions" } },
+                tokens = new { input = 1200, output = 800 }, costUsd = 0.0123m, latencyMs = 2300,
+            },
+            metadata = new { language = "en", readingLevel = 5 },
+        });
+        var provenance = created.GetProperty("provenance");
+        Assert.Equal("gpt-test-1", provenance.GetProperty("model").GetString());
+        Assert.Equal("3", provenance.GetProperty("promptTemplate").GetProperty("version").GetString());
+        Assert.Equal(800, provenance.GetProperty("tokens").GetProperty("output").GetInt32());
+        Assert.Equal("https://example.org/fractions", provenance.GetProperty("groundingSources")[0].GetProperty("uri").GetString());
+        Assert.Equal(0.0123m, provenance.GetProperty("costUsd").GetDecimal());
+        Assert.Equal("draft", created.GetProperty("status").GetString());
+        Assert.Equal(100, created.GetProperty("body").GetProperty("size").GetInt64());
+
+        var versionsBefore = await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.content_versions");
+        var noModel = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/content/items/{item}/versions", new
+        {
+            body = new { sha256 = sha }, mediaType = "text/markdown", provenance = new { origin = "generated", promptTemplate = new { id = "t", version = "1" } },
+        }), 422);
+        Assert.True(noModel.GetProperty("errors").TryGetProperty("/provenance/model", out _));
+        var badOrigin = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/content/items/{item}/versions", new
+        {
+            body = new { sha256 = sha }, mediaType = "text/markdown", provenance = new { origin = "magic" },
+        }), 422);
+        Assert.True(badOrigin.GetProperty("errors").TryGetProperty("/provenance/origin", out _));
+        var humanWithModel = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/content/items/{item}/versions", new
+        {
+            body = new { sha256 = sha }, mediaType = "text/markdown", provenance = new { origin = "human", model = "x", tokens = new { input = -1, output = 0 } },
+        }), 422);
+        Assert.True(humanWithModel.GetProperty("errors").TryGetProperty("/provenance", out _));
+        var noBody = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/content/items/{item}/versions", Human(new string('b', 64))), 422);
+        Assert.True(noBody.GetProperty("errors").TryGetProperty("/body/sha256", out _));
+        var badType = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/content/items/{item}/versions", new
+        {
+            body = new { sha256 = sha }, mediaType = "application/x-sh", provenance = new { origin = "human" },
+        }), 400);
+        Assert.True(badType.GetProperty("errors").TryGetProperty("/mediaType", out _));
+        Assert.Equal(versionsBefore, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.content_versions"));
+        Assert.Equal(1, (await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items/{item}"))).GetProperty("latestVersion").GetInt32());
+    }
+
+    [Fact]
+    public async Task Lineage_walks_both_ways_and_regeneration_stays_within_the_item()
+    {
+        var author = await AuthorAsync();
+        var sha = await BodyAsync(author, Bytes(100, 22));
+        var lesson = await ItemAsync(author);
+        var hint = await ItemAsync(author, "hint");
+        var v1 = (await VersionAsync(author, lesson, Human(sha))).GetProperty("id").GetGuid();
+        var v2 = (await VersionAsync(author, lesson, Human(sha, regeneratedFrom: v1))).GetProperty("id").GetGuid();
+        var v3 = (await VersionAsync(author, lesson, Human(sha, derivedFrom: v2))).GetProperty("id").GetGuid();
+        var h1 = (await VersionAsync(author, hint, Human(sha, derivedFrom: v2))).GetProperty("id").GetGuid();
+
+        var fromMiddle = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/versions/{v2}/lineage"));
+        Assert.Equal([(v1, 1)], Entries(fromMiddle, "ancestors"));
+        Assert.Equal(new[] { (v3, 1), (h1, 1) }.OrderBy(e => e.Item1), Entries(fromMiddle, "descendants").OrderBy(e => e.Item1));
+        var fromHint = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/versions/{h1}/lineage"));
+        Assert.Equal([(v2, 1), (v1, 2)], Entries(fromHint, "ancestors"));
+        Assert.Empty(Entries(fromHint, "descendants"));
+        var fromRoot = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/versions/{v1}/lineage"));
+        Assert.Equal(3, Entries(fromRoot, "descendants").Count);
+
+        var crossItem = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/content/items/{hint}/versions", Human(sha, regeneratedFrom: v1)), 422);
+        Assert.True(crossItem.GetProperty("errors").TryGetProperty("/regeneratedFrom", out _));
+        var missing = await Json.ProblemAsync(await author.PostAsJsonAsync($"/api/v1/content/items/{hint}/versions", Human(sha, derivedFrom: Guid.NewGuid())), 422);
+        Assert.True(missing.GetProperty("errors").TryGetProperty("/derivedFrom", out _));
+        await Json.ProblemAsync(await author.GetAsync($"/api/v1/content/versions/{Guid.NewGuid()}/lineage"), 404);
+    }
+
+    static List<(Guid, int)> Entries(JsonElement lineage, string direction) =>
+        [.. lineage.GetProperty(direction).EnumerateArray().Select(e => (e.GetProperty("version").GetProperty("id").GetGuid(), e.GetProperty("depth").GetInt32()))];
+
+    [Fact]
+    public async Task Metadata_is_searched_by_containment_and_json_path_and_a_bad_path_names_the_parameter()
+    {
+        var author = await AuthorAsync();
+        var sha = await BodyAsync(author, Bytes(100, 23));
+        var item = await ItemAsync(author);
+        var tag = "tag-" + Guid.NewGuid().ToString("N")[..8];
+        var easy = (await VersionAsync(author, item, Human(sha, new { language = "en", readingLevel = 3, tags = new[] { tag, "fractions" } }))).GetProperty("id").GetGuid();
+        var hard = (await VersionAsync(author, item, Human(sha, new { language = "en", readingLevel = 9, tags = new[] { tag } }))).GetProperty("id").GetGuid();
+        _ = await VersionAsync(author, item, Human(sha, new { language = "fr", tags = new[] { "other" } }));
+
+        async Task<List<Guid>> SearchAsync(string query) =>
+            [.. (await Json.ReadAsync(await author.GetAsync("/api/v1/content/versions?" + query))).GetProperty("items").EnumerateArray().Select(v => v.GetProperty("id").GetGuid())];
+
+        var containment = Uri.EscapeDataString(JsonSerializer.Serialize(new { tags = new[] { tag } }));
+        Assert.Equal([easy, hard], await SearchAsync($"metadata={containment}"));
+        Assert.Equal([easy], await SearchAsync($"metadata={Uri.EscapeDataString("{\"tags\":[\"fractions\"]}")}&jsonPath={Uri.EscapeDataString($"$.tags[*] ? (@ == \"{tag}\")")}"));
+        Assert.Equal([hard], await SearchAsync($"metadata={containment}&jsonPath={Uri.EscapeDataString("$.readingLevel ? (@ > 5)")}"));
+
+        var bad = await Json.ProblemAsync(await author.GetAsync($"/api/v1/content/versions?jsonPath={Uri.EscapeDataString("$.tags[*? (@ ==")}"), 400);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("/jsonPath", out _));
+        var notObject = await Json.ProblemAsync(await author.GetAsync("/api/v1/content/versions?metadata=%5B1%5D"), 400);
+        Assert.True(notObject.GetProperty("errors").TryGetProperty("/metadata", out _));
+        await Json.ProblemAsync(await author.GetAsync("/api/v1/content/versions"), 400);
+    }
+
+    [Fact]
+    public async Task Metadata_containment_is_answered_by_the_gin_index()
+    {
+        var author = await AuthorAsync();
+        var sha = await BodyAsync(author, Bytes(100, 24));
+        var item = await ItemAsync(author);
+        // Enough rows that a sequential scan loses: 20,000 versions with varied metadata, as the owner (one statement).
+        await db.ExecuteAsync("""
+            WITH n AS (UPDATE hephaestus.content_items SET latest_version = latest_version + 20000 WHERE id = $1 RETURNING latest_version - 20000 AS base)
+            INSERT INTO hephaestus.content_versions (content_item_id, version, body_sha256, media_type, origin, metadata)
+            SELECT $1, n.base + g, $2, 'text/markdown', 'human', jsonb_build_object('language', 'l' || (g % 50), 'readingLevel', g % 12, 'batch', g % 997)
+            FROM n, generate_series(1, 20000) g
+            """, item, sha);
+        await db.ExecuteAsync("ANALYZE hephaestus.content_versions");
+        await using var connection = await db.Owner.OpenConnectionAsync();
+        await using var explain = new NpgsqlCommand("EXPLAIN " + ContentStore.MetadataSearchSql, connection);
+        explain.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 51 });
+        explain.Parameters.Add(new NpgsqlParameter { Value = """{"batch": 17, "language": "l17"}""", NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        }
+
+        Assert.Contains(plan, line => line.Contains("Bitmap Index Scan on ix_content_versions_metadata", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Learners_do_not_write_or_browse_content_and_writers_are_one_policy()
+    {
+        var (_, learner) = await db.UserAsync($"learner-{Guid.NewGuid():N}@example.org", "learner");
+        await Json.ProblemAsync(await learner.PostAsJsonAsync("/api/v1/content/items", new { key = "t/nope", kind = "lesson", title = "T" }), 403);
+        await Json.ProblemAsync(await learner.GetAsync("/api/v1/content/items"), 403);
+        var author = await AuthorAsync();
+        var item = await ItemAsync(author);
+        var version = await VersionAsync(author, item, Human(await BodyAsync(author, Bytes(10, 25))));
+        await Json.ProblemAsync(await learner.GetAsync($"/api/v1/content/versions/{version.GetProperty("id").GetGuid()}"), 403);
+        await Json.ProblemAsync(await learner.GetAsync($"/api/v1/content/versions/{version.GetProperty("id").GetGuid()}/body"), 403);
+        await Json.ProblemAsync(await learner.PostAsJsonAsync($"/api/v1/content/items/{item}/versions", Human(new string('c', 64))), 403);
+        // The database agrees: the application role acting as a learner may not write content.
+        var refusal = await db.AppRefusalAsync("INSERT INTO hephaestus.content_items (key, kind, title) VALUES ('t/app', 'lesson', 'T')");
+        Assert.Equal("42501", refusal);
+        // An educator reads every version (drafts included) but does not write.
+        var (_, educator) = await db.UserAsync($"educator-{Guid.NewGuid():N}@example.org", "educator");
+        Assert.Equal(HttpStatusCode.OK, (await educator.GetAsync($"/api/v1/content/items/{item}/versions")).StatusCode);
+        await Json.ProblemAsync(await educator.PostAsJsonAsync("/api/v1/content/items", new { key = "t/edu", kind = "lesson", title = "T" }), 403);
+    }
+}
