@@ -12,12 +12,9 @@ public static class StorageHosting
     public static IHostApplicationBuilder AddHephaestusStorage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IObjectStore>(_ => Create(builder.Configuration));
-<<<<<<< HEAD
         builder.Services.AddHostedService<StorageCheck>();
-=======
         // What content bodies may be (media types, size) and how they are delivered (presigned URLs): the Content section.
         builder.Services.AddSingleton(ContentOptions.From(builder.Configuration));
->>>>>>> i10-content
         return builder;
     }
 

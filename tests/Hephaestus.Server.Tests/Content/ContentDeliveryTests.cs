@@ -13,7 +13,8 @@ public class ContentDeliveryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     {
         var path = await Json.ReadAsync(await author.PostAsJsonAsync("/api/v1/paths", new { code = "p-" + Guid.NewGuid().ToString("N")[..10], title = "Reading" }));
         var (pathId, draft) = (path.GetProperty("id").GetGuid(), path.GetProperty("versions")[0].GetProperty("id").GetGuid());
-        var put = await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draft}/steps", new { steps = new[] { new { key = "read", kind = "content", refId = item, title = "Read" } } });
+        var put = await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draft}/steps",
+            new { steps = new[] { new { key = "read", kind = "content", refId = item, title = "Read" } } }, await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draft}"));
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         Assert.True((await author.PostAsync($"/api/v1/paths/{pathId}/versions/{draft}/publish", null)).IsSuccessStatusCode);
         return pathId;
@@ -73,8 +74,8 @@ public class ContentDeliveryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var path = await Json.ReadAsync(await author.PostAsJsonAsync("/api/v1/paths", new { code = "p-" + Guid.NewGuid().ToString("N")[..10], title = "Broken" }));
         var (pathId, draft) = (path.GetProperty("id").GetGuid(), path.GetProperty("versions")[0].GetProperty("id").GetGuid());
         var missing = Guid.NewGuid();
-        var refused = await Json.ProblemAsync(await author.PutAsJsonAsync($"/api/v1/paths/{pathId}/versions/{draft}/steps",
-            new { steps = new[] { new { key = "read", kind = "content", refId = missing, title = "Read" } } }), 400);
+        var refused = await Json.ProblemAsync(await author.SendJsonAsync(HttpMethod.Put, $"/api/v1/paths/{pathId}/versions/{draft}/steps",
+            new { steps = new[] { new { key = "read", kind = "content", refId = missing, title = "Read" } } }, await author.ETagAsync($"/api/v1/paths/{pathId}/versions/{draft}")), 400);
         Assert.Contains("no content item", refused.GetProperty("errors").GetProperty("/steps/0/refId")[0].GetString(), StringComparison.Ordinal);
         // Below the API the foreign key holds it.
         var step = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => db.ExecuteAsync(
