@@ -7,6 +7,7 @@ using Hephaestus.Server.Features.Competencies;
 using Hephaestus.Server.Features.Enrollments;
 using Hephaestus.Server.Features.Gradebook;
 using Hephaestus.Server.Features.Health;
+using Hephaestus.Server.Features.Imports;
 using Hephaestus.Server.Features.Mastery;
 using Hephaestus.Server.Features.Paths;
 using Hephaestus.Server.Features.Users;
@@ -47,6 +48,7 @@ app.MapAssessments();
 app.MapAttempts();
 app.MapRegrade();
 app.MapGradebook();
+app.MapImports();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -55,5 +55,8 @@ public static class SchemaMigrations
         new("20261201223000_ItemPromptSearch",
             Up: ["0016_item_prompt_search.sql"],
             Down: ["20261201223000_ItemPromptSearch.down.sql"]),
+        new("20261202000100_Imports",
+            Up: ["0017_imports.sql"],
+            Down: ["20261202000100_Imports.down.sql"]),
     ];
 }

@@ -8,7 +8,14 @@ public sealed class RequestBodyLimit(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>()?.Bytes ?? ApiHosting.MaxRequestBodyBytes;
+        var raised = context.GetEndpoint()?.Metadata.GetMetadata<BodySizeLimit>();
+        var limit = raised?.Bytes ?? ApiHosting.MaxRequestBodyBytes;
+        // Kestrel holds every body to the global limit; an endpoint that declares its own (imports) lifts it for its request.
+        if (raised is not null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = raised.Bytes;
+        }
+
         if (context.Request.ContentLength > limit)
         {
             throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);

@@ -41,6 +41,18 @@ public sealed class Validation
         return this;
     }
 
+    /// <summary>
+    /// The errors as a 422 problem: for a well-formed request whose content is refused (an import's bad lines), where 400
+    /// would say the request itself is malformed. Same shape as <see cref="ToProblem"/>: <c>errors</c> keyed by pointer.
+    /// </summary>
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToUnprocessable(string detail) => TypedResults.Problem(
+        new HttpValidationProblemDetails(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "One or more lines are invalid",
+            Detail = detail,
+        });
+
     public Microsoft.AspNetCore.Http.HttpResults.ValidationProblem ToProblem(string? detail = null) => TypedResults.ValidationProblem(
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
         detail: detail ?? "The request has invalid fields: " + string.Join(", ", _errors.Keys.Select(k => k.Length == 0 ? "(the body)" : k)),

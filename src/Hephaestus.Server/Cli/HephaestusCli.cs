@@ -10,7 +10,7 @@ namespace Hephaestus.Server.Cli;
 /// </summary>
 public static class HephaestusCli
 {
-    static readonly string[] Verbs = ["db", "token", "seed", "mastery", "paths", "--help", "-h", "-?", "--version"];
+    static readonly string[] Verbs = ["db", "token", "seed", "mastery", "paths", "import", "--help", "-h", "-?", "--version"];
 
     /// <summary>
     /// What an argument list asks for: the service (no arguments, `serve …`, or options only such as `--Urls=…`), a
@@ -92,6 +92,7 @@ public static class HephaestusCli
             SeedCommand.Create(),
             MasteryCommands.Create(),
             PathsCommands.Create(),
+            ImportCommands.Create(),
         };
         try
         {
