@@ -13,3 +13,18 @@ internal static class ImportAudit
         Parameters = { Uuid(id), Text(kind), NullableUuid(actor.PersonId), Int(lines), JsonbOf(counts, JsonSerializerOptions.Web) },
     };
 }
+
+/// <summary>
+/// Imports of one kind run one at a time: a second waits for the first (longer than the API's lock_timeout, which is
+/// for a row a request needs: an import takes seconds), then finds the first's rows; the usual limit applies again to
+/// every later lock of the transaction.
+/// </summary>
+internal static class ImportLock
+{
+    public static IEnumerable<NpgsqlBatchCommand> Commands(string kind) =>
+    [
+        new("SET LOCAL lock_timeout = '60s'"),
+        new("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { Text("hephaestus.import." + kind) } },
+        new("SET LOCAL lock_timeout = DEFAULT"),
+    ];
+}

@@ -24,8 +24,6 @@ public static class ItemImportStore
 
     static readonly HashSet<string> Fields = new(StringComparer.Ordinal) { "definition", "skills", "code", "tags" };
 
-    const string LockImports = "SELECT pg_advisory_xact_lock(hashtextextended('hephaestus.import.items', 0))";
-
     const string LockItems = "SELECT id FROM hephaestus.items WHERE code = ANY ($1) ORDER BY code FOR UPDATE";
 
     const string ReadItems = """
@@ -184,7 +182,7 @@ public static class ItemImportStore
         var codes = lines.Select(l => l.Code).Order(StringComparer.Ordinal).ToArray();
         await using (var batch = scope.Batch())
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(LockImports));
+            foreach (var command in ImportLock.Commands("items")) batch.BatchCommands.Add(command);
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItems) { Parameters = { TextArray(codes) } });
             await batch.ExecuteNonQueryAsync(ct);
         }

@@ -41,6 +41,9 @@ public sealed partial class OneRosterFiles
     public List<RosterClass> ClassLines { get; } = [];
     public List<RosterEnrollment> EnrollmentLines { get; } = [];
     public List<ValidationError> Errors { get; } = [];
+
+    /// <summary>The sourcedIds of bad lines, so that an enrollment naming one is not reported again as naming nothing.</summary>
+    public HashSet<string> Rejected { get; } = new(StringComparer.Ordinal);
     public int Lines { get; private set; }
 
     /// <summary>Which files were given; an import needs all three (a missing one is an error of the import, not of a line).</summary>
@@ -166,6 +169,7 @@ public sealed partial class OneRosterFiles
         }
 
         if (Errors.Count == errors) UserLines.Add(new RosterUser(row.Line, id, deleted, username, email, name, roles));
+        else Rejected.Add(id);
     }
 
     void ReadClass(Row row)
@@ -175,6 +179,7 @@ public sealed partial class OneRosterFiles
         var deleted = row.Deleted();
         var title = row.Text("title", 200);
         if (Errors.Count == errors) ClassLines.Add(new RosterClass(row.Line, id, deleted, title));
+        else Rejected.Add(id);
     }
 
     void ReadEnrollment(Row row)

@@ -19,8 +19,6 @@ public static class RosterImportStore
 {
     public const string System = "oneroster";
 
-    const string LockImports = "SELECT pg_advisory_xact_lock(hashtextextended('hephaestus.import.oneroster', 0))";
-
     /// <summary>The users the file's lines are, by mapping or else by subject (a user made before the roster, not mapped yet).</summary>
     const string ReadUsers = """
         SELECT i.source_id, u.id, u.external_subject, u.email, u.display_name, u.roles, x.user_id IS NOT NULL
@@ -106,10 +104,9 @@ public static class RosterImportStore
         var errors = new List<ValidationError>(files.Errors);
         foreach (var part in OneRosterFiles.Parts.Where(p => !files.Read.Contains(p))) errors.Add(new(part, $"{part}.csv is required"));
         CheckWithinFiles(files, errors);
-        if (errors.Count > 0) return ImportResult.Invalid(files.Lines, Sorted(errors));
 
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        await Execute(scope, LockImports, ct);
+        await scope.ExecuteAsync(ImportLock.Commands("oneroster"), ct);
 
         // What the lines are in the database.
         var users = files.UserLines;
@@ -172,12 +169,12 @@ public static class RosterImportStore
         var classesInFile = files.ClassLines.Where(c => !c.Deleted).Select(c => c.SourcedId).ToHashSet(StringComparer.Ordinal);
         foreach (var enrollment in files.EnrollmentLines.Where(e => !e.Deleted))
         {
-            if (!classesInFile.Contains(enrollment.ClassSourcedId) && !cohorts.ContainsKey(enrollment.ClassSourcedId))
+            if (!classesInFile.Contains(enrollment.ClassSourcedId) && !cohorts.ContainsKey(enrollment.ClassSourcedId) && !files.Rejected.Contains(enrollment.ClassSourcedId))
             {
                 errors.Add(new($"enrollments.lines[{enrollment.Line}].classSourcedId", $"no class '{enrollment.ClassSourcedId}' in classes.csv or imported before"));
             }
 
-            if (!inFile.Contains(enrollment.UserSourcedId) && !mappedUsers.ContainsKey(enrollment.UserSourcedId))
+            if (!inFile.Contains(enrollment.UserSourcedId) && !mappedUsers.ContainsKey(enrollment.UserSourcedId) && !files.Rejected.Contains(enrollment.UserSourcedId))
             {
                 errors.Add(new($"enrollments.lines[{enrollment.Line}].userSourcedId", $"no user '{enrollment.UserSourcedId}' in users.csv or imported before"));
             }
@@ -205,9 +202,10 @@ public static class RosterImportStore
             }
 
             var derived = user.Roles.Concat(rolesFromEnrollments[user.SourcedId]).ToList();
-            if (derived.Count == 0) derived.Add(Role.Learner);
             if (current is null)
             {
+                // A user the files give no role is a learner; one who exists keeps what they have.
+                if (derived.Count == 0) derived.Add(Role.Learner);
                 var id = Guid.CreateVersion7();
                 newUsers.Add((id, user, string.Join(',', derived.Distinct().Order(StringComparer.Ordinal))));
                 userMappings.Add((user.SourcedId, id));
@@ -377,12 +375,6 @@ public static class RosterImportStore
         var open = path.IndexOf('[', StringComparison.Ordinal);
         var close = path.IndexOf(']', StringComparison.Ordinal);
         return (file, open >= 0 && close > open && int.TryParse(path.AsSpan(open + 1, close - open - 1), out var line) ? line : 0);
-    }
-
-    static async Task Execute(ActorScope scope, string sql, CancellationToken ct)
-    {
-        await using var command = scope.Command(sql);
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     static NpgsqlCommand Command(ActorScope scope, string sql, params NpgsqlParameter[] parameters)
