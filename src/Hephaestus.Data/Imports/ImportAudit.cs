@@ -15,7 +15,7 @@ internal static class ImportAudit
 }
 
 /// <summary>
-/// Imports of one kind run one at a time: a second waits for the first (longer than the API's lock_timeout, which is
+/// Imports of one kind run one at a time: a second waits for the first (longer than the API's lock_timeout and statement_timeout, which is
 /// for a row a request needs: an import takes seconds), then finds the first's rows; the usual limit applies again to
 /// every later lock of the transaction.
 /// </summary>
@@ -24,7 +24,17 @@ internal static class ImportLock
     public static IEnumerable<NpgsqlBatchCommand> Commands(string kind) =>
     [
         new("SET LOCAL lock_timeout = '60s'"),
+        new("SET LOCAL statement_timeout = '60s'"),
         new("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { Text("hephaestus.import." + kind) } },
         new("SET LOCAL lock_timeout = DEFAULT"),
+        new("SET LOCAL statement_timeout = DEFAULT"),
     ];
 }
+
+/// <summary>The imports a user made (who imported what is about them), for their personal data export.</summary>
+public sealed class ImportsMadeSection() : JsonSection("importsMade", """
+    SELECT coalesce(json_agg(json_build_object('importId', i.id, 'kind', i.kind, 'lines', i.lines, 'counts', i.counts, 'importedAt', i.imported_at)
+        ORDER BY i.imported_at), '[]')
+    FROM hephaestus.imports i
+    WHERE i.actor_id = $1
+    """);

@@ -9,14 +9,14 @@ namespace Hephaestus.Server.Tests.Imports;
 /// <summary>Items from JSON Lines through POST /api/v1/imports/items and `hephaestus import items`.</summary>
 public class ItemImportTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 {
-    sealed record World(HttpClient Author, Guid Skill, string Tag);
+    sealed record World(HttpClient Author, Guid AuthorId, Guid Skill, string Tag);
 
     async Task<World> WorldAsync()
     {
         var tag = "i" + Guid.NewGuid().ToString("N")[..8];
-        var (_, author) = await db.UserAsync($"a-{tag}@bank.test", "author");
+        var (authorId, author) = await db.UserAsync($"a-{tag}@bank.test", "author");
         var framework = await Catalog.FrameworkAsync(db, "fw-" + tag);
-        return new World(author, await Catalog.SkillAsync(db, framework, "s1"), tag);
+        return new World(author, authorId, await Catalog.SkillAsync(db, framework, "s1"), tag);
     }
 
     static string Line(string code, Guid skill, string prompt = "Is it?", object? extra = null) => JsonSerializer.Serialize(new
@@ -68,6 +68,12 @@ public class ItemImportTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         var id = await db.ScalarAsync<Guid>("SELECT id FROM hephaestus.items WHERE code = $1", $"{w.Tag}-1");
         var item = await Json.ReadAsync(await w.Author.GetAsync($"/api/v1/items/{id}"));
         Assert.Equal("Is it now?", item.GetProperty("definition").GetProperty("prompt").GetString());
+
+        // Who imported what is audited, and is part of the author's personal data.
+        var export = await Json.ReadAsync(await w.Author.GetAsync($"/api/v1/users/{w.AuthorId}/export"));
+        var made = export.GetProperty("sections").GetProperty("importsMade").EnumerateArray().ToList();
+        Assert.Equal(3, made.Count);
+        Assert.Equal([(3, 0, 0), (0, 0, 3), (0, 2, 1)], made.Select(m => Tuple(m.GetProperty("counts").GetProperty("items"))));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Hephaestus.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 using Npgsql;
 
 namespace Hephaestus.Server.Features.Imports;
@@ -35,7 +36,12 @@ public static class ImportsApi
                 + "sourcedId (or, the first time, by username as their subject), classes become cohorts, students a cohort's learners and "
                 + "teachers its educators; status tobedeleted removes a cohort or membership. All or nothing: every bad line is an error "
                 + "keyed /<file>/lines/<line>/<column> and nothing is written. Re-importing the same files changes nothing.")
-            .Accepts<IFormFileCollection>("multipart/form-data")
+            .AddOpenApiOperationTransformer((operation, _, _) => Body(operation, "multipart/form-data", new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string>(OneRosterFiles.Parts),
+                Properties = OneRosterFiles.Parts.ToDictionary(p => p, IOpenApiSchema (_) => new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" }),
+            }))
             .Produces<ImportResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -48,7 +54,7 @@ public static class ImportsApi
             .WithDescription("One item a line, as POST /api/v1/items takes it, with code required: a re-import finds the item by it. Same "
                 + "code and content: unchanged; changed definition or skills: the item's next version; changed tags only: the tags. All or "
                 + "nothing: every bad line is an error keyed /lines/<line>/<field> and nothing is written.")
-            .Accepts<string>(JsonLinesMediaTypes[0], JsonLinesMediaTypes[1..])
+            .AddOpenApiOperationTransformer((operation, _, _) => Body(operation, JsonLinesMediaTypes, new OpenApiSchema { Type = JsonSchemaType.String }))
             .Produces<ImportResponse>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -57,6 +63,22 @@ public static class ImportsApi
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         return routes;
     }
+
+    /// <summary>
+    /// The request body as OpenAPI describes it. Not <c>Accepts</c>: its content-type constraint would answer 415 at
+    /// routing, before authorization says 401 or 403; the handlers check the media type themselves.
+    /// </summary>
+    static Task Body(OpenApiOperation operation, IEnumerable<string> mediaTypes, OpenApiSchema schema)
+    {
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = mediaTypes.ToDictionary(m => m, _ => new OpenApiMediaType { Schema = schema }),
+        };
+        return Task.CompletedTask;
+    }
+
+    static Task Body(OpenApiOperation operation, string mediaType, OpenApiSchema schema) => Body(operation, [mediaType], schema);
 
     static async Task<Results<Ok<ImportResponse>, ValidationProblem, ProblemHttpResult>> OneRoster(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
