@@ -8,6 +8,7 @@ using Hephaestus.Server.Features.Content;
 using Hephaestus.Server.Features.Enrollments;
 using Hephaestus.Server.Features.Gradebook;
 using Hephaestus.Server.Features.Health;
+using Hephaestus.Server.Features.Imports;
 using Hephaestus.Server.Features.Mastery;
 using Hephaestus.Server.Features.Paths;
 using Hephaestus.Server.Features.Users;
@@ -50,6 +51,7 @@ app.MapAttempts();
 app.MapRegrade();
 app.MapGradebook();
 app.MapContent();
+app.MapImports();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -57,16 +57,17 @@ public sealed class Validation
     }
 
     /// <summary>
-    /// The same problem as 422: the request is well-formed but breaks a rule of what it describes (provenance that does
-    /// not say what generated it, a body that was never uploaded).
+    /// The same problem as 422: the request is well-formed but what it describes is refused (provenance that does not say
+    /// what generated it, a body that was never uploaded, an import's bad lines), where 400 would say the request itself is
+    /// malformed. Same shape as <see cref="ToProblem"/>: <c>errors</c> keyed by pointer.
     /// </summary>
-    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToUnprocessable() => TypedResults.Problem(new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(
-        _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
-    {
-        Status = StatusCodes.Status422UnprocessableEntity,
-        Title = "One or more fields are invalid",
-        Detail = "The request has invalid fields: " + string.Join(", ", _errors.Keys.Select(k => k.Length == 0 ? "(the body)" : k)),
-    });
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToUnprocessable(string? detail = null) => TypedResults.Problem(
+        new HttpValidationProblemDetails(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "One or more fields are invalid",
+            Detail = detail ?? "The request has invalid fields: " + string.Join(", ", _errors.Keys.Select(k => k.Length == 0 ? "(the body)" : k)),
+        });
 
     public Microsoft.AspNetCore.Http.HttpResults.ValidationProblem ToProblem(string? detail = null) => TypedResults.ValidationProblem(
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Hephaestus.Data;
 using Hephaestus.Data.Assessments;
 using Hephaestus.Domain.Assessments;
@@ -33,38 +32,12 @@ public static class ItemsApi
 
     static ProblemHttpResult KeysRefused() => Problems.Forbidden("Items hold answer keys; learners see items only inside their attempts.");
 
+    /// <summary>The bank's rules (<see cref="ItemRules"/>), which an items import applies to each of its lines too.</summary>
     static Validation Validate(ItemRequest request, out ItemDefinition? item)
     {
-        var v = new Validation();
-        item = null;
-        if (request.Definition.ValueKind != JsonValueKind.Object) v.Add("definition", "must be a JSON object with a type");
-        else
-        {
-            var (parsed, errors) = ItemDefinitionParser.Parse(request.Definition);
-            v.AddRange(errors, "definition");
-            item = parsed;
-        }
-
-        if (request.Skills is not { Count: > 0 }) v.Add("skills", "must align the item to at least one skill");
-        else
-        {
-            for (var i = 0; i < request.Skills.Count; i++)
-            {
-                if (request.Skills[i].Weight is <= 0 or > 1) v.Add($"skills[{i}].weight", "must be greater than 0 and at most 1");
-            }
-
-            if (request.Skills.Select(s => s.SkillId).Distinct().Count() != request.Skills.Count) v.Add("skills", "must not repeat a skill");
-        }
-
-        if (request.Code is not null && !Domain.CatalogCode.Shape().IsMatch(request.Code)) v.Add("code", "must be letters, digits, '.', '_' or '-'");
-        if (request.Tags is { } tags)
-        {
-            if (tags.Count > 50) v.Add("tags", "must have at most 50 tags");
-            for (var i = 0; i < tags.Count; i++) v.Text($"tags[{i}]", tags[i], 1, 64);
-            if (tags.Distinct(StringComparer.Ordinal).Count() != tags.Count) v.Add("tags", "must not repeat a tag");
-        }
-
-        return v;
+        var (parsed, errors) = ItemRules.Validate(request.Definition, request.Skills?.Select(s => (s.SkillId, s.Weight)).ToList(), request.Code, request.Tags);
+        item = parsed;
+        return new Validation().AddRange(errors);
     }
 
     static async Task<Results<Created<ItemResponseBody>, ValidationProblem, ProblemHttpResult>> Create(ItemRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)

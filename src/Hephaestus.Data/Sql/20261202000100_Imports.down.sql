@@ -1,0 +1,2 @@
+DROP TABLE hephaestus.imports;
+DROP TABLE hephaestus.external_ids;
