@@ -4,6 +4,7 @@ using Hephaestus.Server.Cli;
 using Hephaestus.Server.Features.Assessments;
 using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Competencies;
+using Hephaestus.Server.Features.Content;
 using Hephaestus.Server.Features.Enrollments;
 using Hephaestus.Server.Features.Gradebook;
 using Hephaestus.Server.Features.Health;
@@ -48,6 +49,9 @@ app.MapAssessments();
 app.MapAttempts();
 app.MapRegrade();
 app.MapGradebook();
+app.MapContentQuality();
+app.MapContentReview();
+app.MapContentRegeneration();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

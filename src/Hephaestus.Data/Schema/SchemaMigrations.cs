@@ -58,5 +58,8 @@ public static class SchemaMigrations
         new("20261202000300_Content",
             Up: ["0019_content.sql"],
             Down: ["20261202000300_Content.down.sql"]),
+        new("20261202000500_ContentReview",
+            Up: ["0021_content_review.sql"],
+            Down: ["20261202000500_ContentReview.down.sql"]),
     ];
 }

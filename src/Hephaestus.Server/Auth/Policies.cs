@@ -23,11 +23,23 @@ public static class Policies
     /// <summary>Educators and admins: overrides of learners' paths, cohort views.</summary>
     public const string EducatorOrAdmin = "educator-or-admin";
 
+    /// <summary>Reviewers and admins: quality scores (people, and automated judges posting as a reviewer account).</summary>
+    public const string Reviewer = "reviewer";
+
+    /// <summary>Authors, reviewers and admins: moving content versions through review and publishing, the regeneration queue.</summary>
+    public const string ContentStaff = "content-staff";
+
+    /// <summary>Content staff and analysts: reading quality and review history, flagging versions for regeneration.</summary>
+    public const string ContentReaders = "content-readers";
+
     static readonly Dictionary<string, string[]> RolesByPolicy = new(StringComparer.Ordinal)
     {
         [Admin] = [Role.Admin],
         [Author] = [Role.Author, Role.Admin],
         [EducatorOrAdmin] = [Role.Educator, Role.Admin],
+        [Reviewer] = [Role.Reviewer, Role.Admin],
+        [ContentStaff] = [Role.Author, Role.Reviewer, Role.Admin],
+        [ContentReaders] = [Role.Author, Role.Reviewer, Role.Analyst, Role.Admin],
     };
 
     internal static AuthorizationBuilder AddHephaestusPolicies(this AuthorizationBuilder authorization)
