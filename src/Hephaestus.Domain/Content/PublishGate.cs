@@ -42,6 +42,6 @@ public sealed record GateFailure(string? Dimension, decimal? Value, decimal? Thr
     {
         null => "it lacks a human review (a current score by someone other than its author)",
         _ when Value is null => string.Create(CultureInfo.InvariantCulture, $"{Dimension} has no scores (threshold {Threshold})"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{Dimension} is {Value:0.###} (threshold {Threshold})"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Dimension} is {Value:0.####} (threshold {Threshold})"),
     };
 }

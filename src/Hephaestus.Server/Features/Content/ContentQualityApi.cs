@@ -9,12 +9,12 @@ using Npgsql;
 namespace Hephaestus.Server.Features.Content;
 
 /// <summary>An automated judge names its model and judging rubric; a person names nothing (they are the signed-in user).</summary>
-public sealed record EvaluatorBody(EvaluatorKind? Kind, string? ModelId, string? RubricId, string? RubricVersion);
+public sealed record EvaluatorBody(EvaluatorKind? Kind, string? ModelId = null, string? RubricId = null, string? RubricVersion = null);
 
-public sealed record ScoreBody(string? Dimension, decimal? Score, string? Rationale);
+public sealed record ScoreBody(string? Dimension, decimal? Score, string? Rationale = null);
 
 /// <summary>One evaluator's scores on several dimensions of one version.</summary>
-public sealed record QualityScoresRequest(EvaluatorBody? Evaluator, IReadOnlyList<ScoreBody>? Scores);
+public sealed record QualityScoresRequest(EvaluatorBody? Evaluator = null, IReadOnlyList<ScoreBody>? Scores = null);
 
 public sealed record QualityScoresResponse(IReadOnlyList<QualityScore> Scores);
 

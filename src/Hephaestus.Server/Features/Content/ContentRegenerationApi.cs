@@ -9,7 +9,7 @@ using Npgsql;
 namespace Hephaestus.Server.Features.Content;
 
 /// <summary>A flag: where it comes from (default <c>review</c>; the analytics issue writes <c>item_analysis</c>) and why.</summary>
-public sealed record FlagRequest(string? Source, string? Reason);
+public sealed record FlagRequest(string? Source = null, string? Reason = null);
 
 /// <summary>
 /// The regeneration loop: versions are flagged, and the queue lists those needing regeneration (below the publish gate's

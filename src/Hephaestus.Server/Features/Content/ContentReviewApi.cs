@@ -9,7 +9,7 @@ using Npgsql;
 namespace Hephaestus.Server.Features.Content;
 
 /// <summary>A move of a version's status, and why (required when a version is sent back to draft).</summary>
-public sealed record TransitionRequest(ContentStatus? To, string? Reason);
+public sealed record TransitionRequest(ContentStatus? To = null, string? Reason = null);
 
 /// <summary>Why the publish gate refused: a dimension with its current normalized mean and threshold, or the missing human review.</summary>
 public sealed record GateFailureBody(string? Dimension, decimal? Value, decimal? Threshold, string Problem);
