@@ -1,26 +1,9 @@
-using Hephaestus.Testing;
 using static Hephaestus.Server.Tests.ContentReview.ContentRows;
 
 namespace Hephaestus.Server.Tests.ContentReview;
 
 /// <summary>A database of its own: the queue spans every version, so no other class's versions may appear in it.</summary>
-public sealed class RegenerationWorld : ApiDatabase
-{
-    public Guid AuthorId { get; private set; }
-    public HttpClient Author { get; private set; } = null!;
-    public HttpClient Reviewer { get; private set; } = null!;
-    public HttpClient Analyst { get; private set; } = null!;
-    public HttpClient Learner { get; private set; } = null!;
-
-    public override async ValueTask InitializeAsync()
-    {
-        await base.InitializeAsync();
-        (AuthorId, Author) = await UserAsync("author@regen.test", "author");
-        (_, Reviewer) = await UserAsync("reviewer@regen.test", "reviewer");
-        (_, Analyst) = await UserAsync("analyst@regen.test", "analyst");
-        (_, Learner) = await UserAsync("learner@regen.test", "learner");
-    }
-}
+public sealed class RegenerationWorld : ContentReviewWorld;
 
 public class ContentRegenerationTests(RegenerationWorld w) : IClassFixture<RegenerationWorld>
 {

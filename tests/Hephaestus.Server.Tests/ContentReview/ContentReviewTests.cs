@@ -5,7 +5,7 @@ using static Hephaestus.Server.Tests.ContentReview.ContentRows;
 
 namespace Hephaestus.Server.Tests.ContentReview;
 
-public sealed class ContentReviewWorld : ApiDatabase
+public class ContentReviewWorld : ApiDatabase
 {
     public Guid AuthorId { get; private set; }
     public HttpClient Author { get; private set; } = null!;
@@ -13,6 +13,7 @@ public sealed class ContentReviewWorld : ApiDatabase
     public HttpClient Reviewer { get; private set; } = null!;
     public HttpClient Learner { get; private set; } = null!;
     public HttpClient Educator { get; private set; } = null!;
+    public HttpClient Analyst { get; private set; } = null!;
     public HttpClient Admin { get; private set; } = null!;
 
     public override async ValueTask InitializeAsync()
@@ -22,6 +23,7 @@ public sealed class ContentReviewWorld : ApiDatabase
         (ReviewerId, Reviewer) = await UserAsync("reviewer@review.test", "reviewer");
         (_, Learner) = await UserAsync("learner@review.test", "learner");
         (_, Educator) = await UserAsync("educator@review.test", "educator");
+        (_, Analyst) = await UserAsync("analyst@review.test", "analyst");
         (_, Admin) = await UserAsync("admin@review.test", "admin");
     }
 }
