@@ -52,6 +52,9 @@ app.MapRegrade();
 app.MapGradebook();
 app.MapContent();
 app.MapImports();
+app.MapContentQuality();
+app.MapContentReview();
+app.MapContentRegeneration();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -18,6 +18,9 @@ public static class HephaestusSqlStates
     /// <summary>The levels of a mastery scale that recorded mastery or evidence refers to were to be changed.</summary>
     public const string ScaleInUse = "HE003";
 
+    /// <summary>A content version's status was to move along no edge of the review lifecycle; HINT is {"from", "to"}.</summary>
+    public const string IllegalTransition = "HE004";
+
     /// <summary>The cycle travels in HINT: Npgsql redacts DETAIL (it may hold row data) unless told otherwise.</summary>
     public static IReadOnlyList<Guid> CycleIds(PostgresException e)
     {

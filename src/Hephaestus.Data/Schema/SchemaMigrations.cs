@@ -64,5 +64,8 @@ public static class SchemaMigrations
         new("20261202000400_ContentDelivery",
             Up: ["0020_content_delivery.sql"],
             Down: ["20261202000400_ContentDelivery.down.sql"]),
+        new("20261202000500_ContentReview",
+            Up: ["0021_content_review.sql"],
+            Down: ["20261202000500_ContentReview.down.sql"]),
     ];
 }

@@ -1,6 +1,6 @@
 namespace Hephaestus.Domain.Identity;
 
-/// <summary>The roles a user holds (users.roles; the ck_users_roles_known constraint lists the same five).</summary>
+/// <summary>The roles a user holds (users.roles; the ck_users_roles_known constraint lists the same six).</summary>
 public static class Role
 {
     public const string Learner = "learner";
@@ -9,5 +9,8 @@ public static class Role
     public const string Analyst = "analyst";
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [Learner, Educator, Author, Analyst, Admin];
+    /// <summary>Scores content versions and approves or rejects them (never their own: four eyes).</summary>
+    public const string Reviewer = "reviewer";
+
+    public static readonly IReadOnlyList<string> All = [Learner, Educator, Author, Analyst, Admin, Reviewer];
 }

@@ -148,6 +148,13 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Title = "Scale in use",
             Detail = pg.MessageText + ". Create a new version of the scale (POST /api/v1/mastery-scales/{id}/versions) and point frameworks to it.",
         },
+        // The review operation checks the lifecycle first; this is the net for a status change that reached the trigger.
+        HephaestusSqlStates.IllegalTransition => new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Illegal transition",
+            Detail = pg.MessageText + ".",
+        },
         // Class 22 (data exception: a NUL, an invalid encoding, a number out of range) is the client's value; the edge
         // refuses what it can see coming, this is the net for the rest.
         { } state when state.StartsWith("22", StringComparison.Ordinal) => new ProblemDetails

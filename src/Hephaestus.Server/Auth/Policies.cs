@@ -29,10 +29,19 @@ public static class Policies
     /// </summary>
     public const string ContentWriter = "content-writer";
 
-    /// <summary>Who reads any content version, drafts included: content writers, educators and analysts.</summary>
+    /// <summary>Who reads any content version, drafts included: content writers, reviewers, educators and analysts.</summary>
     public const string ContentStaff = "content-staff";
 
     internal static readonly string[] ContentWriterRoles = [Role.Author, Role.Admin];
+
+    /// <summary>Reviewers and admins: quality scores (people, and automated judges posting as a reviewer account).</summary>
+    public const string Reviewer = "reviewer";
+
+    /// <summary>Authors, reviewers and admins: moving content versions through review and publishing, the regeneration queue.</summary>
+    public const string ContentWorkflow = "content-workflow";
+
+    /// <summary>Content staff and analysts: reading quality and review history, flagging versions for regeneration.</summary>
+    public const string ContentReaders = "content-readers";
 
     static readonly Dictionary<string, string[]> RolesByPolicy = new(StringComparer.Ordinal)
     {
@@ -40,7 +49,10 @@ public static class Policies
         [Author] = [Role.Author, Role.Admin],
         [EducatorOrAdmin] = [Role.Educator, Role.Admin],
         [ContentWriter] = ContentWriterRoles,
-        [ContentStaff] = [.. ContentWriterRoles, Role.Educator, Role.Analyst],
+        [ContentStaff] = [.. ContentWriterRoles, Role.Reviewer, Role.Educator, Role.Analyst],
+        [Reviewer] = [Role.Reviewer, Role.Admin],
+        [ContentWorkflow] = [Role.Author, Role.Reviewer, Role.Admin],
+        [ContentReaders] = [Role.Author, Role.Reviewer, Role.Analyst, Role.Admin],
     };
 
     /// <summary>Whether the actor may read every content version (see <see cref="ContentStaff"/>).</summary>

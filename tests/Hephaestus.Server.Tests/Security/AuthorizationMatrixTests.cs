@@ -24,6 +24,7 @@ public sealed class MatrixWorld : ApiDatabase
         (_, Clients["other educator"]) = await UserAsync("f@matrix.test", "educator");
         (_, Clients["author"]) = await UserAsync("a@matrix.test", "author");
         (_, Clients["analyst"]) = await UserAsync("n@matrix.test", "analyst");
+        (_, Clients["reviewer"]) = await UserAsync("r@matrix.test", "reviewer");
         (_, Clients["admin"]) = await UserAsync("root@matrix.test", "admin");
         Clients["unprovisioned"] = Api.ClientFor("test|nobody@matrix.test");
         Clients["anonymous"] = Api.CreateClient();

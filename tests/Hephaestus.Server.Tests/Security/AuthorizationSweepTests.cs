@@ -21,7 +21,7 @@ public class AuthorizationSweepTests(MatrixWorld world, ITestOutputHelper output
     static readonly Dictionary<string, string> RoleOf = new(StringComparer.Ordinal)
     {
         ["self"] = "learner", ["cohort educator"] = "educator", ["other learner"] = "learner", ["other educator"] = "educator",
-        ["author"] = "author", ["analyst"] = "analyst", ["admin"] = "admin",
+        ["author"] = "author", ["analyst"] = "analyst", ["reviewer"] = "reviewer", ["admin"] = "admin",
     };
 
     sealed record Operation(string Method, string Template, string Url, IReadOnlySet<string>? Roles);
