@@ -119,13 +119,19 @@ public static partial class ContentStore
     }
 
     /// <summary>An item's versions, newest first; null when the item does not exist.</summary>
-    public static async Task<IReadOnlyList<ContentVersion>?> ListVersionsAsync(NpgsqlDataSource db, Actor actor, Guid itemId, CancellationToken ct)
+    /// <summary>An item's versions, newest first, a keyset page by version number (the cursor is a version's id); null when no such item.</summary>
+    public static async Task<Page<ContentVersion>?> ListVersionsAsync(NpgsqlDataSource db, Actor actor, Guid itemId, Guid? after, int size, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         await using var batch = scope.Batch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {VersionColumns} {VersionFrom} WHERE v.content_item_id = $1 ORDER BY v.version DESC")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT {VersionColumns} {VersionFrom}
+            WHERE v.content_item_id = $1
+              AND ($2::uuid IS NULL OR v.version < (SELECT a.version FROM hephaestus.content_versions a WHERE a.id = $2 AND a.content_item_id = $1))
+            ORDER BY v.version DESC LIMIT $3
+            """)
         {
-            Parameters = { Uuid(itemId) },
+            Parameters = { Uuid(itemId), NullableUuid(after), Int(Paging.Fetch(size)) },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM hephaestus.content_items WHERE id = $1)") { Parameters = { Uuid(itemId) } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -133,7 +139,7 @@ public static partial class ContentStore
         while (await reader.ReadAsync(ct)) versions.Add(ReadVersion(reader));
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
-        return reader.GetBoolean(0) ? versions : null;
+        return reader.GetBoolean(0) ? Paging.TrimById(versions, size, v => v.Id) : null;
     }
 
     /// <summary>

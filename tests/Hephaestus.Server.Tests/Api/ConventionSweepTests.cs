@@ -128,6 +128,9 @@ public class ConventionSweepTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         "GET /api/v1/learners/{learnerId:guid}/enrollments/",
         "GET /api/v1/learners/{learnerId:guid}/enrollments/{enrollmentId:guid}/overrides",
         "GET /api/v1/learners/{learnerId:guid}/attempts/{attemptId:guid}/results",
+        // The declared quality dimensions (a handful, set by an admin) and one version's flags: small by nature.
+        "GET /api/v1/content/quality-dimensions",
+        "GET /api/v1/content/versions/{versionId:guid}/flags",
     };
 
     [Fact]

@@ -52,8 +52,13 @@ public class ContentVersionsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
         var numbers = await Task.WhenAll(responses.Select(async r => (await Json.ReadAsync(r)).GetProperty("version").GetInt32()));
         Assert.Equal(Enumerable.Range(1, 16), numbers.Order());
-        var listed = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items/{item}/versions"));
-        Assert.Equal(Enumerable.Range(1, 16).Reverse(), listed.EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+        // Listed newest first in keyset pages: two pages of 10 and 6, every version once.
+        var first = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items/{item}/versions?limit=10"));
+        var next = first.GetProperty("next").GetString();
+        var second = await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items/{item}/versions?limit=10&after={next}"));
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("next").ValueKind);
+        Assert.Equal(Enumerable.Range(1, 16).Reverse(), first.GetProperty("items").EnumerateArray().Concat(second.GetProperty("items").EnumerateArray())
+            .Select(v => v.GetProperty("version").GetInt32()));
         Assert.Equal(16, (await Json.ReadAsync(await author.GetAsync($"/api/v1/content/items/{item}"))).GetProperty("latestVersion").GetInt32());
     }
 

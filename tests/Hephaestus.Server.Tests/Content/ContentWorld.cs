@@ -67,6 +67,12 @@ internal static class ContentWorld
 
     public static Task<long> RowsAsync(ApiDatabase db) => db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.content_bodies");
 
-    public static Task PublishAsync(ApiDatabase db, Guid version) =>
-        db.ExecuteAsync("UPDATE hephaestus.content_versions SET status = 'published', published_at = now() WHERE id = $1", version);
+    /// <summary>Publishes a draft the way the review lifecycle allows (in review, approved, published), as the owner.</summary>
+    public static async Task PublishAsync(ApiDatabase db, Guid version)
+    {
+        foreach (var status in new[] { "in_review", "approved", "published" })
+        {
+            await db.ExecuteAsync("UPDATE hephaestus.content_versions SET status = $2 WHERE id = $1", version, status);
+        }
+    }
 }

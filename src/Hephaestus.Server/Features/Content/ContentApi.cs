@@ -186,10 +186,16 @@ public static partial class ContentApi
         };
     }
 
-    static async Task<Results<Ok<IReadOnlyList<ContentVersionResponse>>, ProblemHttpResult>> ListVersions(Guid itemId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<Page<ContentVersionResponse>>, ValidationProblem, ProblemHttpResult>> ListVersions(Guid itemId, HttpContext http, NpgsqlDataSource db, CancellationToken ct,
+        Guid? after = null, int? limit = null)
     {
-        var versions = await ContentStore.ListVersionsAsync(db, http.RequireActor(), itemId, ct);
-        return versions is null ? Problems.NotFound("content item", itemId) : TypedResults.Ok<IReadOnlyList<ContentVersionResponse>>([.. versions.Select(ContentVersionResponse.From)]);
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
+        var versions = await ContentStore.ListVersionsAsync(db, http.RequireActor(), itemId, after, size, ct);
+        return versions is null
+            ? Problems.NotFound("content item", itemId)
+            : TypedResults.Ok(new Page<ContentVersionResponse>([.. versions.Items.Select(ContentVersionResponse.From)], versions.Next));
     }
 
     static async Task<Results<Ok<ContentVersionResponse>, ProblemHttpResult>> GetVersion(Guid versionId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
