@@ -40,8 +40,22 @@ public static class OpenApiConventions
         return required ? builder.ProducesProblem(StatusCodes.Status428PreconditionRequired) : builder;
     }
 
-    public static RouteHandlerBuilder TakesIdempotencyKey(this RouteHandlerBuilder builder) =>
-        builder.WithMetadata(new IdempotencyKeyMetadata()).ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+    /// <summary>The endpoint declares the 409 (key in use) and 422 (key reused with another body) it answers.</summary>
+    public static RouteHandlerBuilder TakesIdempotencyKey(this RouteHandlerBuilder builder) => builder.WithMetadata(new IdempotencyKeyMetadata());
+
+    /// <summary>Query parameters a handler reads from the query itself (so the API explorer cannot see them), as the document shows them.</summary>
+    public static RouteHandlerBuilder WithQueryParameters(this RouteHandlerBuilder builder, params OpenApiParameter[] parameters) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            foreach (var parameter in parameters)
+            {
+                parameter.In = ParameterLocation.Query;
+                operation.Parameters.Add(parameter);
+            }
+
+            return Task.CompletedTask;
+        });
 
     internal static void Configure(OpenApiOptions options)
     {

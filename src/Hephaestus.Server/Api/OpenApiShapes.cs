@@ -72,7 +72,7 @@ internal static class OpenApiShapes
             {
                 if (!ShapeOfProperty.TryGetValue(name, out var shape)) continue;
                 var reference = new OpenApiSchemaReference(shape, document);
-                var marked = (property as OpenApiSchema)?.Metadata?.GetValueOrDefault(ShapeMark) as string;
+                var marked = property is OpenApiSchema { Metadata: { } metadata } && metadata.TryGetValue(ShapeMark, out var mark) ? mark as string : null;
                 if (property is OpenApiSchemaReference { Reference.Id: "JsonElement" })
                 {
                     schema.Properties![name] = reference;
