@@ -12,8 +12,9 @@ namespace Hephaestus.Server.Api;
 /// <summary>
 /// The JSON the contracts carry as <see cref="JsonElement"/> (validated by hand-written parsers in Domain, so the wire
 /// stays exactly what those parsers accept) described for clients: item definitions one schema per type, discriminated
-/// by <c>type</c>; the learner's view of an item; a learner's response to an item; unlock rules one schema per kind (the
-/// one property names the kind); mastery parameters. A JsonElement property is matched by its JSON name.
+/// by <c>type</c>, and the learner's view of an item likewise; a learner's answer and an unlock rule as one object of
+/// which exactly one member is set (the member names the kind: the wire has no <c>type</c>); mastery parameters. A
+/// JsonElement property is matched by its JSON name.
 /// </summary>
 internal static class OpenApiShapes
 {
@@ -120,60 +121,63 @@ internal static class OpenApiShapes
         var key = !learnerView; // the answer key: required when writing, never shown to a learner
         var variants = new Dictionary<string, OpenApiSchema>(StringComparer.Ordinal)
         {
-            [ItemTypes.SingleChoice] = Item(ItemTypes.SingleChoice, "Exactly one option is correct.",
+            [ItemTypes.SingleChoice] = Item(document, shape, "Exactly one option is correct.",
                 [("options", choices, true), .. Key(key, ("correctOptionId", Text("The correct option's id."), true))]),
-            [ItemTypes.MultipleChoice] = Item(ItemTypes.MultipleChoice, "One or more options are correct; `scoring` says how partly right answers earn credit.",
+            [ItemTypes.MultipleChoice] = Item(document, shape, "One or more options are correct; `scoring` says how partly right answers earn credit.",
                 [("options", choices, true), ("scoring", Enum<MultipleChoiceScoring>("Default all_or_nothing."), false),
                     .. Key(key, ("correctOptionIds", new OpenApiSchema { Type = JsonSchemaType.Array, MinItems = 1, Items = Text("A correct option's id.") }, true))]),
-            [ItemTypes.Numeric] = Item(ItemTypes.Numeric, "A number, right within a tolerance (absolute, or relative: a fraction of the value).",
+            [ItemTypes.Numeric] = Item(document, shape, "A number, right within a tolerance (absolute, or relative: a fraction of the value).",
                 Key(key, ("value", Number("The correct value."), true), ("tolerance", Number("Default 0.", minimum: "0"), false),
                     ("toleranceKind", Enum<ToleranceKind>("Default absolute."), false))),
-            [ItemTypes.ShortText] = Item(ItemTypes.ShortText, "A short text compared with the accepted answers after the whitespace rule (and case, unless caseSensitive).",
+            [ItemTypes.ShortText] = Item(document, shape, "A short text compared with the accepted answers after the whitespace rule (and case, unless caseSensitive).",
                 Key(key, ("acceptedAnswers", new OpenApiSchema { Type = JsonSchemaType.Array, MinItems = 1, Items = Text("An accepted answer.") }, true),
                     ("caseSensitive", new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Default false." }, false),
                     ("whitespace", Enum<WhitespaceRule>("Default collapse."), false))),
-            [ItemTypes.Ordering] = Item(ItemTypes.Ordering, "Put the items in order; `scoring` says whether adjacent pairs earn partial credit.",
+            [ItemTypes.Ordering] = Item(document, shape, "Put the items in order; `scoring` says whether adjacent pairs earn partial credit.",
                 [("items", choices, true), ("scoring", Enum<OrderingScoring>("Default all_or_nothing."), false),
                     .. Key(key, ("correctOrder", ids, true))]),
         };
         foreach (var (type, schema) in variants) schemas[Variant(shape, type)] = schema;
-        schemas[shape] = new OpenApiSchema
-        {
-            Description = learnerView
+        // The base names the common members and the discriminator; each type extends it (allOf), the form generators
+        // (NSwag, Kiota) turn into a class hierarchy.
+        var common = Object(learnerView
                 ? "An item as a learner sees it inside an attempt: prompt, points and choices, never the answer key. One schema per `type`."
                 : "A typed item with its answer key. One schema per `type`; unknown properties are refused.",
-            OneOf = [.. variants.Keys.Select(t => (IOpenApiSchema)new OpenApiSchemaReference(Variant(shape, t), document))],
-            Discriminator = new OpenApiDiscriminator
-            {
-                PropertyName = "type",
-                Mapping = variants.Keys.ToDictionary(t => t, t => new OpenApiSchemaReference(Variant(shape, t), document)),
-            },
+            ("type", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. ItemTypes.All.Select(t => (JsonNode)JsonValue.Create(t))] }, true),
+            ("prompt", Text("The question."), true),
+            ("points", Number("Points for a fully right answer; default 1.", exclusiveMinimum: "0"), false));
+        common.AdditionalPropertiesAllowed = true;
+        common.Discriminator = new OpenApiDiscriminator
+        {
+            PropertyName = "type",
+            Mapping = variants.Keys.ToDictionary(t => t, t => new OpenApiSchemaReference(Variant(shape, t), document)),
         };
+        schemas[shape] = common;
     }
 
     static (string, IOpenApiSchema, bool)[] Key(bool included, params (string, IOpenApiSchema, bool)[] properties) => included ? properties : [];
 
-    static OpenApiSchema Item(string type, string description, (string Name, IOpenApiSchema Schema, bool Required)[] properties) =>
-        Object(description, [
-            ("type", new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(type)] }, true),
-            ("prompt", Text("The question."), true),
-            ("points", Number("Points for a fully right answer; default 1.", exclusiveMinimum: "0"), false),
-            .. properties]);
-
-    static void AddItemResponses(IDictionary<string, IOpenApiSchema> schemas) => schemas[ItemResponse] = new OpenApiSchema
+    static OpenApiSchema Item(OpenApiDocument document, string shape, string description, (string Name, IOpenApiSchema Schema, bool Required)[] properties)
     {
-        Description = "A learner's answer; its shape follows the item's type (single_choice, multiple_choice, numeric, short_text, ordering, in that order).",
-        OneOf =
-        [
-            Object("single_choice", ("optionId", Text("The chosen option's id."), true)),
-            Object("multiple_choice: an empty selection is a valid (unrewarded) answer.",
-                ("optionIds", new OpenApiSchema { Type = JsonSchemaType.Array, Items = Text("A chosen option's id.") }, true)),
-            Object("numeric: a JSON number, not a string.", ("value", Number("The answer."), true)),
-            Object("short_text", ("text", new OpenApiSchema { Type = JsonSchemaType.String, Description = "The answer." }, true)),
-            Object("ordering: every item id exactly once.",
-                ("order", new OpenApiSchema { Type = JsonSchemaType.Array, Items = Text("An item id.") }, true)),
-        ],
-    };
+        var own = Object(description, properties);
+        own.AdditionalPropertiesAllowed = true; // the base's members are not "additional" to it
+        return new OpenApiSchema { Description = description, AllOf = [new OpenApiSchemaReference(shape, document), own] };
+    }
+
+    /// <summary>One object with exactly one member (its name follows the item's type), so generators make one class of it.</summary>
+    static void AddItemResponses(IDictionary<string, IOpenApiSchema> schemas)
+    {
+        var answer = Object("A learner's answer: exactly one member, the one of the item's type (single_choice optionId, multiple_choice optionIds "
+            + "(empty is a valid, unrewarded answer), numeric value (a JSON number), short_text text, ordering order (every item id once)).",
+            ("optionId", Text("single_choice: the chosen option's id."), false),
+            ("optionIds", new OpenApiSchema { Type = JsonSchemaType.Array, Items = Text("A chosen option's id."), Description = "multiple_choice" }, false),
+            ("value", Number("numeric: the answer."), false),
+            ("text", new OpenApiSchema { Type = JsonSchemaType.String, Description = "short_text: the answer." }, false),
+            ("order", new OpenApiSchema { Type = JsonSchemaType.Array, Items = Text("An item id."), Description = "ordering" }, false));
+        answer.MinProperties = 1;
+        answer.MaxProperties = 1;
+        schemas[ItemResponse] = answer;
+    }
 
     static void AddUnlockRules(OpenApiDocument document, IDictionary<string, IOpenApiSchema> schemas)
     {
@@ -203,13 +207,14 @@ internal static class OpenApiShapes
             ["completed"] = Object("Every listed step is completed.",
                 ("completed", Object("Steps.", ("steps", new OpenApiSchema { Type = JsonSchemaType.Array, MinItems = 1, Items = Text("A step key.") }, true)), true)),
         };
-        foreach (var (kind, schema) in variants) schemas[Variant(UnlockRule, kind)] = schema;
-        schemas[UnlockRule] = new OpenApiSchema
-        {
-            Description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"An AND/OR tree of conditions: an object with exactly one property, whose name is the rule's kind (all, any, mastery, score, completed). At most {UnlockRuleParser.MaxDepth} levels and {UnlockRuleParser.MaxNodes} nodes."),
-            OneOf = [.. variants.Keys.Select(k => (IOpenApiSchema)new OpenApiSchemaReference(Variant(UnlockRule, k), document))],
-        };
+        // One object whose one member names the kind (the wire format has no `type`): generators make one class with a
+        // property per kind, of which a rule sets exactly one.
+        var rule = Object(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"An AND/OR tree of conditions: exactly one member, whose name is the rule's kind (all, any, mastery, score, completed). At most {UnlockRuleParser.MaxDepth} levels and {UnlockRuleParser.MaxNodes} nodes."),
+            [.. variants.Select(v => (v.Key, v.Value.Properties![v.Key], false))]);
+        rule.MinProperties = 1;
+        rule.MaxProperties = 1;
+        schemas[UnlockRule] = rule;
     }
 
     /// <summary>The parameters MasteryParameters reads (its JSON names and defaults); the method itself is the sibling <c>masteryMethod</c>.</summary>

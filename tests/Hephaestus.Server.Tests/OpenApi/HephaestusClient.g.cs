@@ -67,7 +67,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<HealthResponse> GetLivenessAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<HealthResponse>> GetLivenessAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -113,7 +113,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<HealthResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         {
@@ -144,7 +144,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<HealthResponse> GetReadinessAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<HealthResponse>> GetReadinessAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -190,7 +190,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<HealthResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         {
@@ -221,7 +221,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfPathEnrollmentRow> ListPathEnrollmentsAsync(System.Guid pathId, System.Guid? after = null, int? limit = null, string? status = null, System.Guid? cohort = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfPathEnrollmentRow>> ListPathEnrollmentsAsync(System.Guid pathId, System.Guid? after = null, int? limit = null, string? status = null, System.Guid? cohort = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -290,7 +290,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfPathEnrollmentRow>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -381,7 +381,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<MigrationResponse> MigrateEnrollmentsAsync(System.Guid pathId, System.Guid versionId, MigrateEnrollmentsRequest? body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<MigrationResponse>> MigrateEnrollmentsAsync(System.Guid pathId, System.Guid versionId, MigrateEnrollmentsRequest? body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -441,7 +441,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<MigrationResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -562,7 +562,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<CohortProgressResponse> CohortPathProgressAsync(System.Guid cohortId, System.Guid pathId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<CohortProgressResponse>> CohortPathProgressAsync(System.Guid cohortId, System.Guid pathId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (cohortId == null)
                 throw new System.ArgumentNullException("cohortId");
@@ -618,7 +618,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<CohortProgressResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -710,7 +710,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<RubricAssessmentResponse> ScoreWithRubricAsync(string learnerId, ScoreWithRubricRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<RubricAssessmentResponse>> ScoreWithRubricAsync(string learnerId, ScoreWithRubricRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -768,7 +768,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<RubricAssessmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -870,7 +870,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfRubricAssessmentRow> ListRubricAssessmentsAsync(string learnerId, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfRubricAssessmentRow>> ListRubricAssessmentsAsync(string learnerId, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -931,7 +931,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfRubricAssessmentRow>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -1022,7 +1022,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<RegradeResponse> RegradeItemAsync(System.Guid itemId, RegradeRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<RegradeResponse>> RegradeItemAsync(System.Guid itemId, RegradeRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (itemId == null)
                 throw new System.ArgumentNullException("itemId");
@@ -1080,7 +1080,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<RegradeResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -1181,7 +1181,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<UserResponse> GetMeAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<UserResponse>> GetMeAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -1227,7 +1227,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<UserResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 401)
@@ -1308,7 +1308,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<UserResponse> GetUserAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<UserResponse>> GetUserAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -1358,7 +1358,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<UserResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -1450,7 +1450,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="if_Match">The ETag of the resource as read; required (428 without it, 412 when it changed since).</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<UserResponse> UpdateUserAsync(System.Guid id, string if_Match, UpdateUserRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<UserResponse>> UpdateUserAsync(System.Guid id, string if_Match, UpdateUserRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -1511,7 +1511,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<UserResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -1643,7 +1643,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="if_Match">The ETag of the resource as read; optional, but when sent a changed resource is 412.</param>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task EraseUserAsync(System.Guid id, string? if_Match = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse> EraseUserAsync(System.Guid id, string? if_Match = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -1690,7 +1690,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 204)
                         {
-                            return;
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -1791,7 +1791,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfUserResponse> ListUsersAsync(System.Guid? after = null, int? limit = null, string? role = null, string? profile = null, string? email = null, string? q = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfUserResponse>> ListUsersAsync(System.Guid? after = null, int? limit = null, string? role = null, string? profile = null, string? email = null, string? q = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -1863,7 +1863,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfUserResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -1944,7 +1944,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<UserResponse> CreateUserAsync(CreateUserRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<UserResponse>> CreateUserAsync(CreateUserRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -1997,7 +1997,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<UserResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -2098,7 +2098,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PersonalDataExportResponse> ExportUserAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PersonalDataExportResponse>> ExportUserAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -2149,7 +2149,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PersonalDataExportResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -2240,7 +2240,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfCohortResponse> ListCohortsAsync(System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfCohortResponse>> ListCohortsAsync(System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -2296,7 +2296,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfCohortResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -2377,7 +2377,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<CohortResponse> CreateCohortAsync(CreateCohortRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<CohortResponse>> CreateCohortAsync(CreateCohortRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -2430,7 +2430,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<CohortResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -2521,7 +2521,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<CohortResponse> GetCohortAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<CohortResponse>> GetCohortAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -2571,7 +2571,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<CohortResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -2663,7 +2663,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="if_Match">The ETag of the resource as read; required (428 without it, 412 when it changed since).</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<CohortResponse> UpdateCohortAsync(System.Guid id, string if_Match, UpdateCohortRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<CohortResponse>> UpdateCohortAsync(System.Guid id, string if_Match, UpdateCohortRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -2724,7 +2724,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<CohortResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -2845,7 +2845,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task DeleteCohortAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse> DeleteCohortAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -2889,7 +2889,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 204)
                         {
-                            return;
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -2980,7 +2980,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<CohortMemberResponse> PutCohortMemberAsync(System.Guid id, System.Guid userId, PutMemberRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<CohortMemberResponse>> PutCohortMemberAsync(System.Guid id, System.Guid userId, PutMemberRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -3042,7 +3042,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<CohortMemberResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -3143,7 +3143,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task DeleteCohortMemberAsync(System.Guid id, System.Guid userId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse> DeleteCohortMemberAsync(System.Guid id, System.Guid userId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -3192,7 +3192,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 204)
                         {
-                            return;
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -3283,7 +3283,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<MasteryScaleResponse> CreateMasteryScaleAsync(MasteryScaleRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<MasteryScaleResponse>> CreateMasteryScaleAsync(MasteryScaleRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -3336,7 +3336,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<MasteryScaleResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -3427,7 +3427,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MasteryScaleResponse>> ListMasteryScalesAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<MasteryScaleResponse>>> ListMasteryScalesAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -3473,7 +3473,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<MasteryScaleResponse>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 401)
@@ -3544,7 +3544,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<MasteryScaleResponse> GetMasteryScaleAsync(System.Guid scaleId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<MasteryScaleResponse>> GetMasteryScaleAsync(System.Guid scaleId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (scaleId == null)
                 throw new System.ArgumentNullException("scaleId");
@@ -3594,7 +3594,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<MasteryScaleResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -3685,7 +3685,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<MasteryScaleResponse> ReplaceMasteryScaleAsync(System.Guid scaleId, MasteryScaleRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<MasteryScaleResponse>> ReplaceMasteryScaleAsync(System.Guid scaleId, MasteryScaleRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (scaleId == null)
                 throw new System.ArgumentNullException("scaleId");
@@ -3742,7 +3742,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<MasteryScaleResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -3853,7 +3853,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<MasteryScaleResponse> CreateMasteryScaleVersionAsync(System.Guid scaleId, MasteryScaleRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<MasteryScaleResponse>> CreateMasteryScaleVersionAsync(System.Guid scaleId, MasteryScaleRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (scaleId == null)
                 throw new System.ArgumentNullException("scaleId");
@@ -3911,7 +3911,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<MasteryScaleResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -4012,7 +4012,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<FrameworkResponse> CreateFrameworkAsync(CreateFrameworkRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<FrameworkResponse>> CreateFrameworkAsync(CreateFrameworkRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -4065,7 +4065,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<FrameworkResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -4166,7 +4166,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<FrameworkSummary>> ListFrameworksAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<FrameworkSummary>>> ListFrameworksAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -4212,7 +4212,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<FrameworkSummary>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 401)
@@ -4283,7 +4283,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<FrameworkResponse> GetFrameworkAsync(System.Guid frameworkId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<FrameworkResponse>> GetFrameworkAsync(System.Guid frameworkId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (frameworkId == null)
                 throw new System.ArgumentNullException("frameworkId");
@@ -4333,7 +4333,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<FrameworkResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -4424,7 +4424,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<FrameworkResponse> PatchFrameworkAsync(System.Guid frameworkId, PatchFrameworkRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<FrameworkResponse>> PatchFrameworkAsync(System.Guid frameworkId, PatchFrameworkRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (frameworkId == null)
                 throw new System.ArgumentNullException("frameworkId");
@@ -4481,7 +4481,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<FrameworkResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -4582,7 +4582,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<OrderedSkill>> GetFrameworkTopologicalOrderAsync(System.Guid frameworkId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<OrderedSkill>>> GetFrameworkTopologicalOrderAsync(System.Guid frameworkId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (frameworkId == null)
                 throw new System.ArgumentNullException("frameworkId");
@@ -4633,7 +4633,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<OrderedSkill>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -4724,7 +4724,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<SkillResponse> CreateSkillAsync(System.Guid frameworkId, CreateSkillRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<SkillResponse>> CreateSkillAsync(System.Guid frameworkId, CreateSkillRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (frameworkId == null)
                 throw new System.ArgumentNullException("frameworkId");
@@ -4782,7 +4782,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<SkillResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -4893,7 +4893,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfSkillRef> SearchSkillsAsync(string? attributes = null, System.Guid? framework = null, int? offset = null, string? q = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfSkillRef>> SearchSkillsAsync(string? attributes = null, System.Guid? framework = null, int? offset = null, string? q = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -4957,7 +4957,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfSkillRef>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -5038,7 +5038,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<SkillResponse> GetSkillAsync(System.Guid skillId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<SkillResponse>> GetSkillAsync(System.Guid skillId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -5088,7 +5088,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<SkillResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -5179,7 +5179,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<SkillResponse> PatchSkillAsync(System.Guid skillId, PatchSkillRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<SkillResponse>> PatchSkillAsync(System.Guid skillId, PatchSkillRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -5236,7 +5236,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<SkillResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -5337,7 +5337,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task DeleteSkillAsync(System.Guid skillId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse> DeleteSkillAsync(System.Guid skillId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -5381,7 +5381,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 204)
                         {
-                            return;
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -5482,7 +5482,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<SkillResponse> MoveSkillAsync(System.Guid skillId, MoveSkillRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<SkillResponse>> MoveSkillAsync(System.Guid skillId, MoveSkillRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -5540,7 +5540,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<SkillResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -5651,7 +5651,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PrerequisiteEdge> AddSkillPrerequisiteAsync(System.Guid skillId, System.Guid prerequisiteId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PrerequisiteEdge>> AddSkillPrerequisiteAsync(System.Guid skillId, System.Guid prerequisiteId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -5707,7 +5707,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PrerequisiteEdge>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 201)
@@ -5717,7 +5717,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PrerequisiteEdge>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -5818,7 +5818,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task RemoveSkillPrerequisiteAsync(System.Guid skillId, System.Guid prerequisiteId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse> RemoveSkillPrerequisiteAsync(System.Guid skillId, System.Guid prerequisiteId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -5867,7 +5867,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 204)
                         {
-                            return;
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -5958,7 +5958,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<RelatedSkill>> GetSkillPrerequisitesAsync(System.Guid skillId, bool? transitive = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<RelatedSkill>>> GetSkillPrerequisitesAsync(System.Guid skillId, bool? transitive = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -6015,7 +6015,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<RelatedSkill>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -6106,7 +6106,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<RelatedSkill>> GetSkillDependentsAsync(System.Guid skillId, bool? transitive = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<RelatedSkill>>> GetSkillDependentsAsync(System.Guid skillId, bool? transitive = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (skillId == null)
                 throw new System.ArgumentNullException("skillId");
@@ -6163,7 +6163,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<RelatedSkill>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -6254,7 +6254,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<RubricResponse> CreateRubricAsync(CreateRubricRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<RubricResponse>> CreateRubricAsync(CreateRubricRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -6307,7 +6307,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<RubricResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -6398,7 +6398,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<RubricResponse>> ListRubricsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<RubricResponse>>> ListRubricsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -6444,7 +6444,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<RubricResponse>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 401)
@@ -6515,7 +6515,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<RubricResponse> GetRubricAsync(System.Guid rubricId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<RubricResponse>> GetRubricAsync(System.Guid rubricId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (rubricId == null)
                 throw new System.ArgumentNullException("rubricId");
@@ -6565,7 +6565,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<RubricResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -6656,7 +6656,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PathResponse> CreatePathAsync(CreatePathRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PathResponse>> CreatePathAsync(CreatePathRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -6709,7 +6709,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PathResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -6810,7 +6810,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfPathResponse> ListPathsAsync(System.Guid? after = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfPathResponse>> ListPathsAsync(System.Guid? after = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -6862,7 +6862,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfPathResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -6943,7 +6943,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PathResponse> GetPathAsync(System.Guid pathId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PathResponse>> GetPathAsync(System.Guid pathId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -6993,7 +6993,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PathResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -7084,7 +7084,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PathVersionResponse> CreatePathDraftAsync(System.Guid pathId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PathVersionResponse>> CreatePathDraftAsync(System.Guid pathId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -7136,7 +7136,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PathVersionResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -7237,7 +7237,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PathVersionResponse> GetPathVersionAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PathVersionResponse>> GetPathVersionAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -7292,7 +7292,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PathVersionResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -7383,7 +7383,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task DeletePathDraftAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse> DeletePathDraftAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -7432,7 +7432,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 204)
                         {
-                            return;
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -7533,7 +7533,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PathVersionResponse> PutPathStepsAsync(System.Guid pathId, System.Guid versionId, PutStepsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PathVersionResponse>> PutPathStepsAsync(System.Guid pathId, System.Guid versionId, PutStepsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -7596,7 +7596,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PathVersionResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -7707,7 +7707,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PathVersionResponse> PublishPathVersionAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PathVersionResponse>> PublishPathVersionAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -7764,7 +7764,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PathVersionResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -7865,7 +7865,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PathVersionResponse> RetirePathVersionAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PathVersionResponse>> RetirePathVersionAsync(System.Guid pathId, System.Guid versionId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (pathId == null)
                 throw new System.ArgumentNullException("pathId");
@@ -7922,7 +7922,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PathVersionResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -8024,7 +8024,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<EnrollmentResponse> EnrollAsync(string learnerId, EnrollRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EnrollmentResponse>> EnrollAsync(string learnerId, EnrollRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -8082,7 +8082,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<EnrollmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 201)
@@ -8092,7 +8092,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<EnrollmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -8214,7 +8214,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<EnrollmentResponse>> ListEnrollmentsAsync(string learnerId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<EnrollmentResponse>>> ListEnrollmentsAsync(string learnerId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -8265,7 +8265,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<EnrollmentResponse>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -8357,7 +8357,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<EnrollmentResponse> GetEnrollmentAsync(string learnerId, System.Guid enrollmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EnrollmentResponse>> GetEnrollmentAsync(string learnerId, System.Guid enrollmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -8412,7 +8412,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<EnrollmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -8505,7 +8505,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="if_Match">The ETag of the resource as read; required (428 without it, 412 when it changed since).</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<EnrollmentResponse> UpdateEnrollmentAsync(string learnerId, System.Guid enrollmentId, string if_Match, UpdateEnrollmentRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EnrollmentResponse>> UpdateEnrollmentAsync(string learnerId, System.Guid enrollmentId, string if_Match, UpdateEnrollmentRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -8571,7 +8571,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<EnrollmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -8693,7 +8693,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<NextResponse> NextStepsAsync(string learnerId, System.Guid enrollmentId, int? limit = null, int? lockedLimit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<NextResponse>> NextStepsAsync(string learnerId, System.Guid enrollmentId, int? limit = null, int? lockedLimit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -8759,7 +8759,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<NextResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -8851,7 +8851,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<EnrollmentResponse> StartStepAsync(string learnerId, System.Guid enrollmentId, string stepKey, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EnrollmentResponse>> StartStepAsync(string learnerId, System.Guid enrollmentId, string stepKey, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -8913,7 +8913,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<EnrollmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -9015,7 +9015,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<EnrollmentResponse> CompleteStepAsync(string learnerId, System.Guid enrollmentId, string stepKey, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EnrollmentResponse>> CompleteStepAsync(string learnerId, System.Guid enrollmentId, string stepKey, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -9077,7 +9077,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<EnrollmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -9179,7 +9179,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<EnrollmentResponse> OverrideEnrollmentAsync(string learnerId, System.Guid enrollmentId, OverrideRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EnrollmentResponse>> OverrideEnrollmentAsync(string learnerId, System.Guid enrollmentId, OverrideRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -9242,7 +9242,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<EnrollmentResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -9364,7 +9364,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<OverrideResponse>> ListEnrollmentOverridesAsync(string learnerId, System.Guid enrollmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<OverrideResponse>>> ListEnrollmentOverridesAsync(string learnerId, System.Guid enrollmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -9420,7 +9420,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<OverrideResponse>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -9512,7 +9512,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<System.Collections.Generic.ICollection<MasteryResponse>> ListMasteryAsync(string learnerId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<MasteryResponse>>> ListMasteryAsync(string learnerId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -9563,7 +9563,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<System.Collections.Generic.ICollection<MasteryResponse>>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -9666,7 +9666,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="nMasteryCount">n_mastery's N. Overrides the skill's own for this replay.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ReplayResponse> ReplayMasteryAsync(string learnerId, System.Guid skillId, Method? method = null, Ordering? ordering = null, double? prior = null, double? learn = null, double? guess = null, double? slip = null, double? forget = null, double? bktMasteryThreshold = null, double? masteryPoints = null, int? calculationInt = null, int? nMasteryCount = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ReplayResponse>> ReplayMasteryAsync(string learnerId, System.Guid skillId, Method? method = null, Ordering? ordering = null, double? prior = null, double? learn = null, double? guess = null, double? slip = null, double? forget = null, double? bktMasteryThreshold = null, double? masteryPoints = null, int? calculationInt = null, int? nMasteryCount = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -9768,7 +9768,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<ReplayResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -9860,7 +9860,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEvidenceResponse> ListEvidenceAsync(string learnerId, System.Guid? skillId = null, int? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfEvidenceResponse>> ListEvidenceAsync(string learnerId, System.Guid? skillId = null, int? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -9925,7 +9925,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfEvidenceResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -10016,7 +10016,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ItemResponseBody> CreateItemAsync(ItemRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemResponseBody>> CreateItemAsync(ItemRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -10069,7 +10069,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<ItemResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -10170,7 +10170,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfItemResponseBody> ListItemsAsync(System.Guid? skill = null, string? type = null, string? q = null, string? tag = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfItemResponseBody>> ListItemsAsync(System.Guid? skill = null, string? type = null, string? q = null, string? tag = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -10242,7 +10242,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfItemResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -10323,7 +10323,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ItemResponseBody> CreateItemVersionAsync(System.Guid itemId, ItemRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemResponseBody>> CreateItemVersionAsync(System.Guid itemId, ItemRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (itemId == null)
                 throw new System.ArgumentNullException("itemId");
@@ -10380,7 +10380,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<ItemResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -10481,7 +10481,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ItemResponseBody> GetItemAsync(System.Guid itemId, int? version = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemResponseBody>> GetItemAsync(System.Guid itemId, int? version = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (itemId == null)
                 throw new System.ArgumentNullException("itemId");
@@ -10537,7 +10537,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<ItemResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -10628,7 +10628,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ItemResponseBody> GetItemVersionAsync(System.Guid itemId, int version, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemResponseBody>> GetItemVersionAsync(System.Guid itemId, int version, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (itemId == null)
                 throw new System.ArgumentNullException("itemId");
@@ -10683,7 +10683,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<ItemResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -10774,7 +10774,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssessmentResponseBody> CreateAssessmentAsync(AssessmentRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AssessmentResponseBody>> CreateAssessmentAsync(AssessmentRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (body == null)
                 throw new System.ArgumentNullException("body");
@@ -10827,7 +10827,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AssessmentResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -10918,7 +10918,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfAssessmentResponseBody> ListAssessmentsAsync(string? q = null, System.Guid? skill = null, string? status = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfAssessmentResponseBody>> ListAssessmentsAsync(string? q = null, System.Guid? skill = null, string? status = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -10986,7 +10986,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfAssessmentResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -11067,7 +11067,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssessmentResponseBody> GetAssessmentAsync(System.Guid assessmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AssessmentResponseBody>> GetAssessmentAsync(System.Guid assessmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -11117,7 +11117,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AssessmentResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -11209,7 +11209,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="if_Match">The ETag of the resource as read; required (428 without it, 412 when it changed since).</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssessmentResponseBody> UpdateAssessmentAsync(System.Guid assessmentId, string if_Match, AssessmentPatchRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AssessmentResponseBody>> UpdateAssessmentAsync(System.Guid assessmentId, string if_Match, AssessmentPatchRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -11270,7 +11270,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AssessmentResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -11402,7 +11402,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="if_Match">The ETag of the resource as read; optional, but when sent a changed resource is 412.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssessmentResponseBody> RetireAssessmentAsync(System.Guid assessmentId, string? if_Match = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AssessmentResponseBody>> RetireAssessmentAsync(System.Guid assessmentId, string? if_Match = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -11457,7 +11457,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AssessmentResponseBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -11558,7 +11558,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AttemptBody> StartAttemptAsync(System.Guid assessmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AttemptBody>> StartAttemptAsync(System.Guid assessmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -11610,7 +11610,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AttemptBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 201)
@@ -11620,7 +11620,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AttemptBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -11722,7 +11722,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AttemptBody> GetAttemptAsync(string learnerId, System.Guid attemptId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AttemptBody>> GetAttemptAsync(string learnerId, System.Guid attemptId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -11777,7 +11777,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AttemptBody>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -11869,7 +11869,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task SaveResponseAsync(string learnerId, System.Guid attemptId, System.Guid itemVersionId, SaveResponseRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse> SaveResponseAsync(string learnerId, System.Guid attemptId, System.Guid itemVersionId, SaveResponseRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -11930,7 +11930,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 204)
                         {
-                            return;
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -12043,7 +12043,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="idempotency_Key">Up to 200 characters, new for each logical request. A retry with the same key and body gets the first response again (with Idempotent-Replayed: true); the same key with another body is 422; while the first still runs, 409.</param>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<SubmissionResult> SubmitAttemptAsync(string learnerId, System.Guid attemptId, string? idempotency_Key = null, SubmitRequest? body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<SubmissionResult>> SubmitAttemptAsync(string learnerId, System.Guid attemptId, string? idempotency_Key = null, SubmitRequest? body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -12106,7 +12106,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<SubmissionResult>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -12227,7 +12227,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfAttemptResultRow> ListAssessmentResultsAsync(System.Guid assessmentId, System.Guid? learnerId = null, System.Guid? cohortId = null, string? status = null, System.DateTimeOffset? submittedSince = null, System.DateTimeOffset? submittedUntil = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfAttemptResultRow>> ListAssessmentResultsAsync(System.Guid assessmentId, System.Guid? learnerId = null, System.Guid? cohortId = null, string? status = null, System.DateTimeOffset? submittedSince = null, System.DateTimeOffset? submittedUntil = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -12308,7 +12308,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfAttemptResultRow>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -12400,7 +12400,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfAttemptResultRow> ListLearnerResultsAsync(string learnerId, System.Guid? assessmentId = null, string? status = null, System.DateTimeOffset? submittedSince = null, System.DateTimeOffset? submittedUntil = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfAttemptResultRow>> ListLearnerResultsAsync(string learnerId, System.Guid? assessmentId = null, string? status = null, System.DateTimeOffset? submittedSince = null, System.DateTimeOffset? submittedUntil = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -12477,7 +12477,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfAttemptResultRow>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -12568,7 +12568,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfAttemptResultRow> ListMyResultsAsync(System.Guid? assessmentId = null, string? status = null, System.DateTimeOffset? submittedSince = null, System.DateTimeOffset? submittedUntil = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfAttemptResultRow>> ListMyResultsAsync(System.Guid? assessmentId = null, string? status = null, System.DateTimeOffset? submittedSince = null, System.DateTimeOffset? submittedUntil = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -12640,7 +12640,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfAttemptResultRow>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -12732,7 +12732,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AttemptResults> GetAttemptResultsAsync(string learnerId, System.Guid attemptId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AttemptResults>> GetAttemptResultsAsync(string learnerId, System.Guid attemptId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (learnerId == null)
                 throw new System.ArgumentNullException("learnerId");
@@ -12788,7 +12788,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<AttemptResults>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -12879,7 +12879,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfRubricAssessmentRow> ListMyRubricAssessmentsAsync(System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfRubricAssessmentRow>> ListMyRubricAssessmentsAsync(System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -12935,7 +12935,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<PageOfRubricAssessmentRow>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -13026,7 +13026,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<GradebookResponseOfAssessmentColumnAndGradeCell> CohortGradebookAsync(System.Guid cohortId, string? format = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<GradebookResponseOfAssessmentColumnAndGradeCell>> CohortGradebookAsync(System.Guid cohortId, string? format = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (cohortId == null)
                 throw new System.ArgumentNullException("cohortId");
@@ -13091,7 +13091,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<GradebookResponseOfAssessmentColumnAndGradeCell>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -13182,7 +13182,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<GradebookResponseOfSkillColumnAndMasteryCell> CohortMasteryGradebookAsync(System.Guid cohortId, string? format = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<GradebookResponseOfSkillColumnAndMasteryCell>> CohortMasteryGradebookAsync(System.Guid cohortId, string? format = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (cohortId == null)
                 throw new System.ArgumentNullException("cohortId");
@@ -13247,7 +13247,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return objectResponse_.Object;
+                            return new ApiResponse<GradebookResponseOfSkillColumnAndMasteryCell>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -13701,10 +13701,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         public System.Guid ItemVersionId { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("item")]
-        public Item Item { get; set; } = default!;
+        public LearnerItem Item { get; set; } = new LearnerItem();
 
         [System.Text.Json.Serialization.JsonPropertyName("response")]
-        public Response? Response { get; set; } = default!;
+        public ItemAnswer? Response { get; set; } = default!;
 
     }
 
@@ -14488,33 +14488,56 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
-    /// A learner's answer; its shape follows the item's type (single_choice, multiple_choice, numeric, short_text, ordering, in that order).
+    /// A learner's answer: exactly one member, the one of the item's type (single_choice optionId, multiple_choice optionIds (empty is a valid, unrewarded answer), numeric value (a JSON number), short_text text, ordering order (every item id once)).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ItemAnswer
     {
+
+        /// <summary>
+        /// single_choice: the chosen option's id.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("optionId")]
+        public string? OptionId { get; set; } = default!;
+
+        /// <summary>
+        /// multiple_choice
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("optionIds")]
+        public System.Collections.Generic.ICollection<string>? OptionIds { get; set; } = default!;
+
+        /// <summary>
+        /// numeric: the answer.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("value")]
+        public double? Value { get; set; } = default!;
+
+        /// <summary>
+        /// short_text: the answer.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("text")]
+        public string? Text { get; set; } = default!;
+
+        /// <summary>
+        /// ordering
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("order")]
+        public System.Collections.Generic.ICollection<string>? Order { get; set; } = default!;
 
     }
 
     /// <summary>
     /// A typed item with its answer key. One schema per `type`; unknown properties are refused.
     /// </summary>
+    [JsonInheritanceConverter(typeof(ItemDefinition), "type")]
+    [JsonInheritanceAttribute("single_choice", typeof(ItemDefinition_single_choice))]
+    [JsonInheritanceAttribute("multiple_choice", typeof(ItemDefinition_multiple_choice))]
+    [JsonInheritanceAttribute("numeric", typeof(ItemDefinition_numeric))]
+    [JsonInheritanceAttribute("short_text", typeof(ItemDefinition_short_text))]
+    [JsonInheritanceAttribute("ordering", typeof(ItemDefinition_ordering))]
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ItemDefinition
     {
-
-    }
-
-    /// <summary>
-    /// One or more options are correct; `scoring` says how partly right answers earn credit.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemDefinition_multiple_choice
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ItemDefinition_multiple_choiceType>))]
-        public ItemDefinition_multiple_choiceType Type { get; set; } = default!;
 
         /// <summary>
         /// The question.
@@ -14528,8 +14551,26 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         [System.Text.Json.Serialization.JsonPropertyName("points")]
         public double? Points { get; set; } = default!;
 
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// One or more options are correct; `scoring` says how partly right answers earn credit.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ItemDefinition_multiple_choice : ItemDefinition
+    {
+
         [System.Text.Json.Serialization.JsonPropertyName("options")]
-        public System.Collections.Generic.ICollection<Options2> Options { get; set; } = new System.Collections.ObjectModel.Collection<Options2>();
+        public System.Collections.Generic.ICollection<Options> Options { get; set; } = new System.Collections.ObjectModel.Collection<Options>();
 
         /// <summary>
         /// Default all_or_nothing.
@@ -14547,24 +14588,8 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// A number, right within a tolerance (absolute, or relative: a fraction of the value).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemDefinition_numeric
+    public partial class ItemDefinition_numeric : ItemDefinition
     {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ItemDefinition_numericType>))]
-        public ItemDefinition_numericType Type { get; set; } = default!;
-
-        /// <summary>
-        /// The question.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("prompt")]
-        public string Prompt { get; set; } = default!;
-
-        /// <summary>
-        /// Points for a fully right answer; default 1.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("points")]
-        public double? Points { get; set; } = default!;
 
         /// <summary>
         /// The correct value.
@@ -14591,24 +14616,8 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// Put the items in order; `scoring` says whether adjacent pairs earn partial credit.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemDefinition_ordering
+    public partial class ItemDefinition_ordering : ItemDefinition
     {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ItemDefinition_orderingType>))]
-        public ItemDefinition_orderingType Type { get; set; } = default!;
-
-        /// <summary>
-        /// The question.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("prompt")]
-        public string Prompt { get; set; } = default!;
-
-        /// <summary>
-        /// Points for a fully right answer; default 1.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("points")]
-        public double? Points { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<Items> Items { get; set; } = new System.Collections.ObjectModel.Collection<Items>();
@@ -14629,24 +14638,8 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// A short text compared with the accepted answers after the whitespace rule (and case, unless caseSensitive).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemDefinition_short_text
+    public partial class ItemDefinition_short_text : ItemDefinition
     {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ItemDefinition_short_textType>))]
-        public ItemDefinition_short_textType Type { get; set; } = default!;
-
-        /// <summary>
-        /// The question.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("prompt")]
-        public string Prompt { get; set; } = default!;
-
-        /// <summary>
-        /// Points for a fully right answer; default 1.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("points")]
-        public double? Points { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("acceptedAnswers")]
         public System.Collections.Generic.ICollection<string> AcceptedAnswers { get; set; } = new System.Collections.ObjectModel.Collection<string>();
@@ -14667,6 +14660,24 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// Exactly one option is correct.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ItemDefinition_single_choice : ItemDefinition
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("options")]
+        public System.Collections.Generic.ICollection<Options2> Options { get; set; } = new System.Collections.ObjectModel.Collection<Options2>();
+
+        /// <summary>
+        /// The correct option's id.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("correctOptionId")]
+        public string CorrectOptionId { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// An item or its next version. `tags` belong to the item: left out on a new version, they stay as they are.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -14674,7 +14685,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("definition")]
-        public Definition Definition { get; set; } = default!;
+        public ItemDefinition Definition { get; set; } = new ItemDefinition();
 
         [System.Text.Json.Serialization.JsonPropertyName("skills")]
         public System.Collections.Generic.ICollection<SkillAlignment> Skills { get; set; } = new System.Collections.ObjectModel.Collection<SkillAlignment>();
@@ -14710,7 +14721,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         public string Type { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("definition")]
-        public Definition Definition { get; set; } = default!;
+        public ItemDefinition Definition { get; set; } = new ItemDefinition();
 
         [System.Text.Json.Serialization.JsonPropertyName("skills")]
         public System.Collections.Generic.ICollection<SkillAlignment> Skills { get; set; } = new System.Collections.ObjectModel.Collection<SkillAlignment>();
@@ -14765,22 +14776,15 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// <summary>
     /// An item as a learner sees it inside an attempt: prompt, points and choices, never the answer key. One schema per `type`.
     /// </summary>
+    [JsonInheritanceConverter(typeof(LearnerItem), "type")]
+    [JsonInheritanceAttribute("single_choice", typeof(LearnerItem_single_choice))]
+    [JsonInheritanceAttribute("multiple_choice", typeof(LearnerItem_multiple_choice))]
+    [JsonInheritanceAttribute("numeric", typeof(LearnerItem_numeric))]
+    [JsonInheritanceAttribute("short_text", typeof(LearnerItem_short_text))]
+    [JsonInheritanceAttribute("ordering", typeof(LearnerItem_ordering))]
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LearnerItem
     {
-
-    }
-
-    /// <summary>
-    /// One or more options are correct; `scoring` says how partly right answers earn credit.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerItem_multiple_choice
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<LearnerItem_multiple_choiceType>))]
-        public LearnerItem_multiple_choiceType Type { get; set; } = default!;
 
         /// <summary>
         /// The question.
@@ -14794,8 +14798,26 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         [System.Text.Json.Serialization.JsonPropertyName("points")]
         public double? Points { get; set; } = default!;
 
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// One or more options are correct; `scoring` says how partly right answers earn credit.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LearnerItem_multiple_choice : LearnerItem
+    {
+
         [System.Text.Json.Serialization.JsonPropertyName("options")]
-        public System.Collections.Generic.ICollection<Options4> Options { get; set; } = new System.Collections.ObjectModel.Collection<Options4>();
+        public System.Collections.Generic.ICollection<Options3> Options { get; set; } = new System.Collections.ObjectModel.Collection<Options3>();
 
         /// <summary>
         /// Default all_or_nothing.
@@ -14810,24 +14832,8 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// A number, right within a tolerance (absolute, or relative: a fraction of the value).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerItem_numeric
+    public partial class LearnerItem_numeric : LearnerItem
     {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<LearnerItem_numericType>))]
-        public LearnerItem_numericType Type { get; set; } = default!;
-
-        /// <summary>
-        /// The question.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("prompt")]
-        public string Prompt { get; set; } = default!;
-
-        /// <summary>
-        /// Points for a fully right answer; default 1.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("points")]
-        public double? Points { get; set; } = default!;
 
     }
 
@@ -14835,24 +14841,8 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// Put the items in order; `scoring` says whether adjacent pairs earn partial credit.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerItem_ordering
+    public partial class LearnerItem_ordering : LearnerItem
     {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<LearnerItem_orderingType>))]
-        public LearnerItem_orderingType Type { get; set; } = default!;
-
-        /// <summary>
-        /// The question.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("prompt")]
-        public string Prompt { get; set; } = default!;
-
-        /// <summary>
-        /// Points for a fully right answer; default 1.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("points")]
-        public double? Points { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<Items2> Items { get; set; } = new System.Collections.ObjectModel.Collection<Items2>();
@@ -14870,24 +14860,20 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// A short text compared with the accepted answers after the whitespace rule (and case, unless caseSensitive).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerItem_short_text
+    public partial class LearnerItem_short_text : LearnerItem
     {
 
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<LearnerItem_short_textType>))]
-        public LearnerItem_short_textType Type { get; set; } = default!;
+    }
 
-        /// <summary>
-        /// The question.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("prompt")]
-        public string Prompt { get; set; } = default!;
+    /// <summary>
+    /// Exactly one option is correct.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LearnerItem_single_choice : LearnerItem
+    {
 
-        /// <summary>
-        /// Points for a fully right answer; default 1.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("points")]
-        public double? Points { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("options")]
+        public System.Collections.Generic.ICollection<Options4> Options { get; set; } = new System.Collections.ObjectModel.Collection<Options4>();
 
     }
 
@@ -16382,7 +16368,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("response")]
-        public Response Response { get; set; } = default!;
+        public ItemAnswer Response { get; set; } = new ItemAnswer();
 
     }
 
@@ -16579,7 +16565,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         public System.Collections.Generic.ICollection<System.Guid>? TargetSkillIds { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("unlockRule")]
-        public UnlockRule2? UnlockRule { get; set; } = default!;
+        public UnlockRule? UnlockRule { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("estimatedMinutes")]
         public int? EstimatedMinutes { get; set; } = default!;
@@ -16657,7 +16643,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         public System.Collections.Generic.ICollection<System.Guid> TargetSkillIds { get; set; } = new System.Collections.ObjectModel.Collection<System.Guid>();
 
         [System.Text.Json.Serialization.JsonPropertyName("unlockRule")]
-        public UnlockRule2? UnlockRule { get; set; } = default!;
+        public UnlockRule? UnlockRule { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("estimatedMinutes")]
         public int? EstimatedMinutes { get; set; } = default!;
@@ -16714,70 +16700,37 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("responses")]
-        public System.Collections.Generic.IDictionary<string, Response>? Responses { get; set; } = default!;
+        public System.Collections.Generic.IDictionary<string, ItemAnswer>? Responses { get; set; } = default!;
 
     }
 
     /// <summary>
-    /// An AND/OR tree of conditions: an object with exactly one property, whose name is the rule's kind (all, any, mastery, score, completed). At most 16 levels and 256 nodes.
+    /// An AND/OR tree of conditions: exactly one member, whose name is the rule's kind (all, any, mastery, score, completed). At most 16 levels and 256 nodes.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UnlockRule
     {
 
-    }
-
-    /// <summary>
-    /// At least one rule in the list holds.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class UnlockRule_any
-    {
+        [System.Text.Json.Serialization.JsonPropertyName("all")]
+        public System.Collections.Generic.ICollection<UnlockRule>? All { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("any")]
-        public System.Collections.Generic.ICollection<UnlockRule2> Any { get; set; } = new System.Collections.ObjectModel.Collection<UnlockRule2>();
-
-    }
-
-    /// <summary>
-    /// Every listed step is completed.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class UnlockRule_completed
-    {
-
-        /// <summary>
-        /// Steps.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("completed")]
-        public Completed Completed { get; set; } = new Completed();
-
-    }
-
-    /// <summary>
-    /// The learner's mastery of a skill reaches a level of its scale (atLeast) or a probability (minProbability): one of the two.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class UnlockRule_mastery
-    {
+        public System.Collections.Generic.ICollection<UnlockRule>? Any { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("mastery")]
-        public Mastery Mastery { get; set; } = new Mastery();
-
-    }
-
-    /// <summary>
-    /// Canvas Mastery Paths' range on an assessment step's combined score: min ≤ score &lt; max; without max, or with max 1, score ≤ 1.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class UnlockRule_score
-    {
+        public Mastery? Mastery { get; set; } = default!;
 
         /// <summary>
         /// A score range.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("score")]
-        public Score Score { get; set; } = new Score();
+        public Score? Score { get; set; } = default!;
+
+        /// <summary>
+        /// Steps.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("completed")]
+        public Completed? Completed { get; set; } = default!;
 
     }
 
@@ -16922,50 +16875,11 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum ItemDefinitionType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"single_choice")]
-        Single_choice = 0,
-
-    }
-
     /// <summary>
     /// A choice of a choice item, or an item of an ordering item.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class Options
-    {
-
-        /// <summary>
-        /// Unique within the item.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("id")]
-        public string Id { get; set; } = default!;
-
-        /// <summary>
-        /// What the learner reads.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("text")]
-        public string Text { get; set; } = default!;
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum ItemDefinition_multiple_choiceType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"multiple_choice")]
-        Multiple_choice = 0,
-
-    }
-
-    /// <summary>
-    /// A choice of a choice item, or an item of an ordering item.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Options2
     {
 
         /// <summary>
@@ -16998,15 +16912,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum ItemDefinition_numericType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"numeric")]
-        Numeric = 0,
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum ItemDefinition_numericToleranceKind
     {
 
@@ -17015,15 +16920,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Runtime.Serialization.EnumMember(Value = @"relative")]
         Relative = 1,
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum ItemDefinition_orderingType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"ordering")]
-        Ordering = 0,
 
     }
 
@@ -17061,15 +16957,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum ItemDefinition_short_textType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"short_text")]
-        Short_text = 0,
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum ItemDefinition_short_textWhitespace
     {
 
@@ -17084,20 +16971,11 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum LearnerItemType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"single_choice")]
-        Single_choice = 0,
-
-    }
-
     /// <summary>
     /// A choice of a choice item, or an item of an ordering item.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Options3
+    public partial class Options2
     {
 
         /// <summary>
@@ -17114,20 +16992,11 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum LearnerItem_multiple_choiceType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"multiple_choice")]
-        Multiple_choice = 0,
-
-    }
-
     /// <summary>
     /// A choice of a choice item, or an item of an ordering item.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Options4
+    public partial class Options3
     {
 
         /// <summary>
@@ -17156,24 +17025,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Runtime.Serialization.EnumMember(Value = @"partial")]
         Partial = 2,
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum LearnerItem_numericType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"numeric")]
-        Numeric = 0,
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum LearnerItem_orderingType
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"ordering")]
-        Ordering = 0,
 
     }
 
@@ -17210,12 +17061,24 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// A choice of a choice item, or an item of an ordering item.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum LearnerItem_short_textType
+    public partial class Options4
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"short_text")]
-        Short_text = 0,
+        /// <summary>
+        /// Unique within the item.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; } = default!;
+
+        /// <summary>
+        /// What the learner reads.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("text")]
+        public string Text { get; set; } = default!;
 
     }
 
@@ -17228,15 +17091,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Runtime.Serialization.EnumMember(Value = @"due_time")]
         Due_time = 1,
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Completed
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("steps")]
-        public System.Collections.Generic.ICollection<string> Steps { get; set; } = new System.Collections.ObjectModel.Collection<string>();
 
     }
 
@@ -17289,6 +17143,156 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class Completed
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("steps")]
+        public System.Collections.Generic.ICollection<string> Steps { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    [System.AttributeUsage(System.AttributeTargets.Class | System.AttributeTargets.Interface, AllowMultiple = true)]
+    internal class JsonInheritanceAttribute : System.Attribute
+    {
+        public JsonInheritanceAttribute(string key, System.Type type)
+        {
+            Key = key;
+            Type = type;
+        }
+
+        public string Key { get; }
+
+        public System.Type Type { get; }
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    internal class JsonInheritanceConverterAttribute : System.Text.Json.Serialization.JsonConverterAttribute
+    {
+        public string DiscriminatorName { get; }
+
+        public JsonInheritanceConverterAttribute(System.Type baseType, string discriminatorName = "discriminator")
+            : base(typeof(JsonInheritanceConverter<>).MakeGenericType(baseType))
+        {
+            DiscriminatorName = discriminatorName;
+        }
+    }
+
+    public class JsonInheritanceConverter<TBase> : System.Text.Json.Serialization.JsonConverter<TBase>
+    {
+        private readonly string _discriminatorName;
+
+        public JsonInheritanceConverter()
+        {
+            var attribute = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<JsonInheritanceConverterAttribute>(typeof(TBase));
+            _discriminatorName = attribute?.DiscriminatorName ?? "discriminator";
+        }
+
+        public JsonInheritanceConverter(string discriminatorName)
+        {
+            _discriminatorName = discriminatorName;
+        }
+
+        public string DiscriminatorName { get { return _discriminatorName; } }
+
+        public override TBase Read(ref System.Text.Json.Utf8JsonReader reader, System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+        {
+            var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+            var hasDiscriminator = document.RootElement.TryGetProperty(_discriminatorName, out var discriminator);
+            var subtype = GetDiscriminatorType(document.RootElement, typeToConvert, hasDiscriminator ? discriminator.GetString() : null);
+
+            var bufferWriter = new System.IO.MemoryStream();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(bufferWriter))
+            {
+                document.RootElement.WriteTo(writer);
+            }
+
+            return (TBase)System.Text.Json.JsonSerializer.Deserialize(bufferWriter.ToArray(), subtype, options);
+        }
+
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, TBase value, System.Text.Json.JsonSerializerOptions options)
+        {
+            if (value != null)
+            {
+                writer.WriteStartObject();
+                writer.WriteString(_discriminatorName, GetDiscriminatorValue(value.GetType()));
+
+                var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes((object)value, options);
+                var document = System.Text.Json.JsonDocument.Parse(bytes);
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    property.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+
+        public string GetDiscriminatorValue(System.Type type)
+        {
+            var jsonInheritanceAttributeDiscriminator = GetSubtypeDiscriminator(type);
+            if (jsonInheritanceAttributeDiscriminator != null)
+            {
+                return jsonInheritanceAttributeDiscriminator;
+            }
+
+            return type.Name;
+        }
+
+        protected System.Type GetDiscriminatorType(System.Text.Json.JsonElement jObject, System.Type objectType, string discriminatorValue)
+        {
+            if (discriminatorValue != null)
+            {
+                var jsonInheritanceAttributeSubtype = GetObjectSubtype(objectType, discriminatorValue);
+                if (jsonInheritanceAttributeSubtype != null)
+                {
+                    return jsonInheritanceAttributeSubtype;
+                }
+
+                if (objectType.Name == discriminatorValue)
+                {
+                    return objectType;
+                }
+
+                var typeName = objectType.Namespace + "." + discriminatorValue;
+                var subtype = System.Reflection.IntrospectionExtensions.GetTypeInfo(objectType).Assembly.GetType(typeName);
+                if (subtype != null)
+                {
+                    return subtype;
+                }
+            }
+
+            throw new System.InvalidOperationException("Could not find subtype of '" + objectType.Name + "' with discriminator '" + discriminatorValue + "'.");
+        }
+
+        private System.Type GetObjectSubtype(System.Type baseType, string discriminatorValue)
+        {
+            foreach (var attribute in System.Reflection.CustomAttributeExtensions.GetCustomAttributes<JsonInheritanceAttribute>(System.Reflection.IntrospectionExtensions.GetTypeInfo(baseType), true))
+            {
+                if (attribute.Key == discriminatorValue)
+                    return attribute.Type;
+            }
+
+            return null;
+        }
+
+        private string GetSubtypeDiscriminator(System.Type objectType)
+        {
+            foreach (var attribute in System.Reflection.CustomAttributeExtensions.GetCustomAttributes<JsonInheritanceAttribute>(System.Reflection.IntrospectionExtensions.GetTypeInfo(objectType), true))
+            {
+                if (attribute.Type == objectType)
+                    return attribute.Key;
+            }
+
+            return null;
+        }
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     internal class DateFormatConverter : System.Text.Json.Serialization.JsonConverter<System.DateTimeOffset>
     {
         public override System.DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
@@ -17308,6 +17312,32 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         }
     }
 
+
+    [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ApiResponse
+    {
+        public int StatusCode { get; private set; }
+
+        public System.Collections.Generic.IReadOnlyDictionary<string, System.Collections.Generic.IEnumerable<string>> Headers { get; private set; }
+
+        public ApiResponse(int statusCode, System.Collections.Generic.IReadOnlyDictionary<string, System.Collections.Generic.IEnumerable<string>> headers)
+        {
+            StatusCode = statusCode;
+            Headers = headers;
+        }
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ApiResponse<TResult> : ApiResponse
+    {
+        public TResult Result { get; private set; }
+
+        public ApiResponse(int statusCode, System.Collections.Generic.IReadOnlyDictionary<string, System.Collections.Generic.IEnumerable<string>> headers, TResult result)
+            : base(statusCode, headers)
+        {
+            Result = result;
+        }
+    }
 
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
