@@ -13640,10 +13640,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum AssessmentStatus
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"active")]
+        [System.Runtime.Serialization.EnumMember(Value = @"active"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"active")]
         Active = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"retired")]
+        [System.Runtime.Serialization.EnumMember(Value = @"retired"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"retired")]
         Retired = 1,
 
     }
@@ -13718,16 +13718,16 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum AttemptPolicy
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"highest")]
+        [System.Runtime.Serialization.EnumMember(Value = @"highest"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"highest")]
         Highest = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"latest")]
+        [System.Runtime.Serialization.EnumMember(Value = @"latest"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"latest")]
         Latest = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"average")]
+        [System.Runtime.Serialization.EnumMember(Value = @"average"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"average")]
         Average = 2,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"first")]
+        [System.Runtime.Serialization.EnumMember(Value = @"first"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"first")]
         First = 3,
 
     }
@@ -13830,10 +13830,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum AttemptStatus
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"in_progress")]
+        [System.Runtime.Serialization.EnumMember(Value = @"in_progress"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"in_progress")]
         In_progress = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"submitted")]
+        [System.Runtime.Serialization.EnumMember(Value = @"submitted"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"submitted")]
         Submitted = 1,
 
     }
@@ -14094,13 +14094,13 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum EnrollmentStatus
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"active")]
+        [System.Runtime.Serialization.EnumMember(Value = @"active"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"active")]
         Active = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"completed")]
+        [System.Runtime.Serialization.EnumMember(Value = @"completed"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"completed")]
         Completed = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"withdrawn")]
+        [System.Runtime.Serialization.EnumMember(Value = @"withdrawn"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"withdrawn")]
         Withdrawn = 2,
 
     }
@@ -14160,10 +14160,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum EvidenceOrdering
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"observed_time")]
+        [System.Runtime.Serialization.EnumMember(Value = @"observed_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"observed_time")]
         Observed_time = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"due_time")]
+        [System.Runtime.Serialization.EnumMember(Value = @"due_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"due_time")]
         Due_time = 1,
 
     }
@@ -14217,13 +14217,13 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum FeedbackLevel
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"none")]
+        [System.Runtime.Serialization.EnumMember(Value = @"none"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"none")]
         None = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"score")]
+        [System.Runtime.Serialization.EnumMember(Value = @"score"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"score")]
         Score = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"full")]
+        [System.Runtime.Serialization.EnumMember(Value = @"full"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"full")]
         Full = 2,
 
     }
@@ -14407,16 +14407,16 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum GradeStatus
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"not_started")]
+        [System.Runtime.Serialization.EnumMember(Value = @"not_started"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"not_started")]
         Not_started = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"in_progress")]
+        [System.Runtime.Serialization.EnumMember(Value = @"in_progress"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"in_progress")]
         In_progress = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"submitted")]
+        [System.Runtime.Serialization.EnumMember(Value = @"submitted"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"submitted")]
         Submitted = 2,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"graded")]
+        [System.Runtime.Serialization.EnumMember(Value = @"graded"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"graded")]
         Graded = 3,
 
     }
@@ -15034,25 +15034,25 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum MasteryMethod
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"bkt")]
+        [System.Runtime.Serialization.EnumMember(Value = @"bkt"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"bkt")]
         Bkt = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"weighted_average")]
+        [System.Runtime.Serialization.EnumMember(Value = @"weighted_average"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"weighted_average")]
         Weighted_average = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"standard_decaying_average")]
+        [System.Runtime.Serialization.EnumMember(Value = @"standard_decaying_average"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"standard_decaying_average")]
         Standard_decaying_average = 2,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"n_mastery")]
+        [System.Runtime.Serialization.EnumMember(Value = @"n_mastery"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"n_mastery")]
         N_mastery = 3,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"highest")]
+        [System.Runtime.Serialization.EnumMember(Value = @"highest"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"highest")]
         Highest = 4,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"latest")]
+        [System.Runtime.Serialization.EnumMember(Value = @"latest"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"latest")]
         Latest = 5,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"average")]
+        [System.Runtime.Serialization.EnumMember(Value = @"average"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"average")]
         Average = 6,
 
     }
@@ -15446,28 +15446,28 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum OverrideKind
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"skip")]
+        [System.Runtime.Serialization.EnumMember(Value = @"skip"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"skip")]
         Skip = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"unskip")]
+        [System.Runtime.Serialization.EnumMember(Value = @"unskip"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"unskip")]
         Unskip = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"insert")]
+        [System.Runtime.Serialization.EnumMember(Value = @"insert"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"insert")]
         Insert = 2,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"goal")]
+        [System.Runtime.Serialization.EnumMember(Value = @"goal"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"goal")]
         Goal = 3,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"pace")]
+        [System.Runtime.Serialization.EnumMember(Value = @"pace"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"pace")]
         Pace = 4,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"migrate")]
+        [System.Runtime.Serialization.EnumMember(Value = @"migrate"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"migrate")]
         Migrate = 5,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"unlock")]
+        [System.Runtime.Serialization.EnumMember(Value = @"unlock"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"unlock")]
         Unlock = 6,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"withdraw")]
+        [System.Runtime.Serialization.EnumMember(Value = @"withdraw"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"withdraw")]
         Withdraw = 7,
 
     }
@@ -15840,13 +15840,13 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum PathVersionStatus
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"draft")]
+        [System.Runtime.Serialization.EnumMember(Value = @"draft"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"draft")]
         Draft = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"published")]
+        [System.Runtime.Serialization.EnumMember(Value = @"published"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"published")]
         Published = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"retired")]
+        [System.Runtime.Serialization.EnumMember(Value = @"retired"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"retired")]
         Retired = 2,
 
     }
@@ -16579,13 +16579,13 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum StepKind
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"skill")]
+        [System.Runtime.Serialization.EnumMember(Value = @"skill"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"skill")]
         Skill = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"content")]
+        [System.Runtime.Serialization.EnumMember(Value = @"content"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"content")]
         Content = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"assessment")]
+        [System.Runtime.Serialization.EnumMember(Value = @"assessment"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"assessment")]
         Assessment = 2,
 
     }
@@ -16840,25 +16840,25 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum Method
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"bkt")]
+        [System.Runtime.Serialization.EnumMember(Value = @"bkt"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"bkt")]
         Bkt = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"weighted_average")]
+        [System.Runtime.Serialization.EnumMember(Value = @"weighted_average"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"weighted_average")]
         Weighted_average = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"standard_decaying_average")]
+        [System.Runtime.Serialization.EnumMember(Value = @"standard_decaying_average"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"standard_decaying_average")]
         Standard_decaying_average = 2,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"n_mastery")]
+        [System.Runtime.Serialization.EnumMember(Value = @"n_mastery"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"n_mastery")]
         N_mastery = 3,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"highest")]
+        [System.Runtime.Serialization.EnumMember(Value = @"highest"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"highest")]
         Highest = 4,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"latest")]
+        [System.Runtime.Serialization.EnumMember(Value = @"latest"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"latest")]
         Latest = 5,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"average")]
+        [System.Runtime.Serialization.EnumMember(Value = @"average"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"average")]
         Average = 6,
 
     }
@@ -16867,10 +16867,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum Ordering
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"observed_time")]
+        [System.Runtime.Serialization.EnumMember(Value = @"observed_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"observed_time")]
         Observed_time = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"due_time")]
+        [System.Runtime.Serialization.EnumMember(Value = @"due_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"due_time")]
         Due_time = 1,
 
     }
@@ -16900,13 +16900,13 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum ItemDefinition_multiple_choiceScoring
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing")]
+        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"all_or_nothing")]
         All_or_nothing = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"right_minus_wrong")]
+        [System.Runtime.Serialization.EnumMember(Value = @"right_minus_wrong"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"right_minus_wrong")]
         Right_minus_wrong = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"partial")]
+        [System.Runtime.Serialization.EnumMember(Value = @"partial"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"partial")]
         Partial = 2,
 
     }
@@ -16915,10 +16915,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum ItemDefinition_numericToleranceKind
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"absolute")]
+        [System.Runtime.Serialization.EnumMember(Value = @"absolute"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"absolute")]
         Absolute = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"relative")]
+        [System.Runtime.Serialization.EnumMember(Value = @"relative"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"relative")]
         Relative = 1,
 
     }
@@ -16948,10 +16948,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum ItemDefinition_orderingScoring
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing")]
+        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"all_or_nothing")]
         All_or_nothing = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"adjacent_pairs")]
+        [System.Runtime.Serialization.EnumMember(Value = @"adjacent_pairs"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"adjacent_pairs")]
         Adjacent_pairs = 1,
 
     }
@@ -16960,13 +16960,13 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum ItemDefinition_short_textWhitespace
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"exact")]
+        [System.Runtime.Serialization.EnumMember(Value = @"exact"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"exact")]
         Exact = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"trim")]
+        [System.Runtime.Serialization.EnumMember(Value = @"trim"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"trim")]
         Trim = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"collapse")]
+        [System.Runtime.Serialization.EnumMember(Value = @"collapse"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"collapse")]
         Collapse = 2,
 
     }
@@ -17017,13 +17017,13 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum LearnerItem_multiple_choiceScoring
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing")]
+        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"all_or_nothing")]
         All_or_nothing = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"right_minus_wrong")]
+        [System.Runtime.Serialization.EnumMember(Value = @"right_minus_wrong"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"right_minus_wrong")]
         Right_minus_wrong = 1,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"partial")]
+        [System.Runtime.Serialization.EnumMember(Value = @"partial"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"partial")]
         Partial = 2,
 
     }
@@ -17053,10 +17053,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum LearnerItem_orderingScoring
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing")]
+        [System.Runtime.Serialization.EnumMember(Value = @"all_or_nothing"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"all_or_nothing")]
         All_or_nothing = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"adjacent_pairs")]
+        [System.Runtime.Serialization.EnumMember(Value = @"adjacent_pairs"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"adjacent_pairs")]
         Adjacent_pairs = 1,
 
     }
@@ -17086,10 +17086,10 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     public enum MasteryParameterSettingsOrdering
     {
 
-        [System.Runtime.Serialization.EnumMember(Value = @"observed_time")]
+        [System.Runtime.Serialization.EnumMember(Value = @"observed_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"observed_time")]
         Observed_time = 0,
 
-        [System.Runtime.Serialization.EnumMember(Value = @"due_time")]
+        [System.Runtime.Serialization.EnumMember(Value = @"due_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"due_time")]
         Due_time = 1,
 
     }
