@@ -30,12 +30,11 @@ public static class ApiHosting
             c.ProblemDetails.Extensions.TryAdd("traceId", System.Diagnostics.Activity.Current?.TraceId.ToString() ?? c.HttpContext.TraceIdentifier);
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi("v1", o =>
         {
-            document.Info.Title = "Hephaestus API";
-            document.Info.Description = "System of record for personalized learning. Errors are RFC 9457 problem details.";
-            return Task.CompletedTask;
-        }).AddOperationTransformer(LearnerAlias.DescribeAsync));
+            OpenApiConventions.Configure(o);
+            o.AddOperationTransformer(LearnerAlias.DescribeAsync);
+        });
         var http = builder.Configuration.GetSection("Http");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
         {

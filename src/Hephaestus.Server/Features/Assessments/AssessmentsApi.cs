@@ -18,11 +18,28 @@ public static class AssessmentsApi
     public static IEndpointRouteBuilder MapAssessments(this IEndpointRouteBuilder routes)
     {
         var assessments = routes.MapGroup("/api/v1/assessments").WithTags("Assessments").RequireAuthorization(Policies.Provisioned);
-        assessments.MapPost("/", Create).WithName("CreateAssessment").RequireAuthorization(Policies.Author);
-        assessments.MapGet("/", List).WithName("ListAssessments");
-        assessments.MapGet("/{assessmentId:guid}", Get).WithName("GetAssessment");
-        assessments.MapPatch("/{assessmentId:guid}", Update).WithName("UpdateAssessment").RequireAuthorization(Policies.Author);
-        assessments.MapPost("/{assessmentId:guid}/retire", Retire).WithName("RetireAssessment").RequireAuthorization(Policies.Author);
+        assessments.MapPost("/", Create).WithName("CreateAssessment").RequireAuthorization(Policies.Author)
+            .WithSummary("Create an assessment")
+            .WithDescription("Fixed items and pools drawn by skill, settings (attempts, time limit, pass score, feedback), a schedule (availability window, due date) and how attempts combine. Authors and admins. The ETag header is the version for If-Match.")
+            .ReturnsETag();
+        assessments.MapGet("/", List).WithName("ListAssessments")
+            .WithSummary("List and search assessments")
+            .WithDescription("Assessments in creation order, keyset paged; `q` searches title and description, `skill` what they assess, `status` active or retired. Any provisioned user.");
+        assessments.MapGet("/{assessmentId:guid}", Get).WithName("GetAssessment")
+            .WithSummary("Read an assessment")
+            .WithDescription("An assessment at its current version. The ETag header is the version for If-Match.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
+        assessments.MapPatch("/{assessmentId:guid}", Update).WithName("UpdateAssessment").RequireAuthorization(Policies.Author)
+            .WithSummary("Update an assessment")
+            .WithDescription("Each field sent replaces the stored one; settings or parts changed after attempts were made make the next version. Requires If-Match (428 without, 412 when stale); a retired assessment is 409. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .TakesIfMatch(required: true);
+        assessments.MapPost("/{assessmentId:guid}/retire", Retire).WithName("RetireAssessment").RequireAuthorization(Policies.Author)
+            .WithSummary("Retire an assessment")
+            .WithDescription("No new attempts (409 for whoever tries); open attempts can still be submitted and results stay. Idempotent; If-Match is honoured when sent. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .TakesIfMatch(required: false);
         return routes;
     }
 

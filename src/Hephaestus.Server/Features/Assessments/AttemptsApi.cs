@@ -22,9 +22,18 @@ public static class AttemptsApi
     public static IEndpointRouteBuilder MapAttempts(this IEndpointRouteBuilder routes)
     {
         var attempts = routes.MapGroup("/api/v1").WithTags("Attempts").RequireAuthorization(Policies.Provisioned);
-        attempts.MapPost("/assessments/{assessmentId:guid}/attempts", Start).WithName("StartAttempt");
-        attempts.MapGet("/learners/{learnerId:guid}/attempts/{attemptId:guid}", Get).WithName("GetAttempt");
-        attempts.MapPut("/learners/{learnerId:guid}/attempts/{attemptId:guid}/responses/{itemVersionId:guid}", SaveResponse).WithName("SaveResponse").LimitRowWrites();
+        attempts.MapPost("/assessments/{assessmentId:guid}/attempts", Start).WithName("StartAttempt")
+            .WithSummary("Start an attempt")
+            .WithDescription("Starts the caller's attempt (items drawn, deadline set) or returns the one already open (200). 409 when attempts are used up, the pool is too small, the assessment is retired, or now is outside its window.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        attempts.MapGet("/learners/{learnerId:guid}/attempts/{attemptId:guid}", Get).WithName("GetAttempt")
+            .WithSummary("Read an attempt")
+            .WithDescription("The attempt with its items as the learner sees them (never the answer key) and the responses saved. The learner, their educators, admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        attempts.MapPut("/learners/{learnerId:guid}/attempts/{attemptId:guid}/responses/{itemVersionId:guid}", SaveResponse).WithName("SaveResponse").LimitRowWrites()
+            .WithSummary("Save a response")
+            .WithDescription("Saves (or replaces) the learner's response to one item, until the deadline (409 after, or once submitted). Only the learner.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         // The handler reads the body itself (its exact bytes are hashed for the Idempotency-Key) and writes stored bytes back,
         // so OpenAPI cannot infer the contract: it is declared here.
         attempts.MapPost("/learners/{learnerId:guid}/attempts/{attemptId:guid}/submit", Submit).WithName("SubmitAttempt").LimitRowWrites()
@@ -34,7 +43,10 @@ public static class AttemptsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("Submit an attempt")
+            .WithDescription("Scores the attempt on the server and records result, evidence, mastery and progress in one transaction; 201 with the result trimmed to the feedback setting, `late` when after the due date. Send an Idempotency-Key to retry safely: the same key and body get the first response again with Idempotent-Replayed: true. Only the learner.")
+            .TakesIdempotencyKey();
         return routes;
     }
 

@@ -19,11 +19,25 @@ public static class ItemsApi
     public static IEndpointRouteBuilder MapItems(this IEndpointRouteBuilder routes)
     {
         var items = routes.MapGroup("/api/v1/items").WithTags("Item bank").RequireAuthorization(Policies.Provisioned);
-        items.MapPost("/", Create).WithName("CreateItem").RequireAuthorization(Policies.Author);
-        items.MapGet("/", List).WithName("ListItems");
-        items.MapPut("/{itemId:guid}", NewVersion).WithName("CreateItemVersion").RequireAuthorization(Policies.Author);
-        items.MapGet("/{itemId:guid}", Get).WithName("GetItem");
-        items.MapGet("/{itemId:guid}/versions/{version:int}", Get).WithName("GetItemVersion");
+        items.MapPost("/", Create).WithName("CreateItem").RequireAuthorization(Policies.Author)
+            .WithSummary("Create an item")
+            .WithDescription("A typed item (single_choice, multiple_choice, numeric, short_text, ordering) with its answer key, aligned to skills with weights, with tags. Authors and admins. 409 when the code is taken.")
+            .ProducesProblems(StatusCodes.Status409Conflict);
+        items.MapGet("/", List).WithName("ListItems")
+            .WithSummary("List and search the item bank")
+            .WithDescription("Items at their current versions, keyset paged; filters combine: `skill`, `type`, `q` (words of the prompt), `tag`. Authors, educators and admins (items hold answer keys).");
+        items.MapPut("/{itemId:guid}", NewVersion).WithName("CreateItemVersion").RequireAuthorization(Policies.Author)
+            .WithSummary("Create an item's next version")
+            .WithDescription("Editing an item makes a new version; results keep pointing at the version answered (regrade moves them). Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        items.MapGet("/{itemId:guid}", Get).WithName("GetItem")
+            .WithSummary("Read an item")
+            .WithDescription("The current version, or `version`. Authors, educators and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        items.MapGet("/{itemId:guid}/versions/{version:int}", Get).WithName("GetItemVersion")
+            .WithSummary("Read an item version")
+            .WithDescription("One version of an item. Authors, educators and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 

@@ -19,7 +19,10 @@ public static class RegradeApi
     public static IEndpointRouteBuilder MapRegrade(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/items/{itemId:guid}/regrade", Regrade).WithTags("Item bank").WithName("RegradeItem")
-            .RequireAuthorization(Policies.Admin);
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("Regrade an item's answers")
+            .WithDescription("Scores every submitted attempt that answered `fromVersion` again with the current version, updating results, evidence, mastery and progress. Admins only.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 

@@ -40,15 +40,40 @@ public static class CohortsApi
     public static IEndpointRouteBuilder MapCohorts(this IEndpointRouteBuilder routes)
     {
         var cohorts = routes.MapGroup("/api/v1/cohorts").WithTags("Cohorts").RequireAuthorization(Policies.Provisioned);
-        cohorts.MapGet("/", List).WithName("ListCohorts");
-        cohorts.MapGet("/{id:guid}", Get).WithName("GetCohort");
-        cohorts.MapGet("/{id:guid}/members", ListMembers).WithName("ListCohortMembers");
+        cohorts.MapGet("/", List).WithName("ListCohorts")
+            .WithSummary("List cohorts")
+            .WithDescription("The cohorts the caller belongs to (admins: all); keyset paged by `after` and `limit`. Members are a list of their own (`/cohorts/{id}/members`).");
+        cohorts.MapGet("/{id:guid}", Get).WithName("GetCohort")
+            .WithSummary("Read a cohort")
+            .WithDescription("A cohort the caller belongs to (admins: any). The ETag header is the version for If-Match.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
+        cohorts.MapGet("/{id:guid}/members", ListMembers).WithName("ListCohortMembers")
+            .WithSummary("List a cohort's members")
+            .WithDescription("The cohort's learners and educators as the caller may see them (a learner: only their own membership), ordered by user id; keyset paged by `after` and `limit`.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         var manage = cohorts.MapGroup("").RequireAuthorization(Policies.Admin);
-        manage.MapPost("/", Create).WithName("CreateCohort");
-        manage.MapPatch("/{id:guid}", Update).WithName("UpdateCohort");
-        manage.MapDelete("/{id:guid}", Delete).WithName("DeleteCohort");
-        manage.MapPut("/{id:guid}/members/{userId:guid}", PutMember).WithName("PutCohortMember");
-        manage.MapDelete("/{id:guid}/members/{userId:guid}", DeleteMember).WithName("DeleteCohortMember");
+        manage.MapPost("/", Create).WithName("CreateCohort")
+            .WithSummary("Create a cohort")
+            .WithDescription("A named group tying educators to learners. Admins only.")
+            .ReturnsETag();
+        manage.MapPatch("/{id:guid}", Update).WithName("UpdateCohort")
+            .WithSummary("Rename or describe a cohort")
+            .WithDescription("Changes the given fields. Admins only; requires If-Match with the ETag read (428 without, 412 when stale).")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .TakesIfMatch(required: true);
+        manage.MapDelete("/{id:guid}", Delete).WithName("DeleteCohort")
+            .WithSummary("Delete a cohort")
+            .WithDescription("Removes the cohort and its memberships (learners' records stay). Admins only.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        manage.MapPut("/{id:guid}/members/{userId:guid}", PutMember).WithName("PutCohortMember")
+            .WithSummary("Add a cohort member or change their role")
+            .WithDescription("Adds the user as `educator` or `learner` of the cohort (the user must have that role); repeating it changes nothing. Admins only.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        manage.MapDelete("/{id:guid}/members/{userId:guid}", DeleteMember).WithName("DeleteCohortMember")
+            .WithSummary("Remove a cohort member")
+            .WithDescription("Removes the user from the cohort. Admins only.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 

@@ -13,11 +13,25 @@ internal static class FrameworksApi
     public static void Map(RouteGroupBuilder api)
     {
         var frameworks = api.MapGroup("/frameworks").WithTags("Competencies");
-        frameworks.MapPost("/", Create).WithName("CreateFramework").RequireAuthorization(Policies.Author);
-        frameworks.MapGet("/", List).WithName("ListFrameworks");
-        frameworks.MapGet("/{frameworkId:guid}", Get).WithName("GetFramework");
-        frameworks.MapPatch("/{frameworkId:guid}", Patch).WithName("PatchFramework").RequireAuthorization(Policies.Author);
-        frameworks.MapGet("/{frameworkId:guid}/topological-order", TopologicalOrder).WithName("GetFrameworkTopologicalOrder");
+        frameworks.MapPost("/", Create).WithName("CreateFramework").RequireAuthorization(Policies.Author)
+            .WithSummary("Create a competency framework")
+            .WithDescription("A framework with a mastery scale (the default scale when left out), a default mastery method and its parameters. Authors and admins. 409 when the code is taken.")
+            .ProducesProblems(StatusCodes.Status409Conflict);
+        frameworks.MapGet("/", List).WithName("ListFrameworks")
+            .WithSummary("List competency frameworks")
+            .WithDescription("Every framework with its skill count. Any provisioned user.");
+        frameworks.MapGet("/{frameworkId:guid}", Get).WithName("GetFramework")
+            .WithSummary("Read a competency framework")
+            .WithDescription("A framework with its tree of skills. Any provisioned user.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        frameworks.MapPatch("/{frameworkId:guid}", Patch).WithName("PatchFramework").RequireAuthorization(Policies.Author)
+            .WithSummary("Update a competency framework")
+            .WithDescription("Changes title, description, scale, method or parameters; another scale re-classifies recorded mastery in the same transaction. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        frameworks.MapGet("/{frameworkId:guid}/topological-order", TopologicalOrder).WithName("GetFrameworkTopologicalOrder")
+            .WithSummary("Skills in prerequisite order")
+            .WithDescription("The framework's skills and, transitively, their prerequisites from any framework (marked external), every prerequisite before the skills that need it.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
     }
 
     static async Task<Results<Created<FrameworkResponse>, ValidationProblem, ProblemHttpResult>> Create(

@@ -25,11 +25,24 @@ internal static partial class MasteryScalesApi
     public static void Map(RouteGroupBuilder api)
     {
         var scales = api.MapGroup("/mastery-scales").WithTags("Competencies");
-        scales.MapPost("/", Create).WithName("CreateMasteryScale").RequireAuthorization(Policies.Author);
-        scales.MapGet("/", List).WithName("ListMasteryScales");
-        scales.MapGet("/{scaleId:guid}", Get).WithName("GetMasteryScale");
-        scales.MapPut("/{scaleId:guid}", Replace).WithName("ReplaceMasteryScale").RequireAuthorization(Policies.Author);
-        scales.MapPost("/{scaleId:guid}/versions", NewVersion).WithName("CreateMasteryScaleVersion").RequireAuthorization(Policies.Author);
+        scales.MapPost("/", Create).WithName("CreateMasteryScale").RequireAuthorization(Policies.Author)
+            .WithSummary("Create a mastery scale")
+            .WithDescription("Ordered levels with thresholds from lowest to highest, exactly one of them the mastery level. Authors and admins.");
+        scales.MapGet("/", List).WithName("ListMasteryScales")
+            .WithSummary("List mastery scales")
+            .WithDescription("Every mastery scale with its levels. Any provisioned user.");
+        scales.MapGet("/{scaleId:guid}", Get).WithName("GetMasteryScale")
+            .WithSummary("Read a mastery scale")
+            .WithDescription("A mastery scale with its levels. Any provisioned user.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        scales.MapPut("/{scaleId:guid}", Replace).WithName("ReplaceMasteryScale").RequireAuthorization(Policies.Author)
+            .WithSummary("Replace a mastery scale")
+            .WithDescription("Replaces the name and levels. A scale in use (mastery or evidence recorded against it) keeps its levels: 409, make a new version instead. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        scales.MapPost("/{scaleId:guid}/versions", NewVersion).WithName("CreateMasteryScaleVersion").RequireAuthorization(Policies.Author)
+            .WithSummary("Create the next version of a mastery scale")
+            .WithDescription("A new scale (its own id) in the same family, numbered one past the newest; frameworks keep the version they point to. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
     }
 
     static Validation Check(MasteryScaleRequest request)

@@ -16,10 +16,22 @@ internal static class PrerequisitesApi
     public static void Map(RouteGroupBuilder api)
     {
         var skills = api.MapGroup("/skills").WithTags("Competencies");
-        skills.MapPut("/{skillId:guid}/prerequisites/{prerequisiteId:guid}", Add).WithName("AddSkillPrerequisite").RequireAuthorization(Policies.Author);
-        skills.MapDelete("/{skillId:guid}/prerequisites/{prerequisiteId:guid}", Remove).WithName("RemoveSkillPrerequisite").RequireAuthorization(Policies.Author);
-        skills.MapGet("/{skillId:guid}/prerequisites", Prerequisites).WithName("GetSkillPrerequisites");
-        skills.MapGet("/{skillId:guid}/dependents", Dependents).WithName("GetSkillDependents");
+        skills.MapPut("/{skillId:guid}/prerequisites/{prerequisiteId:guid}", Add).WithName("AddSkillPrerequisite").RequireAuthorization(Policies.Author)
+            .WithSummary("Add a prerequisite to a skill")
+            .WithDescription("The skill requires the prerequisite skill (any framework). Idempotent: 201 when new, 200 when it existed. An edge closing a cycle is 409 naming the cycle. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        skills.MapDelete("/{skillId:guid}/prerequisites/{prerequisiteId:guid}", Remove).WithName("RemoveSkillPrerequisite").RequireAuthorization(Policies.Author)
+            .WithSummary("Remove a prerequisite from a skill")
+            .WithDescription("Removes the edge. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        skills.MapGet("/{skillId:guid}/prerequisites", Prerequisites).WithName("GetSkillPrerequisites")
+            .WithSummary("A skill's prerequisites")
+            .WithDescription("The skills this skill requires: direct ones, or with `transitive=true` all of them. Any provisioned user.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        skills.MapGet("/{skillId:guid}/dependents", Dependents).WithName("GetSkillDependents")
+            .WithSummary("A skill's dependents")
+            .WithDescription("The skills that require this skill: direct ones, or with `transitive=true` all of them. Any provisioned user.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
     }
 
     /// <summary>Idempotent: 201 when the edge is new, 200 when it already existed.</summary>

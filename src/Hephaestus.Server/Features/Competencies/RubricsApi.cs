@@ -19,9 +19,16 @@ internal static class RubricsApi
     public static void Map(RouteGroupBuilder api)
     {
         var rubrics = api.MapGroup("/rubrics").WithTags("Competencies");
-        rubrics.MapPost("/", Create).WithName("CreateRubric").RequireAuthorization(Policies.Author);
-        rubrics.MapGet("/", List).WithName("ListRubrics");
-        rubrics.MapGet("/{rubricId:guid}", Get).WithName("GetRubric");
+        rubrics.MapPost("/", Create).WithName("CreateRubric").RequireAuthorization(Policies.Author)
+            .WithSummary("Create a rubric")
+            .WithDescription("Criteria with ratings from best to worst and their points; a criterion aligned to a skill names its mastery points, and its ratings become evidence. Rubrics are not edited: make a new one. Authors and admins.");
+        rubrics.MapGet("/", List).WithName("ListRubrics")
+            .WithSummary("List rubrics")
+            .WithDescription("The newest 100 rubrics with their criteria. Any provisioned user.");
+        rubrics.MapGet("/{rubricId:guid}", Get).WithName("GetRubric")
+            .WithSummary("Read a rubric")
+            .WithDescription("A rubric with its criteria and ratings. Any provisioned user.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
     }
 
     /// <summary>The shape, field by field; the same rules as the CHECK constraints of rubric_criteria, caught here to be named.</summary>

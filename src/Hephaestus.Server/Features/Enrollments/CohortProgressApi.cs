@@ -15,7 +15,10 @@ public static class CohortProgressApi
     public static IEndpointRouteBuilder MapCohortProgress(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/api/v1/cohorts/{cohortId:guid}/paths/{pathId:guid}/progress", Get)
-            .WithTags("Enrollments").WithName("CohortPathProgress").RequireAuthorization(Policies.EducatorOrAdmin);
+            .WithTags("Enrollments").WithName("CohortPathProgress").RequireAuthorization(Policies.EducatorOrAdmin)
+                .WithSummary("A cohort's progress in a path")
+                .WithDescription("Each learner of the cohort with their enrollment's status and step counts. Educators of the cohort and admins.")
+                .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 

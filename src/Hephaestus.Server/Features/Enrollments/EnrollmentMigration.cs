@@ -15,7 +15,10 @@ public static class EnrollmentMigration
     public static IEndpointRouteBuilder MapEnrollmentMigration(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/paths/{pathId:guid}/versions/{versionId:guid}/migrate-enrollments", Migrate)
-            .WithTags("Enrollments").WithName("MigrateEnrollments").RequireAuthorization(Policies.Admin);
+            .WithTags("Enrollments").WithName("MigrateEnrollments").RequireAuthorization(Policies.Admin)
+                .WithSummary("Migrate enrollments to a version")
+                .WithDescription("Moves up to `limit` enrollments of older versions to this published version, keeping progress where steps match, and says how many remain; call again to continue. Admins only.")
+                .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         return routes;
     }
 

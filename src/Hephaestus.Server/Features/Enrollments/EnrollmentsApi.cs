@@ -19,17 +19,49 @@ public static class EnrollmentsApi
     public static IEndpointRouteBuilder MapEnrollments(this IEndpointRouteBuilder routes)
     {
         var learner = routes.MapGroup("/api/v1/learners/{learnerId:guid}/enrollments").WithTags("Enrollments").RequireAuthorization(Policies.Provisioned);
-        learner.MapPost("/", Enroll).WithName("Enroll").LimitRowWrites();
-        learner.MapGet("/", List).WithName("ListEnrollments");
-        learner.MapGet("/{enrollmentId:guid}", Get).WithName("GetEnrollment");
-        learner.MapPatch("/{enrollmentId:guid}", Update).WithName("UpdateEnrollment");
-        learner.MapGet("/{enrollmentId:guid}/next", Next).WithName("NextSteps");
-        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/start", Start).WithName("StartStep").LimitRowWrites();
-        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/complete", Complete).WithName("CompleteStep").LimitRowWrites();
-        learner.MapPost("/{enrollmentId:guid}/overrides", Override).WithName("OverrideEnrollment").RequireAuthorization(Policies.EducatorOrAdmin).LimitRowWrites();
-        learner.MapGet("/{enrollmentId:guid}/overrides", Overrides).WithName("ListEnrollmentOverrides");
+        learner.MapPost("/", Enroll).WithName("Enroll").LimitRowWrites()
+            .WithSummary("Enroll a learner in a path")
+            .WithDescription("Enrolls in the newest published version, placing the learner past the steps whose skills they already master. Enrolling again returns the existing enrollment (200). The learner, an educator of their cohort or an admin. 422 for an unknown path.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+        learner.MapGet("/", List).WithName("ListEnrollments")
+            .WithSummary("List a learner's enrollments")
+            .WithDescription("The learner's enrollments with step progress. The learner, their educators, admins (otherwise 404).")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        learner.MapGet("/{enrollmentId:guid}", Get).WithName("GetEnrollment")
+            .WithSummary("Read an enrollment")
+            .WithDescription("An enrollment with each step's status, goal, pace and target date. The ETag header is the version for If-Match.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
+        learner.MapPatch("/{enrollmentId:guid}", Update).WithName("UpdateEnrollment")
+            .WithSummary("Set an enrollment's goal, pace or target date")
+            .WithDescription("The learner sets their own goal (a step key or skill code), pace (minutes per week) and target date; they change the ranking of `next`. Requires If-Match (428 without, 412 when stale). An educator uses an override instead.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .TakesIfMatch(required: true);
+        learner.MapGet("/{enrollmentId:guid}/next", Next).WithName("NextSteps")
+            .WithSummary("What to do next")
+            .WithDescription("The available steps ranked (educator inserts, remediation, the goal's route, schedule, weakest skill, started, path order) with reasons, the locked ones with their conditions, and the basis of the ranking.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/start", Start).WithName("StartStep").LimitRowWrites()
+            .WithSummary("Start a step")
+            .WithDescription("Marks an available step started. The learner or their educator.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        learner.MapPost("/{enrollmentId:guid}/steps/{stepKey}/complete", Complete).WithName("CompleteStep").LimitRowWrites()
+            .WithSummary("Complete a content step")
+            .WithDescription("Completes a content step; skill steps complete by mastery and assessment steps by a submitted attempt (409). Dependents unlock in the same transaction.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        learner.MapPost("/{enrollmentId:guid}/overrides", Override).WithName("OverrideEnrollment").RequireAuthorization(Policies.EducatorOrAdmin).LimitRowWrites()
+            .WithSummary("Override an enrollment")
+            .WithDescription("An audited educator action with a reason: skip, unskip, insert, unlock a step, withdraw, set goal or pace. Educators of the learner's cohort and admins. 422 for an unknown step.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+        learner.MapGet("/{enrollmentId:guid}/overrides", Overrides).WithName("ListEnrollmentOverrides")
+            .WithSummary("List an enrollment's overrides")
+            .WithDescription("The audit trail of overrides, newest first, with who made them (null when since erased).")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         routes.MapGet("/api/v1/paths/{pathId:guid}/enrollments", ListForPath).WithTags("Enrollments").WithName("ListPathEnrollments")
-            .RequireAuthorization(Policies.EducatorOrAdmin);
+            .RequireAuthorization(Policies.EducatorOrAdmin)
+            .WithSummary("List a path's enrollments")
+            .WithDescription("The enrollments in a path that the caller may see, keyset paged. Educators (their cohorts' learners) and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 

@@ -24,16 +24,40 @@ public static class GradebookApi
     public static IEndpointRouteBuilder MapGradebook(this IEndpointRouteBuilder routes)
     {
         var results = routes.MapGroup("/api/v1").WithTags("Results").RequireAuthorization(Policies.Provisioned);
-        results.MapGet("/assessments/{assessmentId:guid}/results", ForAssessment).WithName("ListAssessmentResults");
-        results.MapGet("/learners/{learnerId:guid}/results", ForLearner).WithName("ListLearnerResults");
-        results.MapGet("/learners/me/results", ForMe).WithName("ListMyResults");
-        results.MapGet("/learners/{learnerId:guid}/attempts/{attemptId:guid}/results", OfAttempt).WithName("GetAttemptResults");
-        results.MapGet("/learners/{learnerId:guid}/rubric-assessments", RubricAssessments).WithName("ListRubricAssessments");
-        results.MapGet("/learners/me/rubric-assessments", MyRubricAssessments).WithName("ListMyRubricAssessments");
+        results.MapGet("/assessments/{assessmentId:guid}/results", ForAssessment).WithName("ListAssessmentResults")
+            .WithSummary("An assessment's results")
+            .WithDescription("Attempts of the assessment with their current result, keyset paged, filtered by learner, status or submission time. Educators (their cohorts' learners) and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        results.MapGet("/learners/{learnerId:guid}/results", ForLearner).WithName("ListLearnerResults")
+            .WithSummary("A learner's results")
+            .WithDescription("The learner's attempts with their current result, keyset paged. The learner, their educators, admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        results.MapGet("/learners/me/results", ForMe).WithName("ListMyResults")
+            .WithSummary("My results")
+            .WithDescription("The signed-in learner's attempts with their current result, keyset paged.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        results.MapGet("/learners/{learnerId:guid}/attempts/{attemptId:guid}/results", OfAttempt).WithName("GetAttemptResults")
+            .WithSummary("An attempt's results")
+            .WithDescription("Every revision of the attempt's result (regrades) with per-item scores; learners see what the feedback setting allows.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        results.MapGet("/learners/{learnerId:guid}/rubric-assessments", RubricAssessments).WithName("ListRubricAssessments")
+            .WithSummary("A learner's rubric assessments")
+            .WithDescription("Rubric assessments of the learner with their ratings, keyset paged.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        results.MapGet("/learners/me/rubric-assessments", MyRubricAssessments).WithName("ListMyRubricAssessments")
+            .WithSummary("My rubric assessments")
+            .WithDescription("Rubric assessments of the signed-in learner, keyset paged.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
 
         var cohort = routes.MapGroup("/api/v1/cohorts/{cohortId:guid}").WithTags("Gradebooks").RequireAuthorization(Policies.Provisioned);
-        cohort.MapGet("/gradebook", Gradebook).WithName("CohortGradebook").ProducesCsv();
-        cohort.MapGet("/mastery-gradebook", MasteryGradebook).WithName("CohortMasteryGradebook").ProducesCsv();
+        cohort.MapGet("/gradebook", Gradebook).WithName("CohortGradebook").ProducesCsv()
+            .WithSummary("A cohort's gradebook")
+            .WithDescription("Learner × assessment with the combined score (by the assessment's attempt policy) and status, as JSON or as CSV (`Accept: text/csv` or `format=csv`). Educators of the cohort and admins; a learner sees their own row.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        cohort.MapGet("/mastery-gradebook", MasteryGradebook).WithName("CohortMasteryGradebook").ProducesCsv()
+            .WithSummary("A cohort's learning-mastery gradebook")
+            .WithDescription("Learner × skill with value, level and mastered, as JSON or as CSV (`Accept: text/csv` or `format=csv`). Educators of the cohort and admins; a learner sees their own row.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 

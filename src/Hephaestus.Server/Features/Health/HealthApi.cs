@@ -24,8 +24,12 @@ public static class HealthApi
         var health = routes.MapGroup("/health").WithTags("Health").AllowAnonymous()
             // An orchestrator probing health is never throttled: a 429 would read as "down".
             .DisableRateLimiting();
-        health.MapGet("/live", Live);
-        health.MapGet("/ready", Ready);
+        health.MapGet("/live", Live).WithName("GetLiveness")
+            .WithSummary("Is the process alive")
+            .WithDescription("200 while the process runs and the embedded database's supervisor has not given up; 503 otherwise (an orchestrator restarts the process). No token needed; never rate limited.");
+        health.MapGet("/ready", Ready).WithName("GetReadiness")
+            .WithSummary("Can the service take requests")
+            .WithDescription("200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). No token needed; never rate limited.");
         return routes;
     }
 

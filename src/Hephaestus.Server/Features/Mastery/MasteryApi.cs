@@ -6,6 +6,7 @@ using Hephaestus.Domain.Mastery;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 using Npgsql;
 
 namespace Hephaestus.Server.Features.Mastery;
@@ -43,9 +44,19 @@ public static class MasteryApi
     public static IEndpointRouteBuilder MapMastery(this IEndpointRouteBuilder routes)
     {
         var learners = routes.MapGroup("/api/v1/learners/{learnerId:guid}").WithTags("Mastery").RequireAuthorization(Policies.Provisioned);
-        learners.MapGet("/mastery", List).WithName("ListMastery");
-        learners.MapGet("/mastery/{skillId:guid}/replay", Replay).WithName("ReplayMastery");
-        learners.MapGet("/evidence", Evidence).WithName("ListEvidence");
+        learners.MapGet("/mastery", List).WithName("ListMastery")
+            .WithSummary("A learner's mastery")
+            .WithDescription("Every skill with recorded mastery: value, level, mastered (by the skill's own thresholds), evidence count. The learner, their educators, admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        learners.MapGet("/mastery/{skillId:guid}/replay", Replay).WithName("ReplayMastery")
+            .WithSummary("Replay a skill's mastery (what if)")
+            .WithDescription("Folds the learner's evidence for one skill under the skill's method and parameters, each overridable by a query parameter (`method`, `ordering`, `prior`, `learn`, `guess`, `slip`, `forget`, `bktMasteryThreshold`, `calculationInt`, `nMasteryCount`, `masteryPoints`); returns the value, level and trajectory beside the stored value. Nothing is written.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithQueryParameters(ReplayParameters());
+        learners.MapGet("/evidence", Evidence).WithName("ListEvidence")
+            .WithSummary("A learner's evidence")
+            .WithDescription("Evidence of mastery, oldest first, optionally for one skill; keyset paged by evidence id (`after`, `limit` up to 1000).")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 
@@ -84,6 +95,39 @@ public static class MasteryApi
             { Outcome: ReplayOutcome.SkillNotFound } => Problems.NotFound("skill", skillId),
             _ => Problems.NotFound("learner", learnerId),
         };
+    }
+
+    /// <summary>The query parameters <see cref="ParametersFromQuery"/> reads, for the OpenAPI document.</summary>
+    static OpenApiParameter[] ReplayParameters()
+    {
+        static OpenApiParameter Choice(string name, IEnumerable<string> values, string description) => new()
+        {
+            Name = name,
+            Description = description,
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))] },
+        };
+
+        static OpenApiParameter Number(string name, JsonSchemaType type, string description) => new()
+        {
+            Name = name,
+            Description = description + " Overrides the skill's own for this replay.",
+            Schema = new OpenApiSchema { Type = type },
+        };
+
+        return
+        [
+            Choice("method", MasteryMethods.All.Select(m => m.ToWireName()), "The mastery method to fold the evidence with; the skill's own when left out."),
+            Choice("ordering", WireNames<EvidenceOrdering>.All, "Order the evidence by observation (observed_time) or by due date (due_time)."),
+            Number("prior", JsonSchemaType.Number, "BKT P(L0)."),
+            Number("learn", JsonSchemaType.Number, "BKT P(T)."),
+            Number("guess", JsonSchemaType.Number, "BKT P(G)."),
+            Number("slip", JsonSchemaType.Number, "BKT P(S)."),
+            Number("forget", JsonSchemaType.Number, "BKT P(F)."),
+            Number("bktMasteryThreshold", JsonSchemaType.Number, "BKT mastery at P(L) at or above this."),
+            Number("masteryPoints", JsonSchemaType.Number, "The score that counts as mastery (every method but BKT)."),
+            Number("calculationInt", JsonSchemaType.Integer, "Decaying-average weight of the newest score, percent."),
+            Number("nMasteryCount", JsonSchemaType.Integer, "n_mastery's N."),
+        ];
     }
 
     /// <summary>Query parameters override the skill's own: method, ordering, and each numeric parameter by name.</summary>

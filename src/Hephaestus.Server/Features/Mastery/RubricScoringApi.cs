@@ -23,7 +23,10 @@ public static class RubricScoringApi
     public static IEndpointRouteBuilder MapRubricScoring(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/learners/{learnerId:guid}/rubric-assessments", Score)
-            .WithTags("Mastery").WithName("ScoreWithRubric").RequireAuthorization(Policies.Provisioned).LimitRowWrites();
+            .WithTags("Mastery").WithName("ScoreWithRubric").RequireAuthorization(Policies.Provisioned).LimitRowWrites()
+                .WithSummary("Score a learner's work with a rubric")
+                .WithDescription("Rates every criterion; criteria aligned to skills become evidence and update mastery and progress. Educators of the learner's cohort and admins.")
+                .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 

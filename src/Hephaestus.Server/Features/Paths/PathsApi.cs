@@ -19,15 +19,41 @@ public static class PathsApi
     public static IEndpointRouteBuilder MapPaths(this IEndpointRouteBuilder routes)
     {
         var paths = routes.MapGroup("/api/v1/paths").WithTags("Learning paths").RequireAuthorization(Policies.Provisioned);
-        paths.MapPost("/", Create).WithName("CreatePath").RequireAuthorization(Policies.Author);
-        paths.MapGet("/", List).WithName("ListPaths");
-        paths.MapGet("/{pathId:guid}", Get).WithName("GetPath");
-        paths.MapPost("/{pathId:guid}/versions", NewDraft).WithName("CreatePathDraft").RequireAuthorization(Policies.Author);
-        paths.MapGet("/{pathId:guid}/versions/{versionId:guid}", GetVersion).WithName("GetPathVersion");
-        paths.MapPut("/{pathId:guid}/versions/{versionId:guid}/steps", PutSteps).WithName("PutPathSteps").RequireAuthorization(Policies.Author);
-        paths.MapPost("/{pathId:guid}/versions/{versionId:guid}/publish", Publish).WithName("PublishPathVersion").RequireAuthorization(Policies.Author);
-        paths.MapPost("/{pathId:guid}/versions/{versionId:guid}/retire", Retire).WithName("RetirePathVersion").RequireAuthorization(Policies.Author);
-        paths.MapDelete("/{pathId:guid}/versions/{versionId:guid}", DeleteDraft).WithName("DeletePathDraft").RequireAuthorization(Policies.Author);
+        paths.MapPost("/", Create).WithName("CreatePath").RequireAuthorization(Policies.Author)
+            .WithSummary("Create a learning path")
+            .WithDescription("A path with its first draft version (no steps yet). Authors and admins. 409 when the code is taken.")
+            .ProducesProblems(StatusCodes.Status409Conflict);
+        paths.MapGet("/", List).WithName("ListPaths")
+            .WithSummary("List learning paths")
+            .WithDescription("Learning paths with their current published version, keyset paged. Any provisioned user.");
+        paths.MapGet("/{pathId:guid}", Get).WithName("GetPath")
+            .WithSummary("Read a learning path")
+            .WithDescription("A path with its versions. Any provisioned user.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        paths.MapPost("/{pathId:guid}/versions", NewDraft).WithName("CreatePathDraft").RequireAuthorization(Policies.Author)
+            .WithSummary("Create a draft version of a path")
+            .WithDescription("A new draft copying the newest version's steps; a path has at most one draft (409). Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        paths.MapGet("/{pathId:guid}/versions/{versionId:guid}", GetVersion).WithName("GetPathVersion")
+            .WithSummary("Read a path version")
+            .WithDescription("A version with its steps, their prerequisites and unlock rules.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        paths.MapPut("/{pathId:guid}/versions/{versionId:guid}/steps", PutSteps).WithName("PutPathSteps").RequireAuthorization(Policies.Author)
+            .WithSummary("Replace a draft's steps")
+            .WithDescription("The whole step list of a draft: keys, kinds (skill, assessment, content) and what they refer to, prerequisites and unlock rules (a tree of all/any/mastery/score/completed). Every reference is checked; a published version never changes (409), nor may steps form a cycle (409). Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        paths.MapPost("/{pathId:guid}/versions/{versionId:guid}/publish", Publish).WithName("PublishPathVersion").RequireAuthorization(Policies.Author)
+            .WithSummary("Publish a draft version")
+            .WithDescription("Makes the draft the version new enrollments get; refused (409) without steps or when a step refers to something that no longer exists. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        paths.MapPost("/{pathId:guid}/versions/{versionId:guid}/retire", Retire).WithName("RetirePathVersion").RequireAuthorization(Policies.Author)
+            .WithSummary("Retire a published version")
+            .WithDescription("No new enrollments on it; existing ones keep it until migrated. Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        paths.MapDelete("/{pathId:guid}/versions/{versionId:guid}", DeleteDraft).WithName("DeletePathDraft").RequireAuthorization(Policies.Author)
+            .WithSummary("Delete a draft version")
+            .WithDescription("Only a draft can be deleted (409 otherwise). Authors and admins.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         return routes;
     }
 

@@ -19,19 +19,40 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder routes)
     {
         var users = routes.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization(Policies.Provisioned);
-        users.MapGet("/me", GetMe).WithName("GetMe");
-        users.MapGet("/{id:guid}", Get).WithName("GetUser");
-        users.MapGet("/", List).WithName("ListUsers");
-        users.MapPost("/", Create).WithName("CreateUser").RequireAuthorization(Policies.Admin);
-        users.MapPatch("/{id:guid}", Update).WithName("UpdateUser");
+        users.MapGet("/me", GetMe).WithName("GetMe")
+            .WithSummary("Read the signed-in user")
+            .WithDescription("The caller's own user with profile and roles. Any provisioned user. The ETag header is the user's version, for If-Match on an update.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
+        users.MapGet("/{id:guid}", Get).WithName("GetUser")
+            .WithSummary("Read a user")
+            .WithDescription("A user by id: the user themselves, an admin, or an educator of a cohort the user learns in (otherwise 404). The ETag header is the version for If-Match.")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
+        users.MapGet("/", List).WithName("ListUsers")
+            .WithSummary("List users")
+            .WithDescription("Users visible to the caller (admins all; educators their cohorts' learners; others themselves), keyset paged by `after` and `limit`; filters: `role`, `email`, `q` (name or email text), `profile` (a JSON object the profile contains).");
+        users.MapPost("/", Create).WithName("CreateUser").RequireAuthorization(Policies.Admin)
+            .WithSummary("Create a user")
+            .WithDescription("Provisions a user for a token subject, with roles and a free JSON profile. Admins only. 409 when the external subject or the email is taken (`field` says which).")
+            .ProducesProblems(StatusCodes.Status409Conflict)
+            .ReturnsETag();
+        users.MapPatch("/{id:guid}", Update).WithName("UpdateUser")
+            .WithSummary("Update a user")
+            .WithDescription("Changes the given fields; a user changes their own profile fields, only an admin roles, email and external subject. Requires If-Match with the ETag read (428 without, 412 when stale).")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .TakesIfMatch(required: true);
         users.MapDelete("/{id:guid}", Erase).WithName("EraseUser").WithSummary("Erase a user and everything about them")
-            .WithDescription(EraseDescription);
+            .WithDescription(EraseDescription)
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .TakesIfMatch(required: false);
         users.MapGet("/{id:guid}/export", PersonalDataExport.Export).WithName("ExportUser").WithSummary("Everything stored about a user")
             .WithDescription("The user and every personal data section: their learning record (mastery, evidence, attempts with the item "
                 + "versions drawn, responses, results with per-item scores, the stored responses of idempotent submissions, rubric "
                 + "assessments, enrollments with their overrides), their cohort memberships, and what they wrote about others: the "
                 + "rubric assessments they gave and the overrides they made (with the learner ids), and the item versions they wrote. "
-                + "For the user themselves or an admin.");
+                + "For the user themselves or an admin.")
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return routes;
     }
 
