@@ -74,7 +74,9 @@ public class ClientScenarioTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 
         var path = (await author.CreatePathAsync(new CreatePathRequest { Code = "client-path", Title = "Algebra path" })).Result;
         var draft = path.Versions.Single();
-        await author.PutPathStepsAsync(path.Id, draft.Id, new PutStepsRequest
+        // A draft's steps are replaced under If-Match too: the ETag of the version read.
+        var draftETag = (await author.GetPathVersionAsync(path.Id, draft.Id)).Headers["ETag"].Single();
+        await author.PutPathStepsAsync(path.Id, draft.Id, draftETag, new PutStepsRequest
         {
             Steps =
             [

@@ -16,18 +16,21 @@ internal static class FrameworksApi
         frameworks.MapPost("/", Create).WithName("CreateFramework").RequireAuthorization(Policies.Author)
             .WithSummary("Create a competency framework")
             .WithDescription("A framework with a mastery scale (the default scale when left out), a default mastery method and its parameters. Authors and admins. 409 when the code is taken.")
-            .ProducesProblems(StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status409Conflict)
+            .ReturnsETag();
         frameworks.MapGet("/", List).WithName("ListFrameworks")
             .WithSummary("List competency frameworks")
-            .WithDescription("Every framework with its skill count. Any provisioned user.");
+            .WithDescription("Frameworks with their skill counts, keyset paged by `after` and `limit`. Any provisioned user.");
         frameworks.MapGet("/{frameworkId:guid}", Get).WithName("GetFramework")
             .WithSummary("Read a competency framework")
             .WithDescription("A framework with its tree of skills. Any provisioned user.")
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
         frameworks.MapPatch("/{frameworkId:guid}", Patch).WithName("PatchFramework").RequireAuthorization(Policies.Author)
             .WithSummary("Update a competency framework")
             .WithDescription("Changes title, description, scale, method or parameters; another scale re-classifies recorded mastery in the same transaction. Authors and admins.")
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .TakesIfMatch(required: true);
         frameworks.MapGet("/{frameworkId:guid}/topological-order", TopologicalOrder).WithName("GetFrameworkTopologicalOrder")
             .WithSummary("Skills in prerequisite order")
             .WithDescription("The framework's skills and, transitively, their prerequisites from any framework (marked external), every prerequisite before the skills that need it.")

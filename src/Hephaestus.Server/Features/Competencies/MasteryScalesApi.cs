@@ -27,18 +27,21 @@ internal static partial class MasteryScalesApi
         var scales = api.MapGroup("/mastery-scales").WithTags("Competencies");
         scales.MapPost("/", Create).WithName("CreateMasteryScale").RequireAuthorization(Policies.Author)
             .WithSummary("Create a mastery scale")
-            .WithDescription("Ordered levels with thresholds from lowest to highest, exactly one of them the mastery level. Authors and admins.");
+            .WithDescription("Ordered levels with thresholds from lowest to highest, exactly one of them the mastery level. Authors and admins.")
+            .ReturnsETag();
         scales.MapGet("/", List).WithName("ListMasteryScales")
             .WithSummary("List mastery scales")
-            .WithDescription("Every mastery scale with its levels. Any provisioned user.");
+            .WithDescription("Mastery scales with their levels, keyset paged by `after` and `limit`. Any provisioned user.");
         scales.MapGet("/{scaleId:guid}", Get).WithName("GetMasteryScale")
             .WithSummary("Read a mastery scale")
             .WithDescription("A mastery scale with its levels. Any provisioned user.")
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
         scales.MapPut("/{scaleId:guid}", Replace).WithName("ReplaceMasteryScale").RequireAuthorization(Policies.Author)
             .WithSummary("Replace a mastery scale")
             .WithDescription("Replaces the name and levels. A scale in use (mastery or evidence recorded against it) keeps its levels: 409, make a new version instead. Authors and admins.")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .TakesIfMatch(required: true);
         scales.MapPost("/{scaleId:guid}/versions", NewVersion).WithName("CreateMasteryScaleVersion").RequireAuthorization(Policies.Author)
             .WithSummary("Create the next version of a mastery scale")
             .WithDescription("A new scale (its own id) in the same family, numbered one past the newest; frameworks keep the version they point to. Authors and admins.")

@@ -24,7 +24,7 @@ internal static class RubricsApi
             .WithDescription("Criteria with ratings from best to worst and their points; a criterion aligned to a skill names its mastery points, and its ratings become evidence. Rubrics are not edited: make a new one. Authors and admins.");
         rubrics.MapGet("/", List).WithName("ListRubrics")
             .WithSummary("List rubrics")
-            .WithDescription("The newest 100 rubrics with their criteria. Any provisioned user.");
+            .WithDescription("Rubrics with their criteria, in creation order, keyset paged by `after` and `limit`. Any provisioned user.");
         rubrics.MapGet("/{rubricId:guid}", Get).WithName("GetRubric")
             .WithSummary("Read a rubric")
             .WithDescription("A rubric with its criteria and ratings. Any provisioned user.")

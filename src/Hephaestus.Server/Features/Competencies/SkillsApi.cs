@@ -16,23 +16,27 @@ internal static class SkillsApi
         api.MapPost("/frameworks/{frameworkId:guid}/skills", Create).WithTags("Competencies").WithName("CreateSkill").RequireAuthorization(Policies.Author)
             .WithSummary("Create a skill")
             .WithDescription("A skill in the framework, under `parentId` (a skill of the same framework) or as a root, with free attributes and an optional mastery method. Authors and admins. 409 when the framework already has the code.")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .ReturnsETag();
         var skills = api.MapGroup("/skills").WithTags("Competencies");
         skills.MapGet("/", Search).WithName("SearchSkills")
             .WithSummary("Search skills")
-            .WithDescription("Skills whose attributes contain the JSON object `attributes`, optionally in one `framework`, optionally whose code, title or description contains `q` (ignoring case); ordered by framework code and code, 100 per page from `offset`.");
+            .WithDescription("Skills whose attributes contain the JSON object `attributes`, optionally in one `framework`, optionally whose code, title or description contains `q` (ignoring case); keyset paged by `after` and `limit` in id order.");
         skills.MapGet("/{skillId:guid}", Get).WithName("GetSkill")
             .WithSummary("Read a skill")
             .WithDescription("A skill with its attributes and mastery method. Any provisioned user.")
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
         skills.MapPatch("/{skillId:guid}", Patch).WithName("PatchSkill").RequireAuthorization(Policies.Author)
             .WithSummary("Update a skill")
             .WithDescription("Changes the given fields; parameters are validated against the method they will run under. Authors and admins.")
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .TakesIfMatch(required: true);
         skills.MapPost("/{skillId:guid}/move", Move).WithName("MoveSkill").RequireAuthorization(Policies.Author)
             .WithSummary("Move a skill")
             .WithDescription("Moves the skill and its subtree under another parent of the same framework (null: a root) at a position; under its own subtree is 409. Authors and admins.")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .TakesIfMatch(required: true);
         skills.MapDelete("/{skillId:guid}", Delete).WithName("DeleteSkill").RequireAuthorization(Policies.Author)
             .WithSummary("Delete a skill")
             .WithDescription("Deletes the skill and its subtree unless something refers to one of them (409 naming what). Authors and admins.")

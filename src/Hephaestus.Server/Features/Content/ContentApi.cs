@@ -42,12 +42,14 @@ public static partial class ContentApi
         staff.MapGet("/items/{itemId:guid}", GetItem).WithName("GetContentItem")
             .WithSummary("Read a content item")
             .WithDescription("The item with its skills, latest version number and published version; the ETag is what If-Match sends back on an edit.")
-            .Produces<ContentItemResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<ContentItemResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .ReturnsETag();
         write.MapPatch("/items/{itemId:guid}", UpdateItem).WithName("UpdateContentItem")
             .WithSummary("Edit a content item's title or skills")
             .WithDescription("Needs If-Match with the ETag read (428 without, 412 when stale). The key and kind never change; content changes are new versions.")
             .Produces<ContentItemResponse>().ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .TakesIfMatch(required: true);
         write.MapPost("/items/{itemId:guid}/versions", CreateVersion).WithName("CreateContentVersion")
             .WithSummary("Add a version to a content item")
             .WithDescription("Numbered by the item (1, 2, 3, no gaps under concurrent creation), immutable once made, in status draft. The body must have been "

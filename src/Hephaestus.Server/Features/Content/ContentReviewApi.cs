@@ -34,7 +34,8 @@ public static class ContentReviewApi
                 + "transition's If-Match sends back.")
             .Produces<ContentReviewState>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ReturnsETag();
         content.MapPost("/{versionId:guid}/transitions", Move).WithName("MoveContentVersion").RequireAuthorization(Policies.ContentWorkflow)
             .WithSummary("Move a version through review and publishing")
             .WithDescription("Body {to, reason}; If-Match required (428 without, 412 when stale). Moves: draft → in_review (authors, admins); "
@@ -48,8 +49,7 @@ public static class ContentReviewApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .TakesIfMatch(required: true);
         return routes;
     }
 

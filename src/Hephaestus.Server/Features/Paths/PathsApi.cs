@@ -37,11 +37,13 @@ public static class PathsApi
         paths.MapGet("/{pathId:guid}/versions/{versionId:guid}", GetVersion).WithName("GetPathVersion")
             .WithSummary("Read a path version")
             .WithDescription("A version with its steps, their prerequisites and unlock rules.")
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .ReturnsETag();
         paths.MapPut("/{pathId:guid}/versions/{versionId:guid}/steps", PutSteps).WithName("PutPathSteps").RequireAuthorization(Policies.Author)
             .WithSummary("Replace a draft's steps")
             .WithDescription("The whole step list of a draft: keys, kinds (skill, assessment, content) and what they refer to, prerequisites and unlock rules (a tree of all/any/mastery/score/completed). Every reference is checked; a published version never changes (409), nor may steps form a cycle (409). Authors and admins.")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .TakesIfMatch(required: true);
         paths.MapPost("/{pathId:guid}/versions/{versionId:guid}/publish", Publish).WithName("PublishPathVersion").RequireAuthorization(Policies.Author)
             .WithSummary("Publish a draft version")
             .WithDescription("Makes the draft the version new enrollments get; refused (409) without steps or when a step refers to something that no longer exists. Authors and admins.")
