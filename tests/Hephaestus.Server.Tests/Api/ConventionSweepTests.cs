@@ -174,6 +174,8 @@ public class ConventionSweepTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         for (var i = 0; i < 3; i++)
         {
             var skill = await Catalog.SkillAsync(db, framework, $"s{i}");
+            // At least three of each list's rows made here, so the test holds on a fresh database run alone.
+            await Catalog.FrameworkAsync(db, "pg-" + Guid.NewGuid().ToString("N")[..8]);
             await Catalog.RubricAsync(db, skill, 1, 1, 0);
             await Catalog.ScaleAsync(db);
             await author.PostAsJsonAsync("/api/v1/paths", new { code = $"p-{Guid.NewGuid():N}"[..20], title = "P" });

@@ -124,8 +124,7 @@ public static partial class ContentApi
         string? kind = null, Guid? skill = null, string? status = null, string? title = null, Guid? after = null, int? limit = null)
     {
         var v = new Validation();
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > Paging.MaxSize) v.Add("limit", $"must be between 1 and {Paging.MaxSize}");
+        var size = v.PageSize(limit);
         if (kind is not null && !Kinds.Contains(kind, StringComparer.Ordinal)) v.Add("kind", $"must be one of: {string.Join(", ", Kinds)}");
         if (status is not null && !Statuses.Contains(status, StringComparer.Ordinal)) v.Add("status", $"must be one of: {string.Join(", ", Statuses)}");
         v.Text("title", title, 1, 300, required: false);
@@ -218,8 +217,7 @@ public static partial class ContentApi
         string? metadata = null, string? jsonPath = null, Guid? after = null, int? limit = null)
     {
         var v = new Validation();
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > Paging.MaxSize) v.Add("limit", $"must be between 1 and {Paging.MaxSize}");
+        var size = v.PageSize(limit);
         JsonElement? contains = null;
         if (metadata is not null)
         {

@@ -144,8 +144,9 @@ public static class ContentQualityApi
     static async Task<Results<Ok<Page<QualityScore>>, ValidationProblem, ProblemHttpResult>> History(Guid versionId, HttpContext http, NpgsqlDataSource db,
         CancellationToken ct, Guid? after = null, int? limit = null)
     {
-        var size = limit ?? ContentQualityStore.HistoryPageSize;
-        if (size is < 1 or > Paging.MaxSize) return new Validation().Add("limit", $"must be between 1 and {Paging.MaxSize}").ToProblem();
+        var v = new Validation();
+        var size = v.PageSize(limit, defaultSize: ContentQualityStore.HistoryPageSize);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         var page = await ContentQualityStore.HistoryAsync(scope, versionId, after, size, ct);
         return page is null ? Problems.NotFound("content version", versionId) : TypedResults.Ok(page);

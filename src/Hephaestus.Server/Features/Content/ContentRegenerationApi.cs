@@ -52,8 +52,9 @@ public static partial class ContentRegenerationApi
     static async Task<Results<Ok<Page<RegenerationCandidate>>, ValidationProblem>> Queue(HttpContext http, NpgsqlDataSource db, IConfiguration configuration,
         CancellationToken ct, Guid? after = null, int? limit = null)
     {
-        var size = limit ?? Paging.DefaultSize;
-        if (size is < 1 or > Paging.MaxSize) return new Validation().Add("limit", $"must be between 1 and {Paging.MaxSize}").ToProblem();
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
         await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
         return TypedResults.Ok(await ContentRegenerationStore.QueueAsync(scope, ContentPublishGate.From(configuration), after, size, ct));
     }
