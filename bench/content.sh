@@ -187,8 +187,12 @@ declare -A S
 for kind in "${KINDS[@]}"; do
   slug=${kind//[^a-z]/-}
   count=$(wc -l < "$OUT/search-$slug.txt")
-  SEARCH_FILE="$OUT/search-$slug.txt" wrk_run "content-search-$slug" "$CONCURRENCY" "$BENCH_DIR/lua/content-search.lua"
-  api_rps=$(printf '%.0f' "$WRK_RPS") api_p50=$(to_ms "$WRK_P50") api_p99=$(to_ms "$WRK_P99")
+  # A long timeout: a slow search is a latency to report, not a request wrk drops (its default is 2 s).
+  SEARCH_FILE="$OUT/search-$slug.txt" WRK_ARGS="--timeout 60s" wrk_run "content-search-$slug" "$CONCURRENCY" "$BENCH_DIR/lua/content-search.lua"
+  api_rps=$(printf '%.1f' "$WRK_RPS") api_p50=$(to_ms "$WRK_P50") api_p99=$(to_ms "$WRK_P99")
+  api_n=$(awk '/requests in/ {print $1}' "$OUT/content-search-$slug-c$CONCURRENCY.wrk.txt")
+  # None finished within DURATION: wrk prints zeros, which must not read as fast; the pgbench columns give the time.
+  if [ "$api_n" = 0 ]; then api_p50="none finished in $DURATION" api_p99="> ${DURATION%s} s"; worst_p99=$(( ${DURATION%s} * 1000 )); fi
   cat > "$OUT/content-search-$slug.sql" <<SQL
 \set n random(1, $count)
 SELECT q FROM public.bench_queries WHERE kind = '$kind' AND n = :n \gset
@@ -222,7 +226,7 @@ SQL
   owner_time=$(awk '/as the superuser/ {on=1} on && /Execution Time/ {sub(/.*: /, ""); print; exit}' "$OUT/content-search-explain-one.txt")
   owner_plan=$(awk '/as the superuser/ {on=1; next} on && /(Index Scan|Seq Scan)[^(]*content_versions/ {sub(/^ *(->)? */, ""); sub(/ +\(cost.*/, ""); print; exit}' "$OUT/content-search-explain-one.txt")
   plan=$(awk '/(Index Scan|Seq Scan)[^(]*content_versions/ {sub(/^ *(->)? */, ""); sub(/ +\(cost.*/, ""); print; exit}' "$OUT/content-search-explain-one.txt")
-  S[$kind]="| \`$q\` ($kind, $count variants) | ~$matches | $api_rps | $api_p50 | $api_p99 | $PGB_TPS | $PGB_P50 | $PGB_P99 | $(ratio "$api_rps" "$PGB_TPS") | $plan, $example | $owner_plan, $owner_time |"
+  S[$kind]="| \`$q\` ($kind, $count variants) | ~$matches | $api_rps ($api_n) | $api_p50 | $api_p99 | $PGB_TPS | $PGB_P50 | $PGB_P99 | $(ratio "$api_rps" "$PGB_TPS") | $plan, $example | $owner_plan, $owner_time |"
 done
 
 # --- 3. Publish races --------------------------------------------------------------------------------------------------
@@ -304,12 +308,12 @@ table="$OUT/content-table.md"
   echo "(BEGIN, actor, the same SELECT, COMMIT) as the application login (row-level security applies) plus a primary-key read of the query"
   echo "variant; percentiles from its per-transaction log. Latencies in ms. Plans: the scan of the custom plan and its EXPLAIN ANALYZE execution time (ms), variant 1."
   echo
-  echo "| query (kind, variants) | rows matching | API req/s | API p50 | API p99 | raw tps | raw p50 | raw p99 | API ÷ raw | plan as the app login, time | plan as the superuser (no RLS), time |"
+  echo "| query (kind, variants) | rows matching | API req/s (requests) | API p50 | API p99 | raw tps | raw p50 | raw p99 | API ÷ raw | plan as the app login, time | plan as the superuser (no RLS), time |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for kind in "${KINDS[@]}"; do echo "${S[$kind]}"; done
   echo
-  worst=$(for kind in "${KINDS[@]}"; do echo "${S[$kind]}" | awk -F'|' '{gsub(/ /, "", $6); print $6}'; done | sort -g | tail -n 1)
-  echo "Goal p99 under 20 ms (at $CONCURRENCY connections, every kind): **$(verdict "$worst" '<' 20)** (worst p99 $worst ms)."
+  worst=$( (for kind in "${KINDS[@]}"; do echo "${S[$kind]}" | awk -F'|' '$6 !~ />/ {gsub(/ /, "", $6); print $6}'; done; echo "${worst_p99:-0}") | sort -g | tail -n 1)
+  echo "Goal p99 under 20 ms (at $CONCURRENCY connections, every kind): **$(verdict "$worst" '<' 20)** (worst p99 $worst ms$([ -n "${worst_p99:-}" ] && echo "; at least one kind had no request finish within $DURATION"))."
   echo
   echo "**Publish races**: $RACES items × $PUBLISHERS concurrent publishers (curl processes started together), If-Match read before."
   echo
