@@ -63,8 +63,10 @@ token() { (cd "$OUT/app" && "$APP" token --user "$1" --role "$2" 2>/dev/null | t
 wrk_run() {
   local out
   # Warm-up (discarded): JIT tiering, the connection pool and prepared statements settle first.
-  wrk -t "${WRK_THREADS:-$(( $2 < 2 ? $2 : 2 ))}" -c "$2" -d 5s -s "$3" "$BASE" >/dev/null 2>&1
-  out=$(wrk -t "${WRK_THREADS:-$(( $2 < 2 ? $2 : 2 ))}" -c "$2" -d "$DURATION" --latency -s "$3" "$BASE" 2>&1)
+  # shellcheck disable=SC2086 # WRK_ARGS: extra options (e.g. --timeout 60s), split on purpose
+  wrk -t "${WRK_THREADS:-$(( $2 < 2 ? $2 : 2 ))}" -c "$2" -d 5s ${WRK_ARGS:-} -s "$3" "$BASE" >/dev/null 2>&1
+  # shellcheck disable=SC2086
+  out=$(wrk -t "${WRK_THREADS:-$(( $2 < 2 ? $2 : 2 ))}" -c "$2" -d "$DURATION" ${WRK_ARGS:-} --latency -s "$3" "$BASE" 2>&1)
   echo "$out" > "$OUT/$1-c$2.wrk.txt"
   WRK_RPS=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   WRK_P50=$(echo "$out" | awk '$1=="50%" {print $2}')
@@ -83,7 +85,26 @@ pgbench_run() {
   PGB_LAT=$(echo "$out" | awk -F'= ' '/latency average/ {split($2, a, " "); print a[1]}')
 }
 
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+# pgb NAME CLIENTS DATABASE USER PASSWORD [args] -> PGB_TPS PGB_AVG PGB_P50 PGB_P99 (ms, from the per-transaction log)
+pgb() {
+  local name=$1 c=$2 db=$3 user=$4 password=$5; shift 5
+  local dir="$OUT/pglog-$name-c$c"; rm -rf "$dir"; mkdir -p "$dir"
+  local out
+  out=$(cd "$dir" && PGPASSWORD="$password" pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$user" -c "$c" -j "$(( c < 2 ? c : 2 ))" -T "${DURATION%s}" -n -r -l "$@" "$db" 2>&1)
+  echo "$out" > "$OUT/$name-c$c.pgbench.txt"
+  if echo "$out" | grep -q "number of failed transactions: [1-9]\|aborted"; then echo "$out"; exit 1; fi
+  PGB_TPS=$(echo "$out" | awk -F'= ' '/^tps/ {split($2, a, " "); printf "%.0f", a[1]}' | head -n 1)
+  read -r PGB_AVG PGB_P50 PGB_P99 < <(cat "$dir"/pgbench_log.* | python3 -c '
+import sys
+v = sorted(int(l.split()[2]) for l in sys.stdin if l.strip())
+if not v: print("n/a n/a n/a"); sys.exit()
+q = lambda p: v[min(len(v) - 1, int(p * len(v)))] / 1000
+print(f"{sum(v) / len(v) / 1000:.3f} {q(0.50):.3f} {q(0.99):.3f}")')
+  rm -rf "$dir"
+}
+to_ms() { python3 -c "import sys,re; m=re.match(r'([\d.]+)(us|ms|s)', sys.argv[1]); v=float(m[1]); print(f'{v/1000 if m[2]==\"us\" else v*1000 if m[2]==\"s\" else v:.2f}')" "$1"; }
+
+ratio() { python3 -c "import sys; print('n/a' if float(sys.argv[2]) == 0 else f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
 
 # write_section MARKER FILE: replaces <!-- bench:MARKER:begin --> … <!-- bench:MARKER:end --> in docs/benchmarks.md.
 write_section() {

@@ -188,23 +188,6 @@ done
 # statement): the service auto-prepares its statements, so this is its database time without parse and plan.
 sed -e 's/ \\; /;\n/g' "$OUT/reevaluate-ROLLBACK.sql" > "$OUT/reevaluate-prepared-ROLLBACK.sql"
 
-# pgb NAME CLIENTS DATABASE USER PASSWORD [args] -> PGB_TPS PGB_AVG PGB_P50 PGB_P99 (ms, from the per-transaction log)
-pgb() {
-  local name=$1 c=$2 db=$3 user=$4 password=$5; shift 5
-  local dir="$OUT/pglog-$name-c$c"; rm -rf "$dir"; mkdir -p "$dir"
-  local out
-  out=$(cd "$dir" && PGPASSWORD="$password" pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$user" -c "$c" -j "$(( c < 2 ? c : 2 ))" -T "${DURATION%s}" -n -r -l "$@" "$db" 2>&1)
-  echo "$out" > "$OUT/$name-c$c.pgbench.txt"
-  if echo "$out" | grep -q "number of failed transactions: [1-9]\|aborted"; then echo "$out"; exit 1; fi
-  PGB_TPS=$(echo "$out" | awk -F'= ' '/^tps/ {split($2, a, " "); printf "%.0f", a[1]}' | head -n 1)
-  read -r PGB_AVG PGB_P50 PGB_P99 < <(cat "$dir"/pgbench_log.* | python3 -c '
-import sys
-v = sorted(int(l.split()[2]) for l in sys.stdin if l.strip())
-q = lambda p: v[min(len(v) - 1, int(p * len(v)))] / 1000
-print(f"{sum(v) / len(v) / 1000:.3f} {q(0.50):.3f} {q(0.99):.3f}")')
-  rm -rf "$dir"
-}
-to_ms() { python3 -c "import sys,re; m=re.match(r'([\d.]+)(us|ms|s)', sys.argv[1]); v=float(m[1]); print(f'{v/1000 if m[2]==\"us\" else v*1000 if m[2]==\"s\" else v:.2f}')" "$1"; }
 
 c=$CONCURRENCY
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
