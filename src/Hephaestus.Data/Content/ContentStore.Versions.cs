@@ -189,25 +189,15 @@ public static partial class ContentStore
     }
 
     /// <summary>
-    /// Versions whose metadata contains <see cref="MetadataSearchSql"/>'s $3 (jsonb @>), keyset paged by id. Both
-    /// operators are answered by ix_content_versions_metadata (GIN, jsonb_path_ops); a plan test pins it.
+    /// Versions whose metadata contains $3 (jsonb @>) and/or matches the JSON path $4 (@?), keyset paged by id. The ids
+    /// come from content_version_ids_matching (0022): under row-level security these operators cannot use
+    /// ix_content_versions_metadata, so the function finds them with the owner's rights and the rows are read here
+    /// through the policy as usual.
     /// </summary>
-    public const string MetadataSearchSql = $"""
+    const string MetadataSearchSql = $"""
         SELECT {VersionColumns} {VersionFrom}
-        WHERE ($1::uuid IS NULL OR v.id > $1) AND v.metadata @> $3::jsonb
-        ORDER BY v.id LIMIT $2
-        """;
-
-    const string JsonPathSearchSql = $"""
-        SELECT {VersionColumns} {VersionFrom}
-        WHERE ($1::uuid IS NULL OR v.id > $1) AND v.metadata @? $3::jsonpath
-        ORDER BY v.id LIMIT $2
-        """;
-
-    const string BothSearchSql = $"""
-        SELECT {VersionColumns} {VersionFrom}
-        WHERE ($1::uuid IS NULL OR v.id > $1) AND v.metadata @> $3::jsonb AND v.metadata @? $4::jsonpath
-        ORDER BY v.id LIMIT $2
+        WHERE v.id IN (SELECT hephaestus.content_version_ids_matching($3::jsonb, $4::jsonpath, $1, $2))
+        ORDER BY v.id
         """;
 
     /// <summary>
@@ -233,17 +223,11 @@ public static partial class ContentStore
             }
         }
 
-        var sql = (contains, jsonPath) switch
-        {
-            ({ }, { }) => BothSearchSql,
-            (null, { }) => JsonPathSearchSql,
-            _ => MetadataSearchSql,
-        };
-        await using var command = scope.Command(sql);
+        await using var command = scope.Command(MetadataSearchSql);
         command.Parameters.Add(NullableUuid(after));
         command.Parameters.Add(Int(Paging.Fetch(size)));
-        if (contains is { } c) command.Parameters.Add(Jsonb(c));
-        if (jsonPath is not null) command.Parameters.Add(Text(jsonPath));
+        command.Parameters.Add(Jsonb(contains));
+        command.Parameters.Add(Text(jsonPath));
         var rows = new List<ContentVersion>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {

@@ -67,5 +67,8 @@ public static class SchemaMigrations
         new("20261202000500_ContentReview",
             Up: ["0021_content_review.sql"],
             Down: ["20261202000500_ContentReview.down.sql"]),
+        new("20261202000600_ContentSearch",
+            Up: ["0022_content_search.sql"],
+            Down: ["20261202000600_ContentSearch.down.sql"]),
     ];
 }

@@ -1,0 +1,1 @@
+DROP FUNCTION hephaestus.content_version_ids_matching(jsonb, jsonpath, uuid, integer);
