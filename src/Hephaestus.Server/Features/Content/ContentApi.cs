@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Hephaestus.Data;
 using Hephaestus.Data.Content;
+using Hephaestus.Domain;
+using Hephaestus.Domain.Content;
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
 using Hephaestus.Server.Hosting;
@@ -19,7 +21,8 @@ namespace Hephaestus.Server.Features.Content;
 public static partial class ContentApi
 {
     static readonly string[] Kinds = ["lesson", "explanation", "worked_example", "hint", "item_stem", "feedback", "summary", "image", "video", "audio", "interactive"];
-    static readonly string[] Statuses = ["draft", "in_review", "approved", "published", "retired"];
+    /// <summary>The review lifecycle's wire names, from the one enum Domain keeps (content_versions.status's CHECK matches it).</summary>
+    static readonly IReadOnlyList<string> Statuses = WireNames<ContentStatus>.All;
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._/-]{0,199}$")]
     private static partial System.Text.RegularExpressions.Regex KeyShape();
