@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hephaestus.Domain.Assessments;
+using Hephaestus.Domain.Content;
 using Hephaestus.Domain.Mastery;
 using Hephaestus.Domain.Paths;
 
@@ -41,6 +42,8 @@ public class WireNamesTests
         Pinned<ToleranceKind>("absolute", "relative");
         Pinned<WhitespaceRule>("exact", "trim", "collapse");
         Pinned<OrderingScoring>("all_or_nothing", "adjacent_pairs");
+        Pinned<ContentStatus>("draft", "in_review", "approved", "published", "retired");
+        Pinned<ContentKind>("lesson", "explanation", "worked_example", "hint", "item_stem", "feedback", "summary", "image", "video", "audio", "interactive");
     }
 
     [Theory]

@@ -9,9 +9,12 @@ namespace Hephaestus.Data.Assessments;
 /// <summary>An item version's alignment to a skill: its evidence counts for the skill with this weight (0..1].</summary>
 public sealed record SkillAlignment(Guid SkillId, decimal Weight = 1);
 
-/// <summary>An item version as stored, with its answer key (<see cref="Definition"/>), and the item's tags.</summary>
+/// <summary>
+/// An item version as stored, with its answer key (<see cref="Definition"/>), the item's tags, and the content version its
+/// stem came from when it was generated (<see cref="StemContentVersionId"/>; content's item_stem versions, issue 10).
+/// </summary>
 public sealed record StoredItem(Guid ItemId, string? Code, Guid VersionId, int Version, string Type, JsonElement Definition,
-    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt, IReadOnlyList<string> Tags);
+    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt, IReadOnlyList<string> Tags, Guid? StemContentVersionId = null);
 
 /// <summary>
 /// Filters of the bank listing, each optional: a skill the current version is aligned to, an item type, words of the
@@ -28,8 +31,8 @@ public enum ItemWriteOutcome
     ItemNotFound,
     CodeTaken,
 
-    /// <summary>An aligned skill does not exist; <see cref="ItemWrite.Errors"/> names each.</summary>
-    UnknownSkills,
+    /// <summary>An aligned skill, or the stem's content version, does not exist; <see cref="ItemWrite.Errors"/> names each.</summary>
+    UnknownReferences,
 }
 
 public sealed record ItemWrite(ItemWriteOutcome Outcome, StoredItem? Item = null, IReadOnlyList<ValidationError>? Errors = null);
@@ -54,7 +57,7 @@ public static class ItemStore
     internal const string AttemptItemVersions = $"SELECT {ItemVersionColumns} FROM hephaestus.attempt_item_definitions($1, $2) v";
 
     public static async Task<ItemWrite> CreateAsync(NpgsqlDataSource db, Actor actor, string? code, ItemDefinition item, IReadOnlyList<SkillAlignment> skills,
-        IReadOnlyList<string> tags, CancellationToken ct)
+        IReadOnlyList<string> tags, Guid? stemContentVersionId, CancellationToken ct)
     {
         var itemId = Guid.CreateVersion7();
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
@@ -73,8 +76,8 @@ public static class ItemStore
             }
         }
 
-        var unknown = await InsertVersionAsync(scope, itemId, 1, item, skills, ct);
-        if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownSkills, Errors: unknown);
+        var unknown = await InsertVersionAsync(scope, itemId, 1, item, skills, stemContentVersionId, ct);
+        if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownReferences, Errors: unknown);
         var written = await ReadAsync(scope, itemId, null, ct);
         await scope.CommitAsync(ct);
         return new ItemWrite(ItemWriteOutcome.Written, written);
@@ -82,10 +85,11 @@ public static class ItemStore
 
     /// <summary>
     /// Editing makes a new version. The item row is locked, so two edits at once make versions n+1 and n+2. Tags belong
-    /// to the item, not the version: null keeps them.
+    /// to the item, not the version: null keeps them. The stem's content version belongs to the version (a later edit may
+    /// take its stem from elsewhere, or write it by hand): null means none for the new version.
     /// </summary>
     public static async Task<ItemWrite> NewVersionAsync(NpgsqlDataSource db, Actor actor, Guid itemId, ItemDefinition item, IReadOnlyList<SkillAlignment> skills,
-        IReadOnlyList<string>? tags, CancellationToken ct)
+        IReadOnlyList<string>? tags, Guid? stemContentVersionId, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         int current;
@@ -96,8 +100,8 @@ public static class ItemStore
             current = version;
         }
 
-        var unknown = await InsertVersionAsync(scope, itemId, current + 1, item, skills, ct);
-        if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownSkills, Errors: unknown);
+        var unknown = await InsertVersionAsync(scope, itemId, current + 1, item, skills, stemContentVersionId, ct);
+        if (unknown.Count > 0) return new ItemWrite(ItemWriteOutcome.UnknownReferences, Errors: unknown);
         await using (var bump = scope.Command("UPDATE hephaestus.items SET current_version = $2, tags = coalesce($3, tags) WHERE id = $1"))
         {
             bump.Parameters.Add(Uuid(itemId));
@@ -111,31 +115,40 @@ public static class ItemStore
         return new ItemWrite(ItemWriteOutcome.Written, written);
     }
 
-    /// <returns>The aligned skills that do not exist (nothing is written then).</returns>
+    /// <returns>The aligned skills, and the stem's content version, that do not exist (nothing is written then).</returns>
     static async Task<List<ValidationError>> InsertVersionAsync(ActorScope scope, Guid itemId, int version, ItemDefinition item,
-        IReadOnlyList<SkillAlignment> skills, CancellationToken ct)
+        IReadOnlyList<SkillAlignment> skills, Guid? stemContentVersionId, CancellationToken ct)
     {
-        await using (var known = scope.Command("SELECT array_agg(id) FROM hephaestus.skills WHERE id = ANY ($1)"))
+        // Both checks in one statement. The content version is looked up under the caller's rights: item writers
+        // (authors, admins) read every content version, so "not found" means it does not exist.
+        await using (var known = scope.Command("""
+            SELECT (SELECT array_agg(id) FROM hephaestus.skills WHERE id = ANY ($1)),
+                   $2::uuid IS NULL OR EXISTS (SELECT 1 FROM hephaestus.content_versions WHERE id = $2)
+            """))
         {
             known.Parameters.Add(Uuids([.. skills.Select(s => s.SkillId)]));
-            var found = await known.ExecuteScalarAsync(ct) as Guid[] ?? [];
+            known.Parameters.Add(NullableUuid(stemContentVersionId));
+            await using var reader = await known.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            var found = reader.IsDBNull(0) ? [] : reader.GetFieldValue<Guid[]>(0);
             var unknown = new List<ValidationError>();
             for (var i = 0; i < skills.Count; i++)
             {
                 if (!found.Contains(skills[i].SkillId)) unknown.Add(new ValidationError($"skills[{i}].skillId", $"no skill with id {skills[i].SkillId}"));
             }
 
+            if (!reader.GetBoolean(1)) unknown.Add(new ValidationError("stemContentVersionId", $"no content version with id {stemContentVersionId}"));
             if (unknown.Count > 0) return unknown;
         }
 
         var versionId = Guid.CreateVersion7();
         await using var batch = scope.Batch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.item_versions (id, item_id, version, type, definition, points, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.item_versions (id, item_id, version, type, definition, points, created_by, stem_content_version_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         {
             Parameters =
             {
                 Uuid(versionId), Uuid(itemId), Int(version), Text(item.Type), Jsonb(item.ToJson()),
-                new NpgsqlParameter<decimal> { TypedValue = item.Points }, Uuid(scope.Actor.UserId),
+                new NpgsqlParameter<decimal> { TypedValue = item.Points }, Uuid(scope.Actor.UserId), NullableUuid(stemContentVersionId),
             },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO hephaestus.item_version_skills (item_version_id, skill_id, weight) SELECT $1, s, w FROM unnest($2::uuid[], $3::numeric[]) AS u (s, w)")
@@ -161,7 +174,7 @@ public static class ItemStore
     /// Read by <see cref="ReadStoredItem"/>. The definition (with its key) comes through item_definitions (<c>d</c>, joined
     /// by <see cref="DefinitionOfVersion"/>), which answers authors and admins only.
     /// </summary>
-    const string StoredItemColumns = $"i.id, i.code, v.id, v.version, v.type, d.definition, v.created_at, {AlignmentOfVersion}, i.tags";
+    const string StoredItemColumns = $"i.id, i.code, v.id, v.version, v.type, d.definition, v.created_at, {AlignmentOfVersion}, i.tags, v.stem_content_version_id";
 
     const string DefinitionOfVersion = "JOIN hephaestus.item_definitions(ARRAY[v.id]) d ON true";
 
@@ -181,7 +194,7 @@ public static class ItemStore
 
     /// <summary>A row of <see cref="StoredItemColumns"/>.</summary>
     static StoredItem ReadStoredItem(NpgsqlDataReader reader) => new(reader.GetGuid(0), reader.GetNullableString(1), reader.GetGuid(2), reader.GetInt32(3),
-        reader.GetString(4), reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6), reader.GetFieldValue<string[]>(8));
+        reader.GetString(4), reader.GetJson(5), Alignment(reader, 7), reader.GetTime(6), reader.GetFieldValue<string[]>(8), reader.GetNullableGuid(9));
 
     /// <summary>The bank: items at their current version, in id (creation) order, keyset paged.</summary>
     public static async Task<Page<StoredItem>> ListAsync(NpgsqlDataSource db, Actor actor, ItemFilter filter, Guid? after, int size, CancellationToken ct)

@@ -10357,7 +10357,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Create an item
         /// </summary>
         /// <remarks>
-        /// A typed item (single_choice, multiple_choice, numeric, short_text, ordering) with its answer key, aligned to skills with weights, with tags. Authors and admins. 409 when the code is taken.
+        /// A typed item (single_choice, multiple_choice, numeric, short_text, ordering) with its answer key, aligned to skills with weights, with tags; `stemContentVersionId` names the content version the stem came from (a generated item stem; 400 when it does not exist). Authors and admins. 409 when the code is taken.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -10664,7 +10664,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Create an item's next version
         /// </summary>
         /// <remarks>
-        /// Editing an item makes a new version; results keep pointing at the version answered (regrade moves them). Authors and admins.
+        /// Editing an item makes a new version; results keep pointing at the version answered (regrade moves them). `stemContentVersionId` belongs to the new version (left out: none). Authors and admins.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -19142,6 +19142,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     /// <summary>
     /// An item or its next version. `tags` belong to the item: left out on a new version, they stay as they are.
+    /// <br/>`stemContentVersionId`: the content version the stem came from (a generated item stem), on this version only.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ItemRequest
@@ -19158,6 +19159,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("tags")]
         public System.Collections.Generic.ICollection<string>? Tags { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stemContentVersionId")]
+        public System.Guid? StemContentVersionId { get; set; } = default!;
 
     }
 
@@ -19194,6 +19198,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("tags")]
         public System.Collections.Generic.ICollection<string> Tags { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("stemContentVersionId")]
+        public System.Guid? StemContentVersionId { get; set; } = default!;
 
     }
 

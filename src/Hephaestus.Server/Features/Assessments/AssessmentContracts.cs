@@ -4,12 +4,16 @@ using Hephaestus.Domain.Assessments;
 
 namespace Hephaestus.Server.Features.Assessments;
 
-/// <summary>An item or its next version. <c>tags</c> belong to the item: left out on a new version, they stay as they are.</summary>
-public sealed record ItemRequest(JsonElement Definition, IReadOnlyList<SkillAlignment> Skills, string? Code = null, IReadOnlyList<string>? Tags = null);
+/// <summary>
+/// An item or its next version. <c>tags</c> belong to the item: left out on a new version, they stay as they are.
+/// <c>stemContentVersionId</c>: the content version the stem came from (a generated item stem), on this version only.
+/// </summary>
+public sealed record ItemRequest(JsonElement Definition, IReadOnlyList<SkillAlignment> Skills, string? Code = null, IReadOnlyList<string>? Tags = null,
+    Guid? StemContentVersionId = null);
 
 /// <summary>An item version. <c>definition</c> holds the answer key: only authors, educators and admins ever see it.</summary>
 public sealed record ItemResponseBody(Guid ItemId, string? Code, Guid VersionId, int Version, string Type, JsonElement Definition,
-    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt, IReadOnlyList<string> Tags);
+    IReadOnlyList<SkillAlignment> Skills, DateTimeOffset CreatedAt, IReadOnlyList<string> Tags, Guid? StemContentVersionId);
 
 /// <summary>
 /// A new assessment. <c>schedule</c>: when attempts may start (availableFrom, availableUntil) and when they are due (dueAt).

@@ -21,14 +21,14 @@ public static class ItemsApi
         var items = routes.MapGroup("/api/v1/items").WithTags("Item bank").RequireAuthorization(Policies.Provisioned);
         items.MapPost("/", Create).WithName("CreateItem").RequireAuthorization(Policies.Author)
             .WithSummary("Create an item")
-            .WithDescription("A typed item (single_choice, multiple_choice, numeric, short_text, ordering) with its answer key, aligned to skills with weights, with tags. Authors and admins. 409 when the code is taken.")
+            .WithDescription("A typed item (single_choice, multiple_choice, numeric, short_text, ordering) with its answer key, aligned to skills with weights, with tags; `stemContentVersionId` names the content version the stem came from (a generated item stem; 400 when it does not exist). Authors and admins. 409 when the code is taken.")
             .ProducesProblems(StatusCodes.Status409Conflict);
         items.MapGet("/", List).WithName("ListItems")
             .WithSummary("List and search the item bank")
             .WithDescription("Items at their current versions, keyset paged; filters combine: `skill`, `type`, `q` (words of the prompt), `tag`. Authors, educators and admins (items hold answer keys).");
         items.MapPut("/{itemId:guid}", NewVersion).WithName("CreateItemVersion").RequireAuthorization(Policies.Author)
             .WithSummary("Create an item's next version")
-            .WithDescription("Editing an item makes a new version; results keep pointing at the version answered (regrade moves them). Authors and admins.")
+            .WithDescription("Editing an item makes a new version; results keep pointing at the version answered (regrade moves them). `stemContentVersionId` belongs to the new version (left out: none). Authors and admins.")
             .ProducesProblems(StatusCodes.Status404NotFound);
         items.MapGet("/{itemId:guid}", Get).WithName("GetItem")
             .WithSummary("Read an item")
@@ -58,11 +58,11 @@ public static class ItemsApi
     {
         var v = Validate(request, out var item);
         if (!v.IsValid) return v.ToProblem();
-        var written = await ItemStore.CreateAsync(db, http.RequireActor(), request.Code, item!, request.Skills, request.Tags ?? [], ct);
+        var written = await ItemStore.CreateAsync(db, http.RequireActor(), request.Code, item!, request.Skills, request.Tags ?? [], request.StemContentVersionId, ct);
         return written.Outcome switch
         {
             ItemWriteOutcome.CodeTaken => Problems.Conflict($"An item with code '{request.Code}' already exists.", new Dictionary<string, object?> { ["field"] = "code" }),
-            ItemWriteOutcome.UnknownSkills => new Validation().AddRange(written.Errors!).ToProblem(),
+            ItemWriteOutcome.UnknownReferences => new Validation().AddRange(written.Errors!).ToProblem(),
             _ => TypedResults.Created($"/api/v1/items/{written.Item!.ItemId}", Body(written.Item)),
         };
     }
@@ -72,11 +72,11 @@ public static class ItemsApi
     {
         var v = Validate(request, out var item);
         if (!v.IsValid) return v.ToProblem();
-        var written = await ItemStore.NewVersionAsync(db, http.RequireActor(), itemId, item!, request.Skills, request.Tags, ct);
+        var written = await ItemStore.NewVersionAsync(db, http.RequireActor(), itemId, item!, request.Skills, request.Tags, request.StemContentVersionId, ct);
         return written.Outcome switch
         {
             ItemWriteOutcome.ItemNotFound => Problems.NotFound("item", itemId),
-            ItemWriteOutcome.UnknownSkills => new Validation().AddRange(written.Errors!).ToProblem(),
+            ItemWriteOutcome.UnknownReferences => new Validation().AddRange(written.Errors!).ToProblem(),
             _ => TypedResults.Ok(Body(written.Item!)),
         };
     }
@@ -109,5 +109,5 @@ public static class ItemsApi
         return TypedResults.Ok(new Page<ItemResponseBody>([.. page.Items.Select(Body)], page.Next));
     }
 
-    static ItemResponseBody Body(StoredItem i) => new(i.ItemId, i.Code, i.VersionId, i.Version, i.Type, i.Definition, i.Skills, i.CreatedAt, i.Tags);
+    static ItemResponseBody Body(StoredItem i) => new(i.ItemId, i.Code, i.VersionId, i.Version, i.Type, i.Definition, i.Skills, i.CreatedAt, i.Tags, i.StemContentVersionId);
 }

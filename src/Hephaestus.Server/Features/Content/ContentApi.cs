@@ -20,7 +20,7 @@ namespace Hephaestus.Server.Features.Content;
 /// </summary>
 public static partial class ContentApi
 {
-    static readonly string[] Kinds = ["lesson", "explanation", "worked_example", "hint", "item_stem", "feedback", "summary", "image", "video", "audio", "interactive"];
+    static readonly IReadOnlyList<string> Kinds = WireNames<ContentKind>.All;
     /// <summary>The review lifecycle's wire names, from the one enum Domain keeps (content_versions.status's CHECK matches it).</summary>
     static readonly IReadOnlyList<string> Statuses = WireNames<ContentStatus>.All;
 
