@@ -68,6 +68,41 @@ public class ContentDeliveryTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task A_content_step_an_educator_inserted_for_a_learner_delivers_its_item_to_that_learner_only()
+    {
+        var (_, author) = await db.UserAsync($"author-{Guid.NewGuid():N}@example.org", "author");
+        var (_, admin) = await db.UserAsync($"admin-{Guid.NewGuid():N}@example.org", "admin");
+        var (learnerId, learner) = await db.UserAsync($"learner-{Guid.NewGuid():N}@example.org", "learner");
+        var (otherId, other) = await db.UserAsync($"other-{Guid.NewGuid():N}@example.org", "learner");
+        var onPath = await ItemAsync(author);
+        var remediation = await ItemAsync(author);
+        var remediationBody = Bytes(300, 41);
+        var version = (await VersionAsync(author, remediation, Human(await BodyAsync(author, remediationBody)))).GetProperty("id").GetGuid();
+        await PublishAsync(db, version);
+        var pathId = await PathWithAsync(author, onPath);
+        var enrollment = (await Json.ReadAsync(await learner.PostAsJsonAsync($"/api/v1/learners/{learnerId}/enrollments", new { pathId }))).GetProperty("id").GetGuid();
+        await other.PostAsJsonAsync($"/api/v1/learners/{otherId}/enrollments", new { pathId });
+
+        // Not on the path: not delivered.
+        await Json.ProblemAsync(await learner.GetAsync($"/api/v1/content/items/{remediation}/published/body"), 404);
+
+        var inserted = await admin.PostAsJsonAsync($"/api/v1/learners/{learnerId}/enrollments/{enrollment}/overrides", new
+        {
+            kind = "insert", reason = "Needs the basics again",
+            step = new { key = "basics", kind = "content", refId = remediation.ToString().ToUpperInvariant(), title = "Basics", afterStep = "read" },
+        });
+        Assert.True(inserted.IsSuccessStatusCode, await inserted.Content.ReadAsStringAsync());
+
+        var body = await learner.GetAsync($"/api/v1/content/items/{remediation}/published/body");
+        Assert.Equal(HttpStatusCode.OK, body.StatusCode);
+        Assert.Equal(remediationBody, await body.Content.ReadAsByteArrayAsync());
+        Assert.Equal(enrollment, await db.ScalarAsync<Guid>(
+            "SELECT enrollment_id FROM hephaestus.content_exposures WHERE learner_id = $1 AND content_version_id = $2 AND step_key = 'basics'", learnerId, version));
+        // The insert was for one learner: another on the same path still gets nothing.
+        await Json.ProblemAsync(await other.GetAsync($"/api/v1/content/items/{remediation}/published/body"), 404);
+    }
+
+    [Fact]
     public async Task A_content_step_must_name_an_existing_content_item_on_save_and_at_publish()
     {
         var (_, author) = await db.UserAsync($"author-{Guid.NewGuid():N}@example.org", "author");
