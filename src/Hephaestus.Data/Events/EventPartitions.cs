@@ -40,9 +40,11 @@ public static class EventPartitions
             var deferred = new List<DateOnly>();
             if (retention.FirstDayKept(now) is { } kept)
             {
+                var owner = await ScalarAsync<bool>(connection, OwnsEvents, null, ct);
                 foreach (var day in await DaysAsync(connection, ct))
                 {
                     if (day >= kept) break;
+                    if (owner) await DetachConcurrentlyAsync(connection, day, ct);
                     if (await DropAsync(connection, day, ct)) dropped.Add(day);
                     else deferred.Add(day);
                 }
@@ -78,6 +80,30 @@ public static class EventPartitions
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) days.Add(reader.GetFieldValue<DateOnly>(0));
         return days;
+    }
+
+    const string OwnsEvents = """
+        SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'hephaestus.learning_events'::regclass
+        """;
+
+    /// <summary>
+    /// As the owner (the CLI verb), a partition is first detached CONCURRENTLY: SHARE UPDATE EXCLUSIVE only, waiting for
+    /// the transactions that use it instead of locking everyone out; the drop that follows then touches only the detached
+    /// table. A detach left pending by an interrupted run is finished.
+    /// </summary>
+    static async Task DetachConcurrentlyAsync(NpgsqlConnection connection, DateOnly day, CancellationToken ct)
+    {
+        var name = "learning_events_p" + day.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            await using var detach = new NpgsqlCommand($"ALTER TABLE hephaestus.learning_events DETACH PARTITION hephaestus.{name} CONCURRENTLY", connection);
+            await detach.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState)
+        {
+            await using var finalize = new NpgsqlCommand($"ALTER TABLE hephaestus.learning_events DETACH PARTITION hephaestus.{name} FINALIZE", connection);
+            await finalize.ExecuteNonQueryAsync(ct);
+        }
     }
 
     /// <summary>Drops one day's partition; false when its lock was not granted within <see cref="DropAttempts"/> tries.</summary>

@@ -55,6 +55,17 @@ public class EventPartitionTests(TestDatabase db) : IClassFixture<TestDatabase>
     }
 
     [Fact]
+    public async Task As_the_owner_retention_detaches_concurrently_and_drops()
+    {
+        var old = Today.AddDays(-150);
+        await db.ScalarAsync<bool>("SELECT hephaestus.create_event_partition($1)", old);
+        var run = await EventPartitions.MaintainAsync(db.Owner, new EventRetention(120, 30, TimeSpan.FromMinutes(10), 3), DateTimeOffset.UtcNow, default);
+        Assert.Contains(old, run.Dropped);
+        Assert.DoesNotContain(old, await EventPartitions.ListAsync(db.Owner, default));
+        Assert.Null(await db.ScalarAsync<string>("SELECT to_regclass('hephaestus.learning_events_p' || to_char($1::date, 'YYYYMMDD'))::text", old));
+    }
+
+    [Fact]
     public async Task Two_maintainers_at_once_neither_fail_nor_make_a_partition_twice()
     {
         var retention = EventRetention.Default with { DaysAhead = 12 };
