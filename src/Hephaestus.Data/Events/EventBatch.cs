@@ -358,9 +358,9 @@ public sealed class EventBatch
             return null;
         }
 
-        if (!Storable(text))
+        if (!StorableText.Is(text))
         {
-            batch.Error(index, field, StorableRefusal);
+            batch.Error(index, field, StorableText.Refusal);
             return null;
         }
 
@@ -428,9 +428,9 @@ public sealed class EventBatch
         string? first = null, second = null;
         while (reader.Read() && reader.CurrentDepth > depth)
         {
-            if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.String && reader.ValueIsEscaped && !Storable(reader.GetString()!))
+            if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.String && reader.ValueIsEscaped && !StorableText.Is(reader.GetString()!))
             {
-                batch.Error(index, field, StorableRefusal);
+                batch.Error(index, field, StorableText.Refusal);
                 ok = false;
             }
 
@@ -481,28 +481,5 @@ public sealed class EventBatch
         {
             return null;
         }
-    }
-
-    const string StorableRefusal = "must not contain NUL (U+0000) or unpaired surrogates (U+D800 to U+DFFF)";
-
-    /// <summary>False for text PostgreSQL cannot store: a NUL or an unpaired surrogate.</summary>
-    static bool Storable(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0') return false;
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
-                else return false;
-            }
-            else if (char.IsLowSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
