@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Hephaestus.Domain;
 
 namespace Hephaestus.Server.Api;
 
@@ -14,7 +15,7 @@ namespace Hephaestus.Server.Api;
 /// </summary>
 public sealed class TextInputGuard(RequestDelegate next)
 {
-    public const string Refusal = "must not contain NUL (U+0000) or unpaired surrogates (U+D800 to U+DFFF)";
+    public const string Refusal = StorableText.Refusal;
 
     /// <summary>The longest string (UTF-16 code units) any JSON body may hold: a long reading passage fits, a megabyte does not.</summary>
     public const int MaxStringLength = 10_000;
@@ -34,7 +35,7 @@ public sealed class TextInputGuard(RequestDelegate next)
             if (value is string text && !IsStorable(text)) v.Add(Pointer(key), Refusal);
         }
 
-        if (v.IsValid && IsJson(context.Request))
+        if (v.IsValid && IsJson(context.Request) && context.GetEndpoint()?.Metadata.GetMetadata<StreamedBody>() is null)
         {
             context.Request.EnableBuffering();
             using var body = new MemoryStream();
@@ -53,26 +54,7 @@ public sealed class TextInputGuard(RequestDelegate next)
     }
 
     /// <summary>False for text with a NUL or an unpaired surrogate.</summary>
-    public static bool IsStorable(string? text)
-    {
-        if (text is null) return true;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0') return false;
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
-                else return false;
-            }
-            else if (char.IsLowSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool IsStorable(string? text) => StorableText.Is(text);
 
     /// <summary>
     /// The pointer of the first string (value or property name) that cannot be stored or is longer than
@@ -154,3 +136,10 @@ public sealed class TextInputGuard(RequestDelegate next)
 
     static string Escape(string token) => new StringBuilder(token).Replace("~", "~0").Replace("/", "~1").ToString();
 }
+
+/// <summary>
+/// Marks an endpoint that reads its JSON body as it streams and refuses unstorable or overlong text itself (the events
+/// batch, up to 16 MiB): <see cref="TextInputGuard"/> then checks its query and route values only, instead of buffering
+/// the whole body to check it first.
+/// </summary>
+public sealed record StreamedBody;
