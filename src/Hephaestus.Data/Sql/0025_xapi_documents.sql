@@ -41,13 +41,15 @@ CREATE FUNCTION hephaestus.xapi_credential_by_key(p_key text)
     AS $$ SELECT c.id, c.name, c.learner_scope, c.secret_sha256 FROM xapi_credentials c WHERE c.api_key = p_key AND c.revoked_at IS NULL $$;
 GRANT EXECUTE ON FUNCTION hephaestus.xapi_credential_by_key(text) TO hephaestus_app;
 
--- The user an xAPI agent names (by email, or by user id from an account on this service's home page), for the actors
--- allowed to ask: admins, providers (within their cohort when scoped), and a user asking about themselves. Users are
--- behind their own policy, which a provider (no user) cannot pass, hence the door; it answers an id or nothing.
-CREATE FUNCTION hephaestus.xapi_agent_user(p_email text, p_user_id uuid, p_cohort uuid) RETURNS uuid
+-- The user an xAPI agent names (by email, or by user id from an account on this service's home page), with the name and
+-- email a Person object shows, for the actors allowed to ask: admins, providers (within their cohort when scoped), and
+-- a user asking about themselves; anyone else gets no row. Users are behind their own policy, which a provider (no
+-- user) cannot pass, hence the door.
+CREATE FUNCTION hephaestus.xapi_agent_user(p_email text, p_user_id uuid, p_cohort uuid)
+    RETURNS TABLE (id uuid, email text, display_name text)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = hephaestus, pg_temp
     AS $$
-    SELECT u.id FROM users u
+    SELECT u.id, u.email, u.display_name FROM users u
     WHERE (lower(u.email) = lower(p_email) OR u.id = p_user_id)
       AND (has_role('admin') OR has_role('activity_provider') OR u.id = current_user_id())
       AND (p_cohort IS NULL OR EXISTS (

@@ -45,7 +45,7 @@ public static class XapiCredentialStore
         SELECT {Columns} FROM hephaestus.xapi_credentials WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2
         """;
 
-    const string Revoke = "UPDATE hephaestus.xapi_credentials SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1";
+    const string Revoke = "UPDATE hephaestus.xapi_credentials SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING api_key";
 
     const string ByKey = "SELECT id, name, learner_scope, secret_sha256 FROM hephaestus.xapi_credential_by_key($1)";
 
@@ -96,15 +96,15 @@ public static class XapiCredentialStore
         return Paging.TrimById(rows, size, c => c.Id);
     }
 
-    /// <summary>Revokes the credentials (again: no change); false when there are none with that id.</summary>
-    public static async Task<bool> RevokeAsync(NpgsqlDataSource db, Actor actor, Guid id, CancellationToken ct)
+    /// <summary>Revokes the credentials (again: no change) and returns their key; null when there are none with that id.</summary>
+    public static async Task<string?> RevokeAsync(NpgsqlDataSource db, Actor actor, Guid id, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
         await using var command = scope.Command(Revoke);
         command.Parameters.Add(SqlParameters.Uuid(id));
-        var found = await command.ExecuteNonQueryAsync(ct) == 1;
+        var key = await command.ExecuteScalarAsync(ct) as string;
         await scope.CommitAsync(ct);
-        return found;
+        return key;
     }
 
     /// <summary>The live (unrevoked) credentials with this key, for authentication: no actor exists yet, so through the door.</summary>

@@ -34,7 +34,7 @@ public sealed class TextInputGuard(RequestDelegate next)
             if (value is string text && !IsStorable(text)) v.Add(Pointer(key), Refusal);
         }
 
-        if (v.IsValid && IsJson(context.Request))
+        if (v.IsValid && IsJson(context.Request) && context.GetEndpoint()?.Metadata.GetMetadata<OpaqueBody>() is null)
         {
             context.Request.EnableBuffering();
             using var body = new MemoryStream();
@@ -153,4 +153,13 @@ public sealed class TextInputGuard(RequestDelegate next)
     static string Pointer(string name) => "/" + Escape(name);
 
     static string Escape(string token) => new StringBuilder(token).Replace("~", "~0").Replace("/", "~1").ToString();
+}
+
+/// <summary>
+/// Endpoint metadata: the body is stored as bytes and never as text (xAPI documents, which a client may fill with long
+/// JSON strings such as an authoring tool's suspend data), so the JSON string checks do not apply; the body limit does.
+/// </summary>
+public sealed record OpaqueBody
+{
+    public static readonly OpaqueBody Instance = new();
 }
