@@ -65,7 +65,7 @@ public static partial class XapiAgents
         {
             if (!names.Contains(user.DisplayName, StringComparer.Ordinal)) names.Add(user.DisplayName);
             var mbox = "mailto:" + user.Email;
-            if (!mboxes.Contains(mbox, StringComparer.OrdinalIgnoreCase)) mboxes.Add(mbox);
+            if (!mboxes.Contains(mbox, StringComparer.Ordinal)) mboxes.Add(mbox);
             var account = new XapiAccount(caller.AccountHomePage, user.Id.ToString());
             if (!accounts.Contains(account)) accounts.Add(account);
         }
