@@ -2,7 +2,7 @@
 -- definitions it learns from statements, and the HTTP Basic credentials an admin issues per activity provider (issue 11).
 --
 -- Who a provider is to row-level security: a request authenticated by provider credentials runs as the actor with the
--- nil user id and the single role 'activity_provider' (a role no user can hold: ck_users_roles_known). It names no user,
+-- nil user id and the single role 'xapi_provider' (a role no user can hold: ck_users_roles_known). It names no user,
 -- so every learner policy of the other tables (can_read_learner, *_by_owner) shows it nothing; the policies below, and
 -- the doors that map an agent to a user, name it explicitly.
 
@@ -51,7 +51,7 @@ CREATE FUNCTION hephaestus.xapi_agent_user(p_email text, p_user_id uuid, p_cohor
     AS $$
     SELECT u.id, u.email, u.display_name FROM users u
     WHERE (lower(u.email) = lower(p_email) OR u.id = p_user_id)
-      AND (has_role('admin') OR has_role('activity_provider') OR u.id = current_user_id())
+      AND (has_role('admin') OR has_role('xapi_provider') OR u.id = current_user_id())
       AND (p_cohort IS NULL OR EXISTS (
           SELECT FROM cohort_members m WHERE m.cohort_id = p_cohort AND m.user_id = u.id AND m.member_role = 'learner'))
     ORDER BY u.id LIMIT 1
@@ -92,23 +92,23 @@ ALTER TABLE hephaestus.xapi_documents ENABLE ROW LEVEL SECURITY;
 -- Admins and providers see every document; a user the documents of their own agent; anyone signed in the activity
 -- profiles (shared by all learners of an activity, naming none).
 CREATE POLICY xapi_documents_select ON hephaestus.xapi_documents FOR SELECT
-    USING (hephaestus.has_role('admin') OR hephaestus.has_role('activity_provider')
+    USING (hephaestus.has_role('admin') OR hephaestus.has_role('xapi_provider')
         OR user_id = hephaestus.current_user_id() OR kind = 'activity_profile');
+-- Who writes a document, one definition for the three write policies.
+CREATE FUNCTION hephaestus.can_write_xapi_document(p_kind text, p_user_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT hephaestus.has_role('admin') OR hephaestus.has_role('xapi_provider')
+        OR (p_kind = 'activity_profile' AND hephaestus.has_role('author'))
+        OR (p_kind <> 'activity_profile' AND p_user_id = hephaestus.current_user_id())
+    $$;
+GRANT EXECUTE ON FUNCTION hephaestus.can_write_xapi_document(text, uuid) TO hephaestus_app;
 CREATE POLICY xapi_documents_insert ON hephaestus.xapi_documents FOR INSERT
-    WITH CHECK (hephaestus.has_role('admin') OR hephaestus.has_role('activity_provider')
-        OR (kind = 'activity_profile' AND hephaestus.has_role('author'))
-        OR (kind <> 'activity_profile' AND user_id = hephaestus.current_user_id()));
+    WITH CHECK (hephaestus.can_write_xapi_document(kind, user_id));
 CREATE POLICY xapi_documents_update ON hephaestus.xapi_documents FOR UPDATE
-    USING (hephaestus.has_role('admin') OR hephaestus.has_role('activity_provider')
-        OR (kind = 'activity_profile' AND hephaestus.has_role('author'))
-        OR (kind <> 'activity_profile' AND user_id = hephaestus.current_user_id()))
-    WITH CHECK (hephaestus.has_role('admin') OR hephaestus.has_role('activity_provider')
-        OR (kind = 'activity_profile' AND hephaestus.has_role('author'))
-        OR (kind <> 'activity_profile' AND user_id = hephaestus.current_user_id()));
+    USING (hephaestus.can_write_xapi_document(kind, user_id)) WITH CHECK (hephaestus.can_write_xapi_document(kind, user_id));
 CREATE POLICY xapi_documents_delete ON hephaestus.xapi_documents FOR DELETE
-    USING (hephaestus.has_role('admin') OR hephaestus.has_role('activity_provider')
-        OR (kind = 'activity_profile' AND hephaestus.has_role('author'))
-        OR (kind <> 'activity_profile' AND user_id = hephaestus.current_user_id()));
+    USING (hephaestus.can_write_xapi_document(kind, user_id));
 
 -- Canonical Activity definitions, learned from the statements that carry them (XapiActivityStore.RecordDefinitionsAsync)
 -- and served by GET /xapi/activities. Not personal data: anyone signed in reads them, any actor's statements add to them.

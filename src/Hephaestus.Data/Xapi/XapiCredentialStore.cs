@@ -24,7 +24,7 @@ public enum XapiCredentialOutcome { Issued, ScopeNotFound }
 public static class XapiCredentialStore
 {
     /// <summary>The actor role of a request made with provider credentials (Sql/0025_xapi_documents.sql); no user holds it.</summary>
-    public const string ProviderRole = "activity_provider";
+    public const string ProviderRole = "xapi_provider";
 
     /// <summary>
     /// The actor of a provider's request: the nil user (it is no person, so learner policies show it nothing) with the

@@ -22,7 +22,7 @@ public sealed record XapiAgentIdentity(string? Mbox, string? MboxSha1Sum, string
 }
 
 /// <summary>Who asks, as the document rules need it: the actor, a provider's learner scope (a cohort), and this service's account home page.</summary>
-public sealed record XapiCaller(Actor Actor, Guid? LearnerScope, string AccountHomePage)
+public sealed record XapiDocumentCaller(Actor Actor, Guid? LearnerScope, string AccountHomePage)
 {
     public bool IsProvider => Actor.Has(XapiCredentialStore.ProviderRole);
 }
@@ -111,7 +111,7 @@ public static class XapiDocumentStore
 
     const string OwnEmail = "SELECT email FROM hephaestus.users WHERE id = hephaestus.current_user_id()";
 
-    public static async Task<XapiDocumentResult> GetAsync(NpgsqlDataSource db, XapiCaller caller, XapiDocumentAddress address, string documentId, CancellationToken ct)
+    public static async Task<XapiDocumentResult> GetAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiDocumentAddress address, string documentId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         await using var scope = await ActorScope.BeginAsync(db, caller.Actor, ct);
@@ -122,7 +122,7 @@ public static class XapiDocumentStore
     }
 
     /// <summary>The ids of the documents at an address, changed after <paramref name="since"/> when given, and the latest change among them.</summary>
-    public static async Task<XapiDocumentIds> ListIdsAsync(NpgsqlDataSource db, XapiCaller caller, XapiDocumentAddress address, DateTimeOffset? since, CancellationToken ct)
+    public static async Task<XapiDocumentIds> ListIdsAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiDocumentAddress address, DateTimeOffset? since, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         await using var scope = await ActorScope.BeginAsync(db, caller.Actor, ct);
@@ -151,7 +151,7 @@ public static class XapiDocumentStore
     /// or If-None-Match (the profile resources); state documents are overwritten without, as the specification allows and
     /// authoring tools expect (they PUT their suspend data on every page without reading it first).
     /// </summary>
-    public static async Task<XapiDocumentResult> WriteAsync(NpgsqlDataSource db, XapiCaller caller, XapiDocumentAddress address, string documentId,
+    public static async Task<XapiDocumentResult> WriteAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiDocumentAddress address, string documentId,
         XapiDocumentWrite write, bool requirePrecondition, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -189,7 +189,7 @@ public static class XapiDocumentStore
     }
 
     /// <summary>Deletes one document, honouring If-Match; NotFound when there is none.</summary>
-    public static async Task<XapiDocumentResult> DeleteAsync(NpgsqlDataSource db, XapiCaller caller, XapiDocumentAddress address, string documentId,
+    public static async Task<XapiDocumentResult> DeleteAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiDocumentAddress address, string documentId,
         XapiPreconditions preconditions, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -213,7 +213,7 @@ public static class XapiDocumentStore
     }
 
     /// <summary>Deletes every state document of an activity, agent and registration (the multiple-document DELETE).</summary>
-    public static async Task<XapiDocumentOutcome> DeleteAllAsync(NpgsqlDataSource db, XapiCaller caller, XapiDocumentAddress address, CancellationToken ct)
+    public static async Task<XapiDocumentOutcome> DeleteAllAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiDocumentAddress address, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         await using var scope = await ActorScope.BeginAsync(db, caller.Actor, ct);
@@ -239,7 +239,7 @@ public static class XapiDocumentStore
     /// Activity profiles name no agent: anyone signed in reads them; providers, admins and authors write them.
     /// </summary>
     static async Task<(XapiDocumentOutcome Outcome, Guid? UserId)> AccessAsync(
-        ActorScope scope, XapiCaller caller, XapiDocumentAddress address, bool write, CancellationToken ct)
+        ActorScope scope, XapiDocumentCaller caller, XapiDocumentAddress address, bool write, CancellationToken ct)
     {
         var actor = caller.Actor;
         var privileged = caller.IsProvider || actor.Has(Domain.Identity.Role.Admin);
@@ -348,7 +348,7 @@ public static class XapiAgentUsers
 {
     const string Sql = "SELECT id, email, display_name FROM hephaestus.xapi_agent_user($1, $2, $3)";
 
-    public static async Task<XapiAgentUser?> FindAsync(ActorScope scope, XapiCaller caller, XapiAgentIdentity agent, CancellationToken ct)
+    public static async Task<XapiAgentUser?> FindAsync(ActorScope scope, XapiDocumentCaller caller, XapiAgentIdentity agent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(caller);
@@ -364,7 +364,7 @@ public static class XapiAgentUsers
     }
 
     /// <summary>The user an agent names as the caller may see them (null: none, or not the caller's to know).</summary>
-    public static async Task<XapiAgentUser?> FindAsync(NpgsqlDataSource db, XapiCaller caller, XapiAgentIdentity agent, CancellationToken ct)
+    public static async Task<XapiAgentUser?> FindAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiAgentIdentity agent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         await using var scope = await ActorScope.BeginAsync(db, caller.Actor, ct);

@@ -195,7 +195,7 @@ public class XapiLrsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             Assert.Contains($"mailto:{email}", person.GetProperty("mbox").EnumerateArray().Select(m => m.GetString()));
             var account = Assert.Single(person.GetProperty("account").EnumerateArray());
             Assert.Equal(userId.ToString(), account.GetProperty("name").GetString());
-            Assert.Equal("https://hephaestus.local", account.GetProperty("homePage").GetString());
+            Assert.Equal("http://localhost", account.GetProperty("homePage").GetString());
             Assert.Single(person.GetProperty("name").EnumerateArray());
         }
 

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Hephaestus.Data.Xapi;
 using Hephaestus.Server.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.OpenApi;
 using Npgsql;
 
 namespace Hephaestus.Server.Features.Xapi;
@@ -24,13 +23,7 @@ public static class XapiActivitiesApi
             .WithDescription("The Activity object for `activityId` with the canonical definition the LRS keeps from the statements that defined "
                 + "it (a later definition's top-level properties replace earlier ones). An activity no statement defined is still an Activity: "
                 + "`{objectType, id}`.")
-            .WithQueryParameters(new OpenApiParameter
-            {
-                Name = "activityId",
-                Required = true,
-                Description = "The activity's IRI.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = XapiQuery.MaxIdLength },
-            })
+            .WithQueryParameters(XapiQuery.Parameter("activityId", "The activity's IRI.", required: true))
             .ProducesProblems(StatusCodes.Status400BadRequest);
         return xapi;
     }

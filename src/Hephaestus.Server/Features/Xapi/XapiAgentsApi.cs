@@ -31,7 +31,7 @@ public sealed record XapiPerson(
 /// homePage and a name), an optional name, and nothing else. The Statements resource validates agents in full
 /// (Domain/Xapi); this is the documents' own small check until the two are merged.
 /// </summary>
-public static partial class XapiAgents
+public static partial class XapiAgentsApi
 {
     static readonly string[] Identifiers = ["mbox", "mbox_sha1sum", "openid", "account"];
 
@@ -74,13 +74,9 @@ public static partial class XapiAgents
             agent.MboxSha1Sum is null ? null : [agent.MboxSha1Sum], agent.OpenId is null ? null : [agent.OpenId], accounts.Count > 0 ? accounts : null));
     }
 
-    internal static OpenApiParameter AgentParameter(string description) => new()
-    {
-        Name = "agent",
-        Required = true,
-        Description = description + " Example: `{\"mbox\":\"mailto:ada@example.org\"}` or `{\"account\":{\"homePage\":\"https://lms.example\",\"name\":\"42\"}}`.",
-        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 4096 },
-    };
+    internal static OpenApiParameter AgentParameter(string description) => XapiQuery.Parameter("agent",
+        description + " Example: `{\"mbox\":\"mailto:ada@example.org\"}` or `{\"account\":{\"homePage\":\"https://lms.example\",\"name\":\"42\"}}`.",
+        required: true, maxLength: 4096);
 
     /// <summary>Parses an Agent object; on any mistake adds field errors under <paramref name="pointer"/> and returns null.</summary>
     public static XapiAgentIdentity? Parse(string json, Validation v, string pointer)

@@ -27,9 +27,6 @@ public static partial class XapiApi
     public const string Version = "2.0.0";
     public const string VersionHeader = "X-Experience-API-Version";
 
-    /// <summary>The home page of accounts that name a Hephaestus user (account.name = the user id), unless Xapi:AccountHomePage says otherwise.</summary>
-    public const string DefaultAccountHomePage = "https://hephaestus.local";
-
     public static TBuilder WithXapiConventions<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
         builder.WithMetadata(new FixedResponseHeader(VersionHeader, Version));
@@ -73,15 +70,22 @@ public static partial class XapiApi
     private static partial Regex AcceptedVersion();
 
     /// <summary>Who asks: an activity provider (its actor and cohort) or the signed-in user.</summary>
-    internal static XapiCaller Caller(HttpContext http, IConfiguration configuration)
+    internal static XapiDocumentCaller Caller(HttpContext http, IConfiguration configuration)
     {
-        var home = AccountHomePage(configuration);
-        if (!http.User.IsProvider()) return new XapiCaller(http.RequireActor(), null, home);
+        var home = AccountHomePage(http, configuration);
+        if (!http.User.IsProvider()) return new XapiDocumentCaller(http.RequireActor(), null, home);
         var scope = http.User.FindFirst(XapiBasic.LearnerScopeClaim)?.Value;
-        return new XapiCaller(XapiCredentialStore.ProviderActor, scope is null ? null : Guid.Parse(scope), home);
+        return new XapiDocumentCaller(XapiCredentialStore.ProviderActor, scope is null ? null : Guid.Parse(scope), home);
     }
 
-    internal static string AccountHomePage(IConfiguration configuration) => configuration["Xapi:AccountHomePage"] ?? DefaultAccountHomePage;
+    /// <summary>
+    /// The home page of accounts that name a Hephaestus user (account.name = the user id): Xapi:AccountHomePage, else the
+    /// service's own base URL (the same rule as the Statements resource's).
+    /// </summary>
+    internal static string AccountHomePage(HttpContext http, IConfiguration configuration) =>
+        configuration["Xapi:AccountHomePage"] is { Length: > 0 } configured
+            ? configured
+            : $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
 
     internal static ProblemHttpResult Forbidden() => Problems.Forbidden(
         "These credentials may not touch this agent's documents: a learner only their own agent (their mbox or their account), "
@@ -118,6 +122,15 @@ internal sealed class XapiQuery
 
     public Validation Validation { get; } = new();
 
+    /// <summary>A string query parameter as the OpenAPI document shows it (the handlers read the query themselves).</summary>
+    public static Microsoft.OpenApi.OpenApiParameter Parameter(string name, string description, bool required, int maxLength = MaxIdLength) => new()
+    {
+        Name = name,
+        Required = required,
+        Description = description,
+        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, MaxLength = maxLength },
+    };
+
     public bool Has(string name) => _query.ContainsKey(name);
 
     public string? Text(string name, bool required)
@@ -137,7 +150,7 @@ internal sealed class XapiQuery
     public string? Iri(string name, bool required)
     {
         var value = Text(name, required);
-        if (value is not null && !XapiAgents.IsAbsoluteIri(value)) Validation.Add("/" + name, "must be an absolute IRI");
+        if (value is not null && !XapiAgentsApi.IsAbsoluteIri(value)) Validation.Add("/" + name, "must be an absolute IRI");
         return value;
     }
 
@@ -170,6 +183,6 @@ internal sealed class XapiQuery
             return null;
         }
 
-        return XapiAgents.Parse(value, Validation, "/" + name);
+        return XapiAgentsApi.Parse(value, Validation, "/" + name);
     }
 }

@@ -50,7 +50,7 @@ public static class XapiDocumentsApi
             .WithSummary($"Read {what}, or the ids of {r.Name} documents")
             .WithDescription($"{about} With `{r.IdParameter}`: the document as stored, its content type, `ETag` (the SHA-1 of the body) and "
                 + $"`Last-Modified`. Without it: the ids (a JSON array), only those changed after `since` when given, and `Last-Modified` of the latest.{who}")
-            .WithQueryParameters([.. parameters, Parameter("since", "Only ids of documents stored or changed after this ISO 8601 time (not with the id).", false)])
+            .WithQueryParameters([.. parameters, XapiQuery.Parameter("since", "Only ids of documents stored or changed after this ISO 8601 time (not with the id).", false)])
             .ReturnsETag()
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         // HEAD answers as GET without the body (xAPI: every resource with GET supports HEAD); one operation in the document.
@@ -232,20 +232,12 @@ public static class XapiDocumentsApi
     static OpenApiParameter[] Parameters(Resource r)
     {
         var list = new List<OpenApiParameter>();
-        if (r.HasActivity) list.Add(Parameter("activityId", "The activity's IRI.", true));
-        if (r.HasAgent) list.Add(XapiAgents.AgentParameter("The agent the document belongs to (a JSON Agent object)."));
-        if (r.Kind == XapiDocumentKind.State) list.Add(Parameter("registration", "The registration (a UUID) the state belongs to; absent: state outside any registration.", false));
-        list.Add(Parameter(r.IdParameter, $"The document's id within its context (1 to {XapiQuery.MaxIdLength} characters).", false));
+        if (r.HasActivity) list.Add(XapiQuery.Parameter("activityId", "The activity's IRI.", true));
+        if (r.HasAgent) list.Add(XapiAgentsApi.AgentParameter("The agent the document belongs to (a JSON Agent object)."));
+        if (r.Kind == XapiDocumentKind.State) list.Add(XapiQuery.Parameter("registration", "The registration (a UUID) the state belongs to; absent: state outside any registration.", false));
+        list.Add(XapiQuery.Parameter(r.IdParameter, $"The document's id within its context (1 to {XapiQuery.MaxIdLength} characters).", false));
         return [.. list];
     }
-
-    static OpenApiParameter Parameter(string name, string description, bool required) => new()
-    {
-        Name = name,
-        Required = required,
-        Description = description,
-        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = XapiQuery.MaxIdLength },
-    };
 
     /// <summary>A document body is any bytes of any content type: the document shows it as binary.</summary>
     static Task DescribeBody(OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken ct)
