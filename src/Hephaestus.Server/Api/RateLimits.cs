@@ -8,7 +8,7 @@ namespace Hephaestus.Server.Api;
 
 /// <summary>
 /// Request rates (docs/operations.md): a token bucket per signed-in user (the user id the database resolved, never a
-/// claim the token carries), and one per client address for everything else (no token, an invalid one, or a subject
+/// claim the token carries) or activity provider (its verified credentials), and one per client address for everything else (no token, an invalid one, or a subject
 /// that is no user). Past it: 429 with Retry-After and a problem detail. Health endpoints are exempt.
 /// Defaults are far above any real client, so only a runaway one is refused; settings under RateLimits:.
 /// </summary>
@@ -29,7 +29,10 @@ public static class RateLimits
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 context.User.ToActor() is { } actor
                     ? RateLimitPartition.GetTokenBucketLimiter("user:" + actor.UserId, _ => Options(perUser))
-                    : RateLimitPartition.GetTokenBucketLimiter("address:" + context.Connection.RemoteIpAddress, _ => Options(perAddress)));
+                    // An activity provider (xAPI Basic credentials) is a client of its own, with a user's allowance.
+                    : context.User.FindFirst(XapiBasic.ActivityProviderClaim) is { } provider
+                        ? RateLimitPartition.GetTokenBucketLimiter("provider:" + provider.Value, _ => Options(perUser))
+                        : RateLimitPartition.GetTokenBucketLimiter("address:" + context.Connection.RemoteIpAddress, _ => Options(perAddress)));
             o.OnRejected = TooManyRequestsAsync;
         });
         return builder;

@@ -16,8 +16,17 @@ public sealed class ResponseHeaders(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             // An endpoint that says how it may be cached (content bodies: private, revalidated by ETag) keeps its word.
             if (context.Request.Path.StartsWithSegments("/api") && headers.CacheControl.Count == 0) headers.CacheControl = "no-store";
+            // Headers a route group promises on every answer (xAPI's X-Experience-API-Version), 401s and problems included.
+            foreach (var fixedHeader in context.GetEndpoint()?.Metadata.GetOrderedMetadata<FixedResponseHeader>() ?? [])
+            {
+                headers[fixedHeader.Name] = fixedHeader.Value;
+            }
+
             return Task.CompletedTask;
         });
         return next(context);
     }
 }
+
+/// <summary>Endpoint metadata: a header every response of the endpoint carries, whatever its status (<see cref="ResponseHeaders"/>).</summary>
+public sealed record FixedResponseHeader(string Name, string Value);

@@ -35,7 +35,8 @@ public sealed class TextInputGuard(RequestDelegate next)
             if (value is string text && !IsStorable(text)) v.Add(Pointer(key), Refusal);
         }
 
-        if (v.IsValid && IsJson(context.Request) && context.GetEndpoint()?.Metadata.GetMetadata<StreamedBody>() is null)
+        var metadata = context.GetEndpoint()?.Metadata;
+        if (v.IsValid && IsJson(context.Request) && metadata?.GetMetadata<StreamedBody>() is null && metadata?.GetMetadata<OpaqueBody>() is null)
         {
             context.Request.EnableBuffering();
             using var body = new MemoryStream();
@@ -143,3 +144,12 @@ public sealed class TextInputGuard(RequestDelegate next)
 /// the whole body to check it first.
 /// </summary>
 public sealed record StreamedBody;
+
+/// <summary>
+/// Endpoint metadata: the body is stored as bytes and never as text (xAPI documents, which a client may fill with long
+/// JSON strings such as an authoring tool's suspend data), so the JSON string checks do not apply; the body limit does.
+/// </summary>
+public sealed record OpaqueBody
+{
+    public static readonly OpaqueBody Instance = new();
+}

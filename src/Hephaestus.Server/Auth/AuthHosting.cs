@@ -23,7 +23,13 @@ public static class AuthHosting
     {
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ActorResolver>();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddSingleton<XapiCredentialCache>();
+        // One default scheme that picks per request: HTTP Basic (activity provider credentials) under /xapi without a
+        // bearer token, JWT bearer everywhere else (XapiBasic.Select); challenges follow the same choice.
+        builder.Services.AddAuthentication(XapiBasic.SelectorScheme)
+            .AddPolicyScheme(XapiBasic.SelectorScheme, null, o => o.ForwardDefaultSelector = XapiBasic.Select)
+            .AddJwtBearer()
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, XapiBasicHandler>(XapiBasic.Scheme, null);
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IConfiguration, DatabaseLifetime>(ConfigureJwt);
         builder.Services.AddAuthorizationBuilder().AddHephaestusPolicies();

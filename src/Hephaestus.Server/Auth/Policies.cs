@@ -43,6 +43,12 @@ public static class Policies
     /// <summary>Content staff and analysts: reading quality and review history, flagging versions for regeneration.</summary>
     public const string ContentReaders = "content-readers";
 
+    /// <summary>
+    /// The xAPI resources: a provisioned user (bearer token) or an activity provider (Basic credentials, only under /xapi);
+    /// which agents each may touch is the operation's rule.
+    /// </summary>
+    public const string XapiClient = "xapi-client";
+
     static readonly Dictionary<string, string[]> RolesByPolicy = new(StringComparer.Ordinal)
     {
         [Admin] = [Role.Admin],
@@ -61,6 +67,8 @@ public static class Policies
     internal static AuthorizationBuilder AddHephaestusPolicies(this AuthorizationBuilder authorization)
     {
         authorization.AddPolicy(Provisioned, policy => Provisioning(policy));
+        authorization.AddPolicy(XapiClient, policy => policy.RequireAuthenticatedUser()
+            .RequireAssertion(c => c.User.HasClaim(claim => claim.Type == AuthHosting.UserIdClaim) || c.User.IsProvider()));
         foreach (var (name, roles) in RolesByPolicy)
         {
             authorization.AddPolicy(name, policy => Provisioning(policy).RequireRole(roles));
