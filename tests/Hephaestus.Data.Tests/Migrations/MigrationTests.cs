@@ -91,10 +91,12 @@ public class MigrationTests(TestDatabase db) : IClassFixture<TestDatabase>
             WHERE n.nspname = 'hephaestus' AND pg_get_userbyid(p.proowner) IN ('hephaestus', 'hephaestus_app')
             """));
         Assert.False(await db.ScalarAsync<bool>("SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb FROM pg_roles WHERE rolname = 'hephaestus'"));
-        // Every table holding learner or catalog data has row-level security on.
+        // Every table holding learner or catalog data has row-level security on; the events' staging table cannot (binary
+        // COPY refuses a table with it) and holds only rows that are never committed (Sql/0023_events.sql).
         Assert.Equal(0L, await db.ScalarAsync<long>("""
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'hephaestus' AND c.relkind = 'r' AND NOT c.relrowsecurity AND c.relname <> '__ef_migrations_history'
+            WHERE n.nspname = 'hephaestus' AND c.relkind = 'r' AND NOT c.relrowsecurity
+              AND c.relname NOT IN ('__ef_migrations_history', 'learning_event_staging')
             """));
     }
 
