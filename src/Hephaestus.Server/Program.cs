@@ -12,6 +12,7 @@ using Hephaestus.Server.Features.Imports;
 using Hephaestus.Server.Features.Mastery;
 using Hephaestus.Server.Features.Paths;
 using Hephaestus.Server.Features.Users;
+using Hephaestus.Server.Features.Xapi;
 using Hephaestus.Server.Hosting;
 
 // `hephaestus` serves the API; `hephaestus <verb>` runs a CLI verb on the same configuration; any other word is an error.
@@ -55,6 +56,7 @@ app.MapImports();
 app.MapContentQuality();
 app.MapContentReview();
 app.MapContentRegeneration();
+app.MapXapiStatements();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -73,5 +73,8 @@ public static class SchemaMigrations
         new("20261202010000_Events",
             Up: ["0023_events.sql"],
             Down: ["20261202010000_Events.down.sql"]),
+        new("20261202010100_XapiStatements",
+            Up: ["0024_xapi_statements.sql"],
+            Down: ["20261202010100_XapiStatements.down.sql"]),
     ];
 }

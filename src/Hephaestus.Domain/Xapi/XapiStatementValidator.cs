@@ -28,6 +28,18 @@ public static class XapiStatementValidator
         return errors;
     }
 
+    /// <summary>
+    /// The errors of an Agent or identified Group given as a query parameter (<c>agent</c>): the same rules as in a
+    /// Statement, and a Group must be identified (an anonymous Group names no one to filter by).
+    /// </summary>
+    public static IReadOnlyList<ValidationError> ValidateAgent(JsonElement agent, string path)
+    {
+        var errors = new List<ValidationError>();
+        new Walker(errors).Actor(agent, path);
+        if (errors.Count == 0 && !XapiStatementFacts.Keys(agent).Any()) errors.Add(new(path, "must be an Agent or an identified Group"));
+        return errors;
+    }
+
     sealed class Walker(List<ValidationError> errors)
     {
         void Error(string path, string message) => errors.Add(new(path, message));
@@ -138,7 +150,7 @@ public static class XapiStatementValidator
         }
 
         /// <summary>An Agent or a Group, by objectType (absent: Agent).</summary>
-        void Actor(JsonElement element, string path)
+        public void Actor(JsonElement element, string path)
         {
             if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("objectType", out var type) && type.ValueKind == JsonValueKind.String
                 && type.GetString() == "Group")
