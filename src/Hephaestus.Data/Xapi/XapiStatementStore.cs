@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Hephaestus.Data.Events;
+using Hephaestus.Data.Learning;
 using Hephaestus.Domain.Xapi;
 using Npgsql;
 using NpgsqlTypes;
@@ -111,7 +113,7 @@ public static class XapiStatementStore
     /// is the same Statement (nothing changes) and refused as a conflict otherwise. <paramref name="objectIsStored"/> is
     /// asked, under each body's lock, whether an attachment body is still in the object store.
     /// </summary>
-    public static async Task<XapiStoreResult> StoreAsync(NpgsqlDataSource db, XapiCaller caller, IReadOnlyList<XapiNewStatement> statements,
+    public static async Task<XapiStoreResult> StoreAsync(NpgsqlDataSource db, LearnerRecord learning, XapiCaller caller, IReadOnlyList<XapiNewStatement> statements,
         Func<string, CancellationToken, Task<bool>> objectIsStored, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -148,6 +150,10 @@ public static class XapiStatementStore
         if (await VoidAsync(scope, fresh, ct) is { } voidRefusal) return voidRefusal;
         if (await AttachAsync(scope, fresh, objectIsStored, ct) is { } vanished) return new(XapiStoreOutcome.AttachmentVanished, [], vanished);
         await InsertEventsAsync(scope, fresh, stored, ct);
+        // Only the Statements this request stored become events with effects: one sent again changes nothing.
+        await EventEffects.ApplyAsync(scope, learning, [.. fresh.Select(r => new StoredEvent(r.Learner, r.Occurred, r.EventId, "xapi", r.Statement.Facts.Verb,
+            r.Statement.Facts.ObjectType, r.Statement.Facts.ObjectId, r.Statement.Facts.ScoreScaled, r.Statement.Facts.DurationMs, r.Statement.ResultJson,
+            r.Statement.ContextJson))], ct);
         await scope.CommitAsync(ct);
         return new(XapiStoreOutcome.Stored, [.. rows.OrderBy(r => r.Index).Select(r => r.Id)]);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Hephaestus.Data.Learning;
 using Hephaestus.Data.Xapi;
 using Hephaestus.Domain.Xapi;
 using Hephaestus.Server.Api;
@@ -38,8 +39,8 @@ public static class XapiStatementsApi
         ArgumentNullException.ThrowIfNull(app);
         var maxBytes = app.ServiceProvider.GetRequiredService<IConfiguration>().GetValue<long?>("Xapi:MaxRequestBytes") ?? DefaultMaxRequestBytes;
         var statements = app.MapGroup("/xapi/statements").WithTags("xAPI").RequireAuthorization();
-        statements.MapPut("", (HttpContext http, NpgsqlDataSource db, IObjectStore store, IConfiguration configuration, CancellationToken ct) =>
-                PutAsync(http, db, store, configuration, maxBytes, ct))
+        statements.MapPut("", (HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IObjectStore store, IConfiguration configuration, CancellationToken ct) =>
+                PutAsync(http, db, learning, store, configuration, maxBytes, ct))
             .WithName("PutXapiStatement")
             .WithMetadata(new BodySizeLimit(maxBytes))
             .WithSummary("Store one xAPI Statement under its id")
@@ -49,8 +50,8 @@ public static class XapiStatementsApi
                 + "token writes only their own Statements. Problems name the JSON pointer of the bad property.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
-        statements.MapPost("", (HttpContext http, NpgsqlDataSource db, IObjectStore store, IConfiguration configuration, CancellationToken ct) =>
-                PostAsync(http, db, store, configuration, maxBytes, ct))
+        statements.MapPost("", (HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IObjectStore store, IConfiguration configuration, CancellationToken ct) =>
+                PostAsync(http, db, learning, store, configuration, maxBytes, ct))
             .WithName("PostXapiStatements")
             .WithMetadata(new BodySizeLimit(maxBytes))
             .WithSummary("Store xAPI Statements")
@@ -78,7 +79,7 @@ public static class XapiStatementsApi
 
     static void AnswerVersion(HttpContext http) => http.Response.Headers[VersionHeader] = XapiFormats.CurrentVersion;
 
-    static async Task<IResult> PutAsync(HttpContext http, NpgsqlDataSource db, IObjectStore store, IConfiguration configuration, long maxBytes, CancellationToken ct)
+    static async Task<IResult> PutAsync(HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IObjectStore store, IConfiguration configuration, long maxBytes, CancellationToken ct)
     {
         AnswerVersion(http);
         if (!Guid.TryParse(http.Request.Query["statementId"].ToString(), out var statementId)
@@ -87,18 +88,18 @@ public static class XapiStatementsApi
             return new Validation().Add("/statementId", "is required: the UUID of the Statement").ToProblem();
         }
 
-        var stored = await StoreAsync(http, db, store, configuration, maxBytes, statementId, ct);
+        var stored = await StoreAsync(http, db, learning, store, configuration, maxBytes, statementId, ct);
         return stored.Problem ?? TypedResults.NoContent();
     }
 
-    static async Task<IResult> PostAsync(HttpContext http, NpgsqlDataSource db, IObjectStore store, IConfiguration configuration, long maxBytes, CancellationToken ct)
+    static async Task<IResult> PostAsync(HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IObjectStore store, IConfiguration configuration, long maxBytes, CancellationToken ct)
     {
         AnswerVersion(http);
-        var stored = await StoreAsync(http, db, store, configuration, maxBytes, null, ct);
+        var stored = await StoreAsync(http, db, learning, store, configuration, maxBytes, null, ct);
         return stored.Problem ?? TypedResults.Ok(stored.Ids);
     }
 
-    static async Task<(IResult? Problem, IReadOnlyList<Guid> Ids)> StoreAsync(HttpContext http, NpgsqlDataSource db, IObjectStore store, IConfiguration configuration,
+    static async Task<(IResult? Problem, IReadOnlyList<Guid> Ids)> StoreAsync(HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IObjectStore store, IConfiguration configuration,
         long maxBytes, Guid? statementId, CancellationToken ct)
     {
         var homePage = XapiAuthority.AccountHomePage(http, configuration);
@@ -112,7 +113,7 @@ public static class XapiStatementsApi
             XapiStoreResult result;
             try
             {
-                result = await XapiStatementStore.StoreAsync(db, caller, statements,
+                result = await XapiStatementStore.StoreAsync(db, learning, caller, statements,
                     async (sha256, c) => await store.StatAsync(sha256, c) is not null, ct);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CheckViolation && e.Message.Contains("no partition", StringComparison.Ordinal))
