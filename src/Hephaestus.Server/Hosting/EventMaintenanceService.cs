@@ -8,12 +8,15 @@ namespace Hephaestus.Server.Hosting;
 /// <see cref="EventOptions.MaintenanceInterval"/>. Several instances may run it; one does the work per round (the others
 /// find the advisory lock taken and skip). A failed round is logged and the next one tries again.
 /// </summary>
-public sealed partial class EventMaintenanceService(NpgsqlDataSource db, EventOptions options, ILogger<EventMaintenanceService> log)
+// The data source is resolved when the service runs, not when it is built: hosted services are all constructed before
+// any starts, and the data source exists only once DatabaseLifetime has opened the endpoint.
+public sealed partial class EventMaintenanceService(IServiceProvider services, EventOptions options, ILogger<EventMaintenanceService> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.MaintenanceInterval <= TimeSpan.Zero) return;
+        var db = services.GetRequiredService<NpgsqlDataSource>();
         using var timer = new PeriodicTimer(options.MaintenanceInterval);
         do
         {
