@@ -70,6 +70,11 @@ CREATE TABLE hephaestus.xapi_voided (
     CONSTRAINT pk_xapi_voided PRIMARY KEY (statement_id)
 );
 CREATE INDEX ix_xapi_voided_by ON hephaestus.xapi_voided (voided_by);
+ALTER TABLE hephaestus.xapi_voided ENABLE ROW LEVEL SECURITY;
+-- Ids only, and every reader must see them (above): readable by all; written with a voiding Statement the writer stored.
+CREATE POLICY xapi_voided_read ON hephaestus.xapi_voided FOR SELECT USING (true);
+CREATE POLICY xapi_voided_write ON hephaestus.xapi_voided FOR INSERT
+    WITH CHECK (EXISTS (SELECT 1 FROM hephaestus.xapi_statements s WHERE s.statement_id = xapi_voided.voided_by));
 REVOKE UPDATE, DELETE ON hephaestus.xapi_voided FROM hephaestus_app;
 
 -- Attachments: one row per attachment header of a Statement; object_sha256 names the body in the object store (content
