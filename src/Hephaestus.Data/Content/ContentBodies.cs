@@ -78,11 +78,21 @@ public static class ContentBodies
         while (await reader.ReadAsync(ct)) yield return (reader.GetString(0), reader.GetInt64(1), reader.GetTime(2));
     }
 
-    /// <summary>Of these addresses, those no content_bodies row records (orphan objects).</summary>
+    /// <summary>
+    /// What names an object: a content body row, or an xAPI attachment row (xAPI attachment bodies share the store, and
+    /// gc must never collect them).
+    /// </summary>
+    const string ObjectRecorded = """
+        (EXISTS (SELECT 1 FROM hephaestus.content_bodies b WHERE b.sha256 = $1)
+         OR EXISTS (SELECT 1 FROM hephaestus.xapi_attachments a WHERE a.object_sha256 = $1))
+        """;
+
+    /// <summary>Of these addresses, those no content_bodies or xAPI attachment row records (orphan objects).</summary>
     public static async Task<HashSet<string>> UnrecordedAsync(NpgsqlDataSource owner, IReadOnlyCollection<string> sha256s, CancellationToken ct)
     {
         await using var command = owner.CreateCommand(
-            "SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM hephaestus.content_bodies b WHERE b.sha256 = s)");
+            "SELECT s FROM unnest($1::text[]) s WHERE NOT EXISTS (SELECT 1 FROM hephaestus.content_bodies b WHERE b.sha256 = s) "
+            + "AND NOT EXISTS (SELECT 1 FROM hephaestus.xapi_attachments a WHERE a.object_sha256 = s)");
         command.Parameters.Add(TextArray([.. sha256s]));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var unrecorded = new HashSet<string>(StringComparer.Ordinal);
@@ -130,8 +140,11 @@ public static class ContentBodies
                 return false;
             }
 
-            // The row is gone (committed: the statement ran on its own); only now may the object go.
-            await deleteObject(ct);
+            // The row is gone (committed: the statement ran on its own); only now may the object go, unless an xAPI
+            // attachment holds the same bytes (it took this lock to name the object, so none can appear meanwhile).
+            await using var attached = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM hephaestus.xapi_attachments WHERE object_sha256 = $1)", connection);
+            attached.Parameters.Add(Text(sha256));
+            if (!(bool)(await attached.ExecuteScalarAsync(ct))!) await deleteObject(ct);
             return true;
         }, ct);
 
@@ -139,7 +152,7 @@ public static class ContentBodies
     public static Task<bool> CollectOrphanObjectAsync(NpgsqlDataSource owner, string sha256, Func<CancellationToken, Task> deleteObject, CancellationToken ct) =>
         UnderLockAsync(owner, sha256, async connection =>
         {
-            await using var recorded = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM hephaestus.content_bodies WHERE sha256 = $1)", connection);
+            await using var recorded = new NpgsqlCommand("SELECT " + ObjectRecorded, connection);
             recorded.Parameters.Add(Text(sha256));
             if ((bool)(await recorded.ExecuteScalarAsync(ct))!) return false;
             await deleteObject(ct);

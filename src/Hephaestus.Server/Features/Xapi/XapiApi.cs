@@ -48,6 +48,7 @@ public static partial class XapiApi
             .WithSummary("About this LRS")
             .WithDescription("The xAPI versions this Learning Record Store speaks (`2.0.0`) and its extensions. Needs no credentials and no "
                 + "X-Experience-API-Version header, so a client can find the version before it speaks.");
+        xapi.MapXapiStatements();
         xapi.MapXapiDocuments();
         xapi.MapXapiAgents();
         xapi.MapXapiActivities();

@@ -1,0 +1,10 @@
+DROP POLICY learning_events_write_xapi_provider ON hephaestus.learning_events;
+DROP FUNCTION hephaestus.xapi_void_targets(uuid[]);
+DROP FUNCTION hephaestus.xapi_agent_users(text[]);
+DROP INDEX hephaestus.ix_users_mailto_sha1;
+DROP FUNCTION hephaestus.mailto_sha1(text);
+DROP EXTENSION IF EXISTS pgcrypto;
+DROP TABLE hephaestus.xapi_attachments;
+DROP TABLE hephaestus.xapi_voided;
+DROP TABLE hephaestus.xapi_statements;
+DROP FUNCTION hephaestus.current_xapi_provider();
