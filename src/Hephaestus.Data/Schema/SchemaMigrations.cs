@@ -70,5 +70,8 @@ public static class SchemaMigrations
         new("20261202000600_ContentSearch",
             Up: ["0022_content_search.sql"],
             Down: ["20261202000600_ContentSearch.down.sql"]),
+        new("20261202010400_Analytics",
+            Up: ["0027_analytics.sql"],
+            Down: ["20261202010400_Analytics.down.sql"]),
     ];
 }
