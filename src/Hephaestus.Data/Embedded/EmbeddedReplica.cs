@@ -108,6 +108,10 @@ public static class EmbeddedReplica
         Directory.CreateDirectory(dataDirectory);
         var runner = primary.Runner(PostgresBinaries.FolderOf("pg_basebackup", primary.BinDirectory));
         runner.HandOver(dataDirectory);
+        // The server sends every file of its data directory, so it must be able to read our secrets file (written 0600
+        // by this process, root's when root). Its OS user owns the cluster those secrets open anyway; the copy is how the
+        // replica, started like any embedded cluster, finds its passwords.
+        runner.HandOverInDataDirectory(Path.Combine(primary.DataDirectory, EmbeddedPostgres.SecretsFileName));
         var result = await runner.RunAsync("pg_basebackup",
         [
             "-D", dataDirectory, "-h", "127.0.0.1", "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", ReplicationRole,

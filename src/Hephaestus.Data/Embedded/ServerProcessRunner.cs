@@ -52,11 +52,23 @@ internal sealed class ServerProcessRunner(string binDirectory, string? runAsUser
     public void HandOver(string path)
     {
         if (runAsUser is null || OperatingSystem.IsWindows()) return;
+        Chown(path);
+        if (Directory.Exists(path)) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        EnsureTraversable(path);
+    }
+
+    /// <summary>Gives a file inside the server's own data directory to its OS user, which reaches that directory already.</summary>
+    public void HandOverInDataDirectory(string path)
+    {
+        if (runAsUser is null || OperatingSystem.IsWindows()) return;
+        Chown(path);
+    }
+
+    void Chown(string path)
+    {
         using var chown = Process.Start(new ProcessStartInfo("chown", ["-R", $"{runAsUser}:{runAsUser}", path]) { UseShellExecute = false })!;
         chown.WaitForExit();
         if (chown.ExitCode != 0) throw new InvalidOperationException($"chown {runAsUser} {path} failed");
-        if (Directory.Exists(path)) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        EnsureTraversable(path);
     }
 
     void EnsureTraversable(string path)
