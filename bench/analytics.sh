@@ -45,11 +45,11 @@ sample_lag() {
 summary() { python3 - "$1" <<'PY'
 import sys, math
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-def col(i):
+def col(i, digits=3):
     v = sorted(float(r[i]) for r in rows if len(r) > i and r[i] != "nan")
     if not v: return "n/a", "n/a"
-    return f"{v[min(len(v) - 1, int(0.95 * len(v)))]:.3f}", f"{v[-1]:.3f}"
-rep, rl, by = col(0), col(1), col(2)
+    return f"{v[min(len(v) - 1, int(0.95 * len(v)))]:.{digits}f}", f"{v[-1]:.{digits}f}"
+rep, rl, by = col(0), col(1), col(2, 0)
 print(f"{len(rows)} | {rep[0]} | {rep[1]} | {rl[0]} | {rl[1]} | {by[0]} | {by[1]}")
 PY
 }
@@ -76,4 +76,4 @@ for c in $CONCURRENCY; do
 done
 
 cat "$table"
-[ "$WRITE_DOCS" = 1 ] && write_section analytics-replica-lag "$table"
+if [ "$WRITE_DOCS" = 1 ]; then write_section analytics-replica-lag "$table"; fi
