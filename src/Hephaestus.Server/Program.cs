@@ -1,6 +1,7 @@
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
 using Hephaestus.Server.Cli;
+using Hephaestus.Server.Features.Analytics;
 using Hephaestus.Server.Features.Assessments;
 using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Competencies;
@@ -27,6 +28,7 @@ var builder = WebApplication.CreateBuilder(HephaestusCli.ServeOptions(args));
 builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://127.0.0.1:5080");
 
 builder.AddHephaestusDatabase();
+builder.AddHephaestusAnalytics();
 builder.AddHephaestusStorage();
 builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
@@ -60,6 +62,7 @@ app.MapContentRegeneration();
 app.MapEvents();
 app.MapXapi();
 app.MapXapiCredentials();
+app.MapAnalytics();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

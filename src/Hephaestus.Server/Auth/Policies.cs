@@ -49,6 +49,12 @@ public static class Policies
     /// </summary>
     public const string XapiClient = "xapi-client";
 
+    /// <summary>
+    /// Educators, analysts and admins: aggregates over groups of learners (Features/Analytics). Which groups an educator
+    /// sees (the cohorts they teach) is the operation's check and row-level security's.
+    /// </summary>
+    public const string AnalyticsStaff = "analytics-staff";
+
     static readonly Dictionary<string, string[]> RolesByPolicy = new(StringComparer.Ordinal)
     {
         [Admin] = [Role.Admin],
@@ -59,6 +65,7 @@ public static class Policies
         [Reviewer] = [Role.Reviewer, Role.Admin],
         [ContentWorkflow] = [Role.Author, Role.Reviewer, Role.Admin],
         [ContentReaders] = [Role.Author, Role.Reviewer, Role.Analyst, Role.Admin],
+        [AnalyticsStaff] = [Role.Educator, Role.Analyst, Role.Admin],
     };
 
     /// <summary>Whether the actor may read every content version (see <see cref="ContentStaff"/>).</summary>

@@ -140,7 +140,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Can the service take requests
         /// </summary>
         /// <remarks>
-        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). No token needed; never rate limited.
+        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). The answer also reports the analytics replica and its lag, which readiness does not depend on. No token needed; never rate limited.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -1638,7 +1638,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Erase a user and everything about them
         /// </summary>
         /// <remarks>
-        /// For the user themselves or an admin; If-Match is honoured when sent. Removes the user and every record about them as a learner: profile, cohort memberships, attempts, responses, results, evidence, mastery, enrollments with their overrides, rubric assessments of them, stored submission responses, learning events. Records the user made about other people stay, because they are those people's records (a rating or an override and its reason are part of the learner's history) or the catalog's (an item version): the erased user's id in them becomes null, meaning "a user since erased" (assessorId null; actorId null with actorErased true; an item version's author unknown). No id that named the erased user remains anywhere.
+        /// For the user themselves or an admin; If-Match is honoured when sent. Removes the user and every record about them as a learner: profile, cohort memberships, attempts, responses, results, evidence, mastery, enrollments with their overrides, rubric assessments of them, stored submission responses. Records the user made about other people stay, because they are those people's records (a rating or an override and its reason are part of the learner's history) or the catalog's (an item version): the erased user's id in them becomes null, meaning "a user since erased" (assessorId null; actorId null with actorErased true; an item version's author unknown). No id that named the erased user remains anywhere.
         /// </remarks>
         /// <param name="if_Match">The ETag of the resource as read; optional, but when sent a changed resource is 412.</param>
         /// <returns>No Content</returns>
@@ -2094,7 +2094,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Everything stored about a user
         /// </summary>
         /// <remarks>
-        /// The user and every personal data section: their learning record (mastery, evidence, attempts with the item versions drawn, responses, results with per-item scores, the stored responses of idempotent submissions, rubric assessments, enrollments with their overrides, learning events), their cohort memberships, and what they wrote about others: the rubric assessments they gave and the overrides they made (with the learner ids), and the item versions they wrote. For the user themselves or an admin.
+        /// The user and every personal data section: their learning record (mastery, evidence, attempts with the item versions drawn, responses, results with per-item scores, the stored responses of idempotent submissions, rubric assessments, enrollments with their overrides), their cohort memberships, and what they wrote about others: the rubric assessments they gave and the overrides they made (with the learner ids), and the item versions they wrote. For the user themselves or an admin.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -17440,498 +17440,14 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Store a batch of learning events
+        /// A cohort's mastery distribution per skill
         /// </summary>
         /// <remarks>
-        /// A JSON array of events, or NDJSON (`Content-Type: application/x-ndjson`, one event a line), each `{learnerId, occurredAt, clientEventId, verb, object: {type, id}, result?, context?}`; `result.score.scaled` (-1..1) and `result.duration` (ISO 8601) are checked and kept as columns. All or nothing: every invalid event is an error keyed `/&lt;index&gt;/&lt;field&gt;` (422) and nothing is written; `occurredAt` must lie within the accepted window (Events:MaxPastDays, retention, Events:MaxFuture). An event whose learner and clientEventId were stored before with the same occurredAt is a duplicate and dropped (a retry must resend the same occurredAt). The answer comes after a durable commit. A learner posts their own events; an admin anyone's. The body may be up to Events:MaxBodyBytes (16 MiB by default), read as it arrives.
+        /// Per skill: the cohort's learners assessed on it, how many mastered it and how many stand at each mastery level. A skill assessed for fewer learners than Analytics:MinimumGroupSize has its figures suppressed (`suppressed` says why). Filter by `frameworkId`. JSON, or CSV (`Accept: text/csv` or `format=csv`; one line per skill and level). Read from the analytics replica when it is usable (see `source`, `replicaLagSeconds`). Analysts, admins and the cohort's educators.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<IngestResponse>> IngestEventsAsync(System.Collections.Generic.IEnumerable<Anonymous> body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            if (body == null)
-                throw new System.ArgumentNullException("body");
-
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
-                    var content_ = new System.Net.Http.ByteArrayContent(json_);
-                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
-                    request_.Content = content_;
-                    request_.Method = new System.Net.Http.HttpMethod("POST");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/events"
-                    urlBuilder_.Append("api/v1/events");
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<IngestResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<IngestResponse>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 413)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Payload Too Large", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 415)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Unsupported Media Type", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 422)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Unprocessable Entity", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// A learner's timeline of events
-        /// </summary>
-        /// <remarks>
-        /// Native events and xAPI statements, newest first by occurred time, keyset paged: pass `next` as `after`. Events stored meanwhile never shift a page (the cursor is the last event's time and id): a late event older than the cursor appears when the walk reaches its time. Filters: verb, objectType, objectId, since (inclusive), until (exclusive), source (native or xapi). The learner, their educators, admins and analysts.
-        /// </remarks>
-        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfTimelineEvent>> ListLearnerEventsAsync(string learnerId, string? verb = null, string? objectType = null, string? objectId = null, System.DateTimeOffset? since = null, System.DateTimeOffset? until = null, string? source = null, string? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            if (learnerId == null)
-                throw new System.ArgumentNullException("learnerId");
-
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/learners/{learnerId}/events"
-                    urlBuilder_.Append("api/v1/learners/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/events");
-                    urlBuilder_.Append('?');
-                    if (verb != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("verb")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(verb, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (objectType != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("objectType")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(objectType, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (objectId != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("objectId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(objectId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (since != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("since")).Append('=').Append(System.Uri.EscapeDataString(since.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (until != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("until")).Append('=').Append(System.Uri.EscapeDataString(until.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (source != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("source")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(source, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (after != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("after")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(after, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (limit != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfTimelineEvent>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<PageOfTimelineEvent>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 404)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// A learner's events counted per verb and day
-        /// </summary>
-        /// <remarks>
-        /// Counts per UTC day and verb over [from, to) (dates; by default the last 30 days, at most 366 days).
-        /// </remarks>
-        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<EventCountsResponse>> CountLearnerEventsAsync(string learnerId, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            if (learnerId == null)
-                throw new System.ArgumentNullException("learnerId");
-
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/learners/{learnerId}/events/counts"
-                    urlBuilder_.Append("api/v1/learners/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/events/counts");
-                    urlBuilder_.Append('?');
-                    if (from != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (to != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<EventCountsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<EventCountsResponse>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 404)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// A cohort's events counted per verb and day
-        /// </summary>
-        /// <remarks>
-        /// Counts per UTC day and verb of the events of the cohort's learners over [from, to) (dates; by default the last 30 days, at most 366 days). Educators of the cohort and admins count every learner; a learner of the cohort their own.
-        /// </remarks>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<EventCountsResponse>> CountCohortEventsAsync(System.Guid cohortId, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>> CohortMasteryDistributionAsync(System.Guid cohortId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (cohortId == null)
                 throw new System.ArgumentNullException("cohortId");
@@ -17947,18 +17463,18 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "api/v1/cohorts/{cohortId}/events/counts"
-                    urlBuilder_.Append("api/v1/cohorts/");
+                    // Operation Path: "api/v1/analytics/cohorts/{cohortId}/mastery"
+                    urlBuilder_.Append("api/v1/analytics/cohorts/");
                     urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/events/counts");
+                    urlBuilder_.Append("/mastery");
                     urlBuilder_.Append('?');
-                    if (from != null)
+                    if (frameworkId != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
-                    if (to != null)
+                    if (format != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -17987,12 +17503,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<EventCountsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<EventCountsResponse>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -18076,171 +17592,44 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Store one xAPI Statement under its id
+        /// A learner's mastery per skill
         /// </summary>
         /// <remarks>
-        /// xAPI 2.0 PUT /statements?statementId=: the body is one Statement (application/json, or multipart/mixed with attachment and signature parts). 204 when stored, or when the same Statement is stored under that id already; 409 when another is. The actor must name a Hephaestus user (mbox, mbox_sha1sum or an account on Xapi:AccountHomePage named by the user id) the caller may write for: a learner's token writes only their own Statements. Problems name the JSON pointer of the bad property.
+        /// The learner's value, level and mastered flag per skill with the evidence count, as JSON or CSV; a learner's own figures are never suppressed. Filter by `frameworkId`. The learner, their educators, analysts and admins.
         /// </remarks>
-        /// <returns>No Content</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse> PutXapiStatementAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
-                    request_.Method = new System.Net.Http.HttpMethod("PUT");
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "xapi/statements"
-                    urlBuilder_.Append("xapi/statements");
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 204)
-                        {
-                            return new ApiResponse(status_, headers_);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 409)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 415)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Unsupported Media Type", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// Store xAPI Statements
-        /// </summary>
-        /// <remarks>
-        /// xAPI 2.0 POST /statements: one Statement or an array, all or nothing; 200 with the array of their ids (made by the LRS where a Statement has none). As PUT otherwise: a Statement whose id is stored already with the same content is accepted, with other content the request is refused (409).
-        /// </remarks>
+        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<System.Collections.Generic.ICollection<System.Guid>>> PostXapiStatementsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> LearnerMasteryAnalyticsAsync(string learnerId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
+            if (learnerId == null)
+                throw new System.ArgumentNullException("learnerId");
+
             var client_ = _httpClient;
             var disposeClient_ = false;
             try
             {
                 using (var request_ = new System.Net.Http.HttpRequestMessage())
                 {
-                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
-                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
                     request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "xapi/statements"
-                    urlBuilder_.Append("xapi/statements");
+                    // Operation Path: "api/v1/analytics/learners/{learnerId}/mastery"
+                    urlBuilder_.Append("api/v1/analytics/learners/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/mastery");
+                    urlBuilder_.Append('?');
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
 
@@ -18267,12 +17656,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<System.Collections.Generic.ICollection<System.Guid>>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<System.Collections.Generic.ICollection<System.Guid>>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -18302,27 +17691,17 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
-                        if (status_ == 409)
+                        if (status_ == 404)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 415)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Unsupported Media Type", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -18366,14 +17745,14 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Read xAPI Statements
+        /// My mastery per skill
         /// </summary>
         /// <remarks>
-        /// xAPI 2.0 GET /statements: by statementId (not voided) or voidedStatementId (voided only), or a StatementResult {statements, more} filtered by agent (JSON), verb, activity, registration, related_activities, related_agents, since and until (stored time), newest first unless ascending, limit per page (0: the most, 500). format: exact (the stored bytes), ids, canonical (language maps reduced by Accept-Language). attachments=true answers multipart/mixed with the attachment bodies. more pages consistently: the first page fixes an upper bound, so Statements stored meanwhile never shift pages. Voided Statements are left out of queries. Headers: X-Experience-API-Consistent-Through, Last-Modified.
+        /// The signed-in learner's value, level and mastered flag per skill, as JSON or CSV.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<XapiStatementResultShape>> GetXapiStatementsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> MyMasteryAnalyticsAsync(System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -18386,8 +17765,18 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "xapi/statements"
-                    urlBuilder_.Append("xapi/statements");
+                    // Operation Path: "api/v1/analytics/learners/me/mastery"
+                    urlBuilder_.Append("api/v1/analytics/learners/me/mastery");
+                    urlBuilder_.Append('?');
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
 
@@ -18414,12 +17803,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<XapiStatementResultShape>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<XapiStatementResultShape>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -18449,7 +17838,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -18628,6 +18017,85 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
             var result = System.Convert.ToString(value, cultureInfo);
             return result == null ? "" : result;
         }
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public CohortMasteryParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public CohortMasteryDistribution? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public LearnerMasteryParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public System.Collections.Generic.ICollection<LearnerSkillMastery>? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Where an analytics answer was read.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AnalyticsSourceKind
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"primary"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"primary")]
+        Primary = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"replica"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"replica")]
+        Replica = 1,
+
     }
 
     /// <summary>
@@ -19019,6 +18487,39 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("sha256")]
         public string Sha256 { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A cohort's mastery per skill: its learner count, and per skill the distribution (each suppressed on its own).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CohortMasteryDistribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortLearners")]
+        public long CohortLearners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skills")]
+        public System.Collections.Generic.ICollection<SkillMasteryDistribution> Skills { get; set; } = new System.Collections.ObjectModel.Collection<SkillMasteryDistribution>();
+
+    }
+
+    /// <summary>
+    /// The parameters of a cohort's mastery distribution, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CohortMasteryParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
 
     }
 
@@ -19608,57 +19109,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
-    /// How many events of a verb occurred on one UTC day.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EventCount
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("day")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
-        public System.DateTimeOffset Day { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("verb")]
-        public string Verb { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("count")]
-        public long Count { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// Counts per UTC day and verb over [from, to).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EventCountsResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("from")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
-        public System.DateTimeOffset From { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("to")]
-        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
-        public System.DateTimeOffset To { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("items")]
-        public System.Collections.Generic.ICollection<EventCount> Items { get; set; } = new System.Collections.ObjectModel.Collection<EventCount>();
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EventObject
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        public string Type { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("id")]
-        public string Id { get; set; } = default!;
-
-    }
-
-    /// <summary>
     /// Which clock orders the evidence before a mastery method folds it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -19972,6 +19422,19 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         [System.Text.Json.Serialization.JsonPropertyName("storage")]
         public string? Storage { get; set; } = default!;
 
+        /// <summary>
+        /// The analytics replica: `ok`, `none` (not configured), or what is wrong with it (analytics then
+        /// <br/>    fall back to the primary or refuse, as configured: readiness does not depend on it).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("analyticsReplica")]
+        public string? AnalyticsReplica { get; set; } = default!;
+
+        /// <summary>
+        /// The replica's lag when it was probed.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -20034,21 +19497,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("counts")]
         public System.Collections.Generic.IDictionary<string, ImportCounts> Counts { get; set; } = new System.Collections.Generic.Dictionary<string, ImportCounts>();
-
-    }
-
-    /// <summary>
-    /// What a batch did: events stored, and events dropped as duplicates (stored before, or repeated in the batch).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class IngestResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("stored")]
-        public int Stored { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("duplicates")]
-        public int Duplicates { get; set; } = default!;
 
     }
 
@@ -20469,6 +19917,21 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// The parameters of a learner's mastery, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LearnerMasteryParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
+        public System.Guid LearnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LearnerProgressRow
     {
@@ -20505,6 +19968,57 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("lastActivityAt")]
         public System.DateTimeOffset? LastActivityAt { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One of a learner's skills: value, level and whether mastered, with the evidence behind it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LearnerSkillMastery
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
+        public string SkillCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
+        public string SkillTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("value")]
+        public double? Value { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("level")]
+        public string? Level { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
+        public bool Mastered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("evidenceCount")]
+        public int EvidenceCount { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lastEvidenceAt")]
+        public System.DateTimeOffset? LastEvidenceAt { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// How many learners stand at one mastery level of a skill (Level null: assessed, no level yet).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LevelCount
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("rank")]
+        public int? Rank { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("level")]
+        public string? Level { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
 
     }
 
@@ -21409,21 +20923,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<SkillRef> Items { get; set; } = new System.Collections.ObjectModel.Collection<SkillRef>();
-
-        [System.Text.Json.Serialization.JsonPropertyName("next")]
-        public string? Next { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// A page of a keyset-paged list: the items and the cursor of the next page (null on the last page).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class PageOfTimelineEvent
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("items")]
-        public System.Collections.Generic.ICollection<TimelineEvent> Items { get; set; } = new System.Collections.ObjectModel.Collection<TimelineEvent>();
 
         [System.Text.Json.Serialization.JsonPropertyName("next")]
         public string? Next { get; set; } = default!;
@@ -22425,6 +21924,38 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// One skill's mastery distribution over a group: the learners assessed on it (with a mastery row), how many of them
+    /// <br/>have mastered it and how many stand at each level; Mastered and Levels are null, with the reason in Suppressed,
+    /// <br/>when fewer learners than the minimum group size were assessed.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SkillMasteryDistribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
+        public string SkillCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
+        public string SkillTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
+        public long? Mastered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("levels")]
+        public System.Collections.Generic.ICollection<LevelCount>? Levels { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SkillNode
     {
@@ -22721,42 +22252,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    /// <summary>
-    /// One event of a learner's timeline.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class TimelineEvent
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("id")]
-        public System.Guid Id { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("occurredAt")]
-        public System.DateTimeOffset OccurredAt { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("storedAt")]
-        public System.DateTimeOffset StoredAt { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public string Source { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("clientEventId")]
-        public string? ClientEventId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("verb")]
-        public string Verb { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("object")]
-        public EventObject Object { get; set; } = new EventObject();
-
-        [System.Text.Json.Serialization.JsonPropertyName("result")]
-        public JsonElement? Result { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("context")]
-        public JsonElement? Context { get; set; } = default!;
-
-    }
-
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class TokenCounts
     {
@@ -22943,21 +22438,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    /// <summary>
-    /// The shape of a StatementResult (for the OpenAPI document; the body itself is written as stored text).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class XapiStatementResultShape
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("statements")]
-        public System.Collections.Generic.ICollection<object> Statements { get; set; } = new System.Collections.ObjectModel.Collection<object>();
-
-        [System.Text.Json.Serialization.JsonPropertyName("more")]
-        public string More { get; set; } = default!;
-
-    }
-
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum Method
     {
@@ -22994,45 +22474,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Runtime.Serialization.EnumMember(Value = @"due_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"due_time")]
         Due_time = 1,
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Anonymous
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
-        public System.Guid LearnerId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("occurredAt")]
-        public System.DateTimeOffset OccurredAt { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("clientEventId")]
-        public string ClientEventId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("verb")]
-        public string Verb { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("object")]
-        public Object Object { get; set; } = new Object();
-
-        /// <summary>
-        /// As xAPI's result: score.scaled (-1..1), duration (ISO 8601), any other fields.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("result")]
-        public object? Result { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("context")]
-        public object? Context { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 
@@ -23309,27 +22750,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("steps")]
         public System.Collections.Generic.ICollection<string> Steps { get; set; } = new System.Collections.ObjectModel.Collection<string>();
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Object
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        public string Type { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("id")]
-        public string Id { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 
