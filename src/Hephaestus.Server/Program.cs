@@ -1,6 +1,7 @@
 using Hephaestus.Server.Api;
 using Hephaestus.Server.Auth;
 using Hephaestus.Server.Cli;
+using Hephaestus.Server.Features.Analytics;
 using Hephaestus.Server.Features.Assessments;
 using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Competencies;
@@ -55,6 +56,7 @@ app.MapImports();
 app.MapContentQuality();
 app.MapContentReview();
 app.MapContentRegeneration();
+app.MapItemAnalysis();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

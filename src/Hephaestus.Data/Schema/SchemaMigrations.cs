@@ -70,5 +70,8 @@ public static class SchemaMigrations
         new("20261202000600_ContentSearch",
             Up: ["0022_content_search.sql"],
             Down: ["20261202000600_ContentSearch.down.sql"]),
+        new("20261202010300_ItemAnalysis",
+            Up: ["0026_item_analysis.sql"],
+            Down: ["20261202010300_ItemAnalysis.down.sql"]),
     ];
 }

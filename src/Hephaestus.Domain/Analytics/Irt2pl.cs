@@ -405,3 +405,13 @@ public static class GaussHermite
         return (nodes, weights);
     }
 }
+
+/// <summary>
+/// How a mark becomes right or wrong for the 2PL model: right when it is at least half the item's points. Partial
+/// credit (a multiple choice with most options right) then counts as knowing the item, as a human marker would read
+/// it; "full marks only" would turn every near miss into the same evidence as a blank.
+/// </summary>
+public static class Dichotomous
+{
+    public static bool IsRight(decimal mark, decimal points) => points > 0 && mark * 2 >= points;
+}
