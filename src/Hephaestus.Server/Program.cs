@@ -26,6 +26,7 @@ var builder = WebApplication.CreateBuilder(HephaestusCli.ServeOptions(args));
 builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://127.0.0.1:5080");
 
 builder.AddHephaestusDatabase();
+builder.AddHephaestusAnalytics();
 builder.AddHephaestusStorage();
 builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
@@ -57,6 +58,7 @@ app.MapContentQuality();
 app.MapContentReview();
 app.MapContentRegeneration();
 app.MapItemAnalysis();
+app.MapAnalytics();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -5,8 +5,11 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Hephaestus.Testing;
 
-/// <summary>The service in process, on the test class's database, validating tokens signed with the test key.</summary>
-public sealed class ApiFactory(TestDatabase database) : WebApplicationFactory<Program>
+/// <summary>
+/// The service in process, on the test class's database, validating tokens signed with the test key; <paramref name="settings"/>
+/// adds or replaces configuration (a test's own Analytics: settings, a replica's connection string).
+/// </summary>
+public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -17,6 +20,7 @@ public sealed class ApiFactory(TestDatabase database) : WebApplicationFactory<Pr
         builder.UseSetting("Storage:Path", ObjectsPath(database));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseEnvironment("Testing");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
     }
 
     /// <summary>A client that authenticates as the user with this subject.</summary>

@@ -53,6 +53,11 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     public int Port { get; }
     public string DataDirectory => _options.DataDirectory;
     public string BinDirectory => _binDirectory;
+
+    /// <summary>Runs the server's programs as the cluster's OS user (runuser when this process is root), as start and stop do.</summary>
+    internal ServerProcessRunner Runner(string? binDirectory = null) => new(binDirectory ?? _binDirectory, IsRoot() ? _options.RootRunsAs : null);
+
+    internal string RootRunsAs => _options.RootRunsAs;
     public EmbeddedSecrets Secrets { get; }
 
     /// <summary>True when the data directory had to be initialised by this start.</summary>
@@ -141,7 +146,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     public async Task RestartAsync(CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_stopped, this);
-        var runner = new ServerProcessRunner(_binDirectory, IsRoot() ? _options.RootRunsAs : null);
+        var runner = Runner();
         await ClearStalePidFileAsync(DataDirectory, runner, _logger, ct);
         var result = await PgCtlStartAsync(runner, DataDirectory, Port, ct);
         if (result.ExitCode != 0)
@@ -164,7 +169,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     {
         if (_stopped) return;
         _stopped = true;
-        var runner = new ServerProcessRunner(_binDirectory, IsRoot() ? _options.RootRunsAs : null);
+        var runner = Runner();
         var result = await runner.RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "-s"], ct);
         if (result.ExitCode != 0)
         {

@@ -49,6 +49,20 @@ public static class PostgresBinaries
         throw new PostgresBinariesNotFoundException(InstallHint);
     }
 
+    /// <summary>
+    /// The folder holding another program of the same installation (pg_basebackup): the server binaries' folder, or, when
+    /// that holds only links to them (a PATH folder like /usr/local/bin), the folder pg_ctl's link points into.
+    /// </summary>
+    public static string FolderOf(string program, string binDirectory)
+    {
+        if (File.Exists(Path.Combine(binDirectory, program))) return binDirectory;
+        var target = new FileInfo(Path.Combine(binDirectory, "pg_ctl")).ResolveLinkTarget(returnFinalTarget: true);
+        var real = target is null ? null : Path.GetDirectoryName(target.FullName);
+        return real is not null && File.Exists(Path.Combine(real, program))
+            ? real
+            : throw new PostgresBinariesNotFoundException($"{program} was not found beside pg_ctl in {binDirectory}. {InstallHint}");
+    }
+
     static bool HasServerBinaries(string dir) =>
         File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "postgres"));
 

@@ -10,7 +10,10 @@ internal sealed class ServerProcessRunner(string binDirectory, string? runAsUser
 {
     public sealed record Result(int ExitCode, string Output);
 
-    public async Task<Result> RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken ct)
+    /// <param name="environment">Extra variables for the program (pg_basebackup's PGPASSWORD: a password on the command line
+    /// would be visible to every user in the process list). runuser passes them on: it resets only HOME, SHELL, USER and LOGNAME.</param>
+    public async Task<Result> RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo
         {
@@ -34,6 +37,7 @@ internal sealed class ServerProcessRunner(string binDirectory, string? runAsUser
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         // The server inherits our environment; a C locale keeps initdb messages predictable.
         start.Environment["LC_MESSAGES"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
         // pg_ctl start leaves the postmaster holding our pipes only if it inherited them; -l redirects the server's output,

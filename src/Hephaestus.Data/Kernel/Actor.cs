@@ -46,6 +46,19 @@ public static class ActorSession
         "SELECT set_config('hephaestus.user_id', $1, true), set_config('hephaestus.roles', $2, true), " +
         "set_config('hephaestus.operation', 'learner_record', true)";
 
+    /// <summary>
+    /// The mark of an analytics operation (Data/Analytics): analysts read every learner's rows only inside it
+    /// (Sql/0027_analytics.sql), and the transaction is read-only, so an analytics query on the primary (a fallback from
+    /// the replica) can no more write than it could on the replica.
+    /// </summary>
+    const string SetActorInAnalyticsSql =
+        "SELECT set_config('hephaestus.user_id', $1, true), set_config('hephaestus.roles', $2, true), " +
+        "set_config('hephaestus.operation', 'analytics', true), set_config('transaction_read_only', 'on', true)";
+
+    /// <summary>As <see cref="BeginAsync(NpgsqlConnection, Actor, CancellationToken, IsolationLevel)"/>, read-only and marked as analytics.</summary>
+    internal static Task<NpgsqlTransaction> BeginAnalyticsAsync(NpgsqlConnection connection, Actor actor, CancellationToken ct) =>
+        BeginAsync(connection, actor, SetActorInAnalyticsSql, ct, IsolationLevel.RepeatableRead);
+
     public static Task<NpgsqlTransaction> BeginAsync(
         NpgsqlConnection connection, Actor actor, CancellationToken ct, IsolationLevel isolation = IsolationLevel.ReadCommitted) =>
         BeginAsync(connection, actor, SetActorSql, ct, isolation);

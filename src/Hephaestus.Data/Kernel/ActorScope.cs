@@ -51,6 +51,24 @@ public sealed class ActorScope : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A read-only unit of work of an analytics operation on a connection the caller opened (on the primary or on a
+    /// replica, after probing it): marked so that the analyst's read policies of Sql/0027_analytics.sql apply
+    /// (<see cref="ActorSession.BeginAnalyticsAsync"/>). The scope owns the connection from here on.
+    /// </summary>
+    internal static async Task<ActorScope> BeginAnalyticsAsync(NpgsqlConnection connection, Actor actor, CancellationToken ct)
+    {
+        try
+        {
+            return new ActorScope(connection, await ActorSession.BeginAnalyticsAsync(connection, actor, ct), actor);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
 
     public NpgsqlBatch Batch() => new(Connection, Transaction);

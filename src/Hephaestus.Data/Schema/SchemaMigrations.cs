@@ -73,5 +73,8 @@ public static class SchemaMigrations
         new("20261202010300_ItemAnalysis",
             Up: ["0026_item_analysis.sql"],
             Down: ["20261202010300_ItemAnalysis.down.sql"]),
+        new("20261202010400_Analytics",
+            Up: ["0027_analytics.sql"],
+            Down: ["20261202010400_Analytics.down.sql"]),
     ];
 }

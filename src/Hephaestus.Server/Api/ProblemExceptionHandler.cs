@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Hephaestus.Data;
+using Hephaestus.Data.Analytics;
 using Npgsql;
 
 namespace Hephaestus.Server.Api;
@@ -28,6 +29,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Status = bad.StatusCode,
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
                 Detail = JsonMessages.Scrub(bad.Message),
+            },
+            AnalyticsReplicaUnavailableException refused => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Analytics replica unavailable",
+                Detail = refused.Message,
             },
             _ when DatabaseAvailability.IsUnavailable(exception) => Unavailable(exception),
             PostgresException pg => PostgresProblem(pg),

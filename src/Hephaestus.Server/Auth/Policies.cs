@@ -43,6 +43,12 @@ public static class Policies
     /// <summary>Content staff and analysts: reading quality and review history, flagging versions for regeneration.</summary>
     public const string ContentReaders = "content-readers";
 
+    /// <summary>
+    /// Educators, analysts and admins: aggregates over groups of learners (Features/Analytics). Which groups an educator
+    /// sees (the cohorts they teach) is the operation's check and row-level security's.
+    /// </summary>
+    public const string AnalyticsStaff = "analytics-staff";
+
     static readonly Dictionary<string, string[]> RolesByPolicy = new(StringComparer.Ordinal)
     {
         [Admin] = [Role.Admin],
@@ -53,6 +59,7 @@ public static class Policies
         [Reviewer] = [Role.Reviewer, Role.Admin],
         [ContentWorkflow] = [Role.Author, Role.Reviewer, Role.Admin],
         [ContentReaders] = [Role.Author, Role.Reviewer, Role.Analyst, Role.Admin],
+        [AnalyticsStaff] = [Role.Educator, Role.Analyst, Role.Admin],
     };
 
     /// <summary>Whether the actor may read every content version (see <see cref="ContentStaff"/>).</summary>

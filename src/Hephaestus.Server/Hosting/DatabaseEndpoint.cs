@@ -31,6 +31,14 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
     /// <summary>Watches and restarts the embedded postmaster; only when this process started it (not attached, not external).</summary>
     public EmbeddedSupervisor? Supervisor { get; private init; }
 
+    /// <summary>The service's login on the embedded streaming replica (Embedded:Replica=true), for analytics; null without one.</summary>
+    public string? ReplicaConnectionString { get; private set; }
+
+    /// <summary>The embedded replica this process started beside its primary, and its supervisor.</summary>
+    public EmbeddedPostgres? Replica { get; private set; }
+
+    public EmbeddedSupervisor? ReplicaSupervisor { get; private set; }
+
     public string? EmbeddedSigningKey { get; private init; }
     public string? EmbeddedDataDirectory { get; private init; }
 
@@ -78,8 +86,17 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
                 LivenessFailsAfter = TimeSpan.FromSeconds(configuration.GetValue("Embedded:LivenessFailsAfterSeconds", 120)),
                 MaxBackoff = TimeSpan.FromSeconds(configuration.GetValue("Embedded:RestartMaxBackoffSeconds", 30)),
             };
-            return Embedded(started.Secrets, started.Port, started, attached: false, started.DataDirectory,
+            var replica = await StartReplicaAsync(configuration, started, logger, ct);
+            var endpoint = Embedded(started.Secrets, started.Port, started, attached: false, started.DataDirectory,
                 new EmbeddedSupervisor(started, supervision, logger));
+            if (replica is not null)
+            {
+                endpoint.Replica = replica;
+                endpoint.ReplicaConnectionString = AppLoginConnectionString(started.Secrets, replica.Port);
+                endpoint.ReplicaSupervisor = new EmbeddedSupervisor(replica, supervision, logger);
+            }
+
+            return endpoint;
         }
         catch
         {
@@ -88,21 +105,39 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// With Embedded:Replica=true, a streaming replica beside the primary (<see cref="EmbeddedReplica"/>) for analytics
+    /// reads; without it, a slot an earlier run left is dropped, so the primary does not keep WAL for a replica gone.
+    /// </summary>
+    static async Task<EmbeddedPostgres?> StartReplicaAsync(IConfiguration configuration, EmbeddedPostgres primary, ILogger logger, CancellationToken ct)
+    {
+        if (!configuration.GetValue("Embedded:Replica", false))
+        {
+            await EmbeddedReplica.DropUnusedSlotAsync(primary, EmbeddedReplica.DefaultSlot, ct);
+            return null;
+        }
+
+        var directory = configuration["Embedded:ReplicaDataDirectory"] ?? EmbeddedReplica.DirectoryBeside(primary.DataDirectory);
+        return await EmbeddedReplica.StartAsync(primary, directory, EmbeddedReplica.DefaultSlot, logger, ct, configuration.GetValue("Embedded:ReplicaPort", 0));
+    }
+
+    static string AppLoginConnectionString(EmbeddedSecrets secrets, int port) => ConnectionString(EmbeddedProvisioner.AppLogin, secrets.AppPassword, port);
+
+    static string ConnectionString(string user, string password, int port) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        Database = EmbeddedProvisioner.DatabaseName,
+        Username = user,
+        Password = password,
+    }.ConnectionString;
+
     static DatabaseEndpoint Embedded(
         EmbeddedSecrets secrets, int port, EmbeddedPostgres? cluster, bool attached, string dataDirectory, EmbeddedSupervisor? supervisor = null)
     {
-        string For(string user, string password) => new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Database = EmbeddedProvisioner.DatabaseName,
-            Username = user,
-            Password = password,
-        }.ConnectionString;
-
         return new DatabaseEndpoint(
-            For(EmbeddedProvisioner.AppLogin, secrets.AppPassword),
-            For(EmbeddedProvisioner.OwnerRole, secrets.OwnerPassword),
+            AppLoginConnectionString(secrets, port),
+            ConnectionString(EmbeddedProvisioner.OwnerRole, secrets.OwnerPassword, port),
             cluster,
             attached)
         {
@@ -114,6 +149,9 @@ public sealed class DatabaseEndpoint : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The replica first: stopped after its primary, it would retry the connection until its own stop.
+        if (ReplicaSupervisor is not null) await ReplicaSupervisor.DisposeAsync();
+        if (Replica is not null) await Replica.StopAsync();
         if (Supervisor is not null) await Supervisor.DisposeAsync();
         if (Cluster is not null)
         {

@@ -68,6 +68,11 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET gradebook", ("self", ok), ("cohort educator", ok), ("admin", ok), ("other learner", notFound), ("other educator", notFound),
             ("author", notFound), ("analyst", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
+        // Aggregates: analysts and admins everything, educators the cohorts they teach, learners none (their own figures below).
+        Row("GET cohort analytics", ("analyst", ok), ("admin", ok), ("cohort educator", ok), ("other educator", notFound), ("self", forbidden),
+            ("author", forbidden), ("reviewer", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
+        Row("GET learner analytics", ("self", ok), ("cohort educator", ok), ("analyst", ok), ("admin", ok), ("other learner", notFound),
+            ("other educator", notFound), ("author", notFound), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         // The bank holds answer keys: the readers of a single item list it, no one else.
         Row("GET items", ("author", ok), ("admin", ok), ("cohort educator", ok), ("self", forbidden), ("analyst", forbidden),
             ("unprovisioned", unauthorized), ("anonymous", unauthorized));
@@ -104,6 +109,8 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             "PUT member" => await selfClient.PutAsJsonAsync($"/api/v1/cohorts/{world.Cohort}/members/{target}", new { role = "learner" }),
             "GET results" => await selfClient.GetAsync($"/api/v1/learners/{target}/results"),
             "GET gradebook" => await selfClient.GetAsync($"/api/v1/cohorts/{world.Cohort}/gradebook"),
+            "GET cohort analytics" => await selfClient.GetAsync($"/api/v1/analytics/cohorts/{world.Cohort}/mastery"),
+            "GET learner analytics" => await selfClient.GetAsync($"/api/v1/analytics/learners/{target}/mastery"),
             "GET items" => await selfClient.GetAsync("/api/v1/items"),
             "GET assessments" => await selfClient.GetAsync("/api/v1/assessments"),
             "PATCH assessment" => await selfClient.PatchAsync($"/api/v1/assessments/{Guid.NewGuid()}", new { title = "T" }, "\"1\""),

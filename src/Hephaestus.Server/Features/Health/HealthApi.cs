@@ -1,3 +1,4 @@
+using Hephaestus.Data.Analytics;
 using Hephaestus.Data.Embedded;
 using Hephaestus.Data.Health;
 using Hephaestus.Server.Hosting;
@@ -7,7 +8,11 @@ using Npgsql;
 
 namespace Hephaestus.Server.Features.Health;
 
-public sealed record HealthResponse(string Status, string? Database = null, IReadOnlyList<string>? PendingMigrations = null, string? Storage = null);
+/// <param name="AnalyticsReplica">The analytics replica: <c>ok</c>, <c>none</c> (not configured), or what is wrong with it (analytics then
+/// fall back to the primary or refuse, as configured: readiness does not depend on it).</param>
+/// <param name="ReplicaLagSeconds">The replica's lag when it was probed.</param>
+public sealed record HealthResponse(string Status, string? Database = null, IReadOnlyList<string>? PendingMigrations = null, string? Storage = null,
+    string? AnalyticsReplica = null, double? ReplicaLagSeconds = null);
 
 /// <summary>
 /// Liveness says the process is worth keeping: it answers, and the embedded PostgreSQL it supervises has not kept failing
@@ -29,7 +34,7 @@ public static class HealthApi
             .WithDescription("200 while the process runs and the embedded database's supervisor has not given up; 503 otherwise (an orchestrator restarts the process). No token needed; never rate limited.");
         health.MapGet("/ready", Ready).WithName("GetReadiness")
             .WithSummary("Can the service take requests")
-            .WithDescription("200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). No token needed; never rate limited.");
+            .WithDescription("200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). The answer also reports the analytics replica and its lag, which readiness does not depend on. No token needed; never rate limited.");
         return routes;
     }
 
@@ -42,7 +47,8 @@ public static class HealthApi
     static readonly TimeSpan StorageBound = TimeSpan.FromSeconds(5);
 
     static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> Ready(
-        NpgsqlDataSource db, DatabaseEndpoint endpoint, SchemaVersion schema, IObjectStore store, ILoggerFactory logs, HttpContext context, CancellationToken ct)
+        NpgsqlDataSource db, DatabaseEndpoint endpoint, SchemaVersion schema, IObjectStore store, AnalyticsSource analytics, ILoggerFactory logs,
+        HttpContext context, CancellationToken ct)
     {
         if (endpoint.Supervisor is { State: not PostmasterState.Running and var state })
         {
@@ -75,7 +81,10 @@ public static class HealthApi
             return NotServing(context, "not ready", "ok", storage: problem);
         }
 
-        return TypedResults.Ok(new HealthResponse("ready", "ok", Storage: "ok"));
+        var replica = await analytics.CheckReplicaAsync(ct);
+        return TypedResults.Ok(new HealthResponse("ready", "ok", Storage: "ok",
+            AnalyticsReplica: replica switch { { Configured: false } => "none", { Problem: { } wrong } => "unusable: the replica " + wrong, _ => "ok" },
+            ReplicaLagSeconds: replica.LagSeconds));
     }
 
     /// <summary>Null when the store answers; otherwise what is wrong with it.</summary>
