@@ -57,9 +57,12 @@ CREATE TABLE hephaestus.item_analysis_attempts (
 CREATE INDEX ix_item_analysis_attempts_assessment ON hephaestus.item_analysis_attempts (assessment_id);
 
 ALTER TABLE hephaestus.item_analysis_attempts ENABLE ROW LEVEL SECURITY;
--- Analysts read every learner's marks here (item analysis is their material); others whom they may read.
+-- Analysts read every learner's marks here, as every learner row, only inside an analytics read (the mark that
+-- Data/Analytics/AnalyticsSource sets; 0027_analytics.sql names the same test analyses_all(), written out here because
+-- this file runs first); others the learners they may read.
 CREATE POLICY item_analysis_attempts_read ON hephaestus.item_analysis_attempts FOR SELECT
-    USING (hephaestus.can_read_learner(learner_id) OR hephaestus.has_role('analyst'));
+    USING (hephaestus.can_read_learner(learner_id)
+           OR (hephaestus.has_role('analyst') AND current_setting('hephaestus.operation', true) = 'analytics'));
 CREATE POLICY item_analysis_attempts_insert ON hephaestus.item_analysis_attempts FOR INSERT
     WITH CHECK (hephaestus.can_write_learner(learner_id) OR hephaestus.can_teach_learner(learner_id));
 CREATE POLICY item_analysis_attempts_delete ON hephaestus.item_analysis_attempts FOR DELETE
@@ -104,13 +107,15 @@ CREATE TABLE hephaestus.item_analysis_test_sums (
     PRIMARY KEY (assessment_id, stripe)
 );
 
--- Sums over everyone: analysts and admins read them; only the trigger writes them.
+-- Sums over everyone: admins, and analysts inside an analytics read; only the trigger writes them.
 ALTER TABLE hephaestus.item_analysis_item_sums ENABLE ROW LEVEL SECURITY;
 ALTER TABLE hephaestus.item_analysis_test_sums ENABLE ROW LEVEL SECURITY;
-CREATE POLICY item_analysis_item_sums_read ON hephaestus.item_analysis_item_sums FOR SELECT
-    USING (hephaestus.has_role('analyst') OR hephaestus.has_role('admin'));
-CREATE POLICY item_analysis_test_sums_read ON hephaestus.item_analysis_test_sums FOR SELECT
-    USING (hephaestus.has_role('analyst') OR hephaestus.has_role('admin'));
+CREATE FUNCTION hephaestus.item_analysis_reads_all() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT hephaestus.has_role('admin')
+                 OR (hephaestus.has_role('analyst') AND current_setting('hephaestus.operation', true) = 'analytics') $$;
+CREATE POLICY item_analysis_item_sums_read ON hephaestus.item_analysis_item_sums FOR SELECT USING (hephaestus.item_analysis_reads_all());
+CREATE POLICY item_analysis_test_sums_read ON hephaestus.item_analysis_test_sums FOR SELECT USING (hephaestus.item_analysis_reads_all());
 REVOKE INSERT, UPDATE, DELETE ON hephaestus.item_analysis_item_sums, hephaestus.item_analysis_test_sums FROM hephaestus_app;
 
 -- Adds (INSERT) or takes away (DELETE) the changed contributions. The stripe's test row is locked first, so two
@@ -169,7 +174,7 @@ REVOKE EXECUTE ON FUNCTION hephaestus.item_analysis_policy_changed() FROM hephae
 
 -- Narrow doors for analysts ------------------------------------------------------------------------------------------
 
--- A cohort's learners for a cohort-filtered analysis: for analysts and admins, and for the cohort's educators; NULL
+-- A cohort's learners for a cohort-filtered analysis: for admins and analysts (inside an analytics read), and for the cohort's educators; NULL
 -- when there is no such cohort or the actor may not analyse it (analysts do not read cohort rosters otherwise).
 CREATE FUNCTION hephaestus.item_analysis_cohort(p_cohort uuid) RETURNS uuid[]
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = hephaestus, pg_temp
@@ -177,7 +182,7 @@ CREATE FUNCTION hephaestus.item_analysis_cohort(p_cohort uuid) RETURNS uuid[]
         SELECT coalesce((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM cohort_members m
                          WHERE m.cohort_id = c.id AND m.member_role = 'learner'), '{}')
         FROM cohorts c
-        WHERE c.id = p_cohort AND (has_role('analyst') OR has_role('admin') OR is_cohort_educator(p_cohort))
+        WHERE c.id = p_cohort AND (item_analysis_reads_all() OR is_cohort_educator(p_cohort))
     $$;
 
 -- The shape Moodle's random guess score needs, without the key: each version's type and number of options.
@@ -192,7 +197,7 @@ CREATE FUNCTION hephaestus.item_guess_shapes(ids uuid[])
 
 -- The most common wrong responses to an item version among counted attempts, normalized by type (a choice's option
 -- id; a set of options, sorted; a number; text trimmed, lower-cased, spaces collapsed; an order), as counts only: no
--- learner is named. Analysts and admins see everyone; with a cohort, its educators (and analysts, admins) see its
+-- learner is named. Admins, and analysts inside an analytics read, see everyone; with a cohort, its educators (and analysts, admins) see its
 -- learners. Returns nothing for anyone else. A response counts as wrong when the counted result marked it not correct;
 -- an item left unanswered is counted as "(no response)" (a NULL response).
 CREATE FUNCTION hephaestus.item_wrong_responses(p_assessment uuid, p_item_version uuid, p_cohort uuid, p_limit integer)
@@ -209,8 +214,8 @@ CREATE FUNCTION hephaestus.item_wrong_responses(p_assessment uuid, p_item_versio
             CROSS JOIN LATERAL unnest(c.item_version_ids) WITH ORDINALITY AS s (item_version_id, i)
             JOIN item_versions v ON v.id = s.item_version_id
             WHERE c.assessment_id = p_assessment AND s.item_version_id = p_item_version
-              AND (CASE WHEN p_cohort IS NULL THEN has_role('analyst') OR has_role('admin')
-                        ELSE (has_role('analyst') OR has_role('admin') OR is_cohort_educator(p_cohort))
+              AND (CASE WHEN p_cohort IS NULL THEN item_analysis_reads_all()
+                        ELSE (item_analysis_reads_all() OR is_cohort_educator(p_cohort))
                              AND EXISTS (SELECT FROM cohort_members m
                                          WHERE m.cohort_id = p_cohort AND m.user_id = c.learner_id AND m.member_role = 'learner') END)
         ), wrong AS (

@@ -8,3 +8,4 @@ DROP FUNCTION hephaestus.item_analysis_apply();
 DROP TABLE hephaestus.item_analysis_item_sums;
 DROP TABLE hephaestus.item_analysis_test_sums;
 DROP FUNCTION hephaestus.item_analysis_counted(uuid, uuid);
+DROP FUNCTION hephaestus.item_analysis_reads_all();

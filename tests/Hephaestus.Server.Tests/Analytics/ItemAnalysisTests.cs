@@ -11,7 +11,7 @@ namespace Hephaestus.Server.Tests.Analytics;
 /// through the API: six learners submit quiz Q of four items, A (single choice of 4, 1 point, everyone right), B (multiple
 /// choice, all or nothing, 1 point, only learner 5), C (multiple choice, partial credit on 2 correct of 3 options,
 /// 2 points: marks 2 2 2 1 1 0) and D (short text, 1 point, learners 2 and 3). Learners 1–3 are in cohort K, taught by
-/// educator E. Quiz R (one short text item, E2, answered by learners 1–3) is regraded in its own test.
+/// educator E. Quiz R (one short text item E, answered by learners 1–5, only the first right) is regraded in its own test.
 /// </summary>
 public sealed class ItemAnalysisWorld : ApiDatabase
 {
@@ -70,7 +70,7 @@ public sealed class ItemAnalysisWorld : ApiDatabase
             ["b", null, "z", null],
         ];
         for (var i = 0; i < 6; i++) await SubmitAsync(Learners[i], Quiz, answers[i]);
-        for (var i = 0; i < 3; i++) await SubmitAsync(Learners[i], QuizR, [i == 0 ? "paris" : "lyon"]);
+        for (var i = 0; i < 5; i++) await SubmitAsync(Learners[i], QuizR, [i == 0 ? "paris" : "lyon"]);
     }
 
     static object[] Options(params string[] ids) => [.. ids.Select(id => new { id, text = "option " + id })];
@@ -167,6 +167,9 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
         return await Json.ReadAsync(response);
     }
 
+    /// <summary>The data of an analytics answer (its envelope holds parameters and freshness).</summary>
+    static async Task<JsonElement> DataAsync(HttpResponseMessage response) => (await OkAsync(response)).GetProperty("data");
+
     string Url(string path = "item-analysis", string query = "") => $"/api/v1/analytics/assessments/{w.Quiz}/{path}{query}";
 
     static double? Number(JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetDouble();
@@ -177,7 +180,7 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
     [Fact]
     public async Task The_live_analysis_of_the_worked_example_matches_the_hand_computation()
     {
-        var analysis = await OkAsync(await w.Analyst.GetAsync(Url()));
+        var analysis = await DataAsync(await w.Analyst.GetAsync(Url()));
         Assert.True(analysis.GetProperty("fromRunningSums").GetBoolean());
         Assert.Equal("highest", analysis.GetProperty("attemptPolicy").GetString());
         var test = analysis.GetProperty("test");
@@ -217,7 +220,7 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
     [Fact]
     public async Task Without_order_statistics_the_answer_comes_from_the_sums_alone()
     {
-        var analysis = await OkAsync(await w.Analyst.GetAsync(Url(query: "?orderStatistics=false")));
+        var analysis = await DataAsync(await w.Analyst.GetAsync(Url(query: "?orderStatistics=false")));
         Assert.Equal(JsonValueKind.Null, analysis.GetProperty("test").GetProperty("median").ValueKind);
         Assert.Equal(3200.0 / 123, Number(analysis.GetProperty("test"), "cic")!.Value, 9);
         Assert.All(analysis.GetProperty("items").EnumerateArray(), i => Assert.Null(Number(i, "discriminativeEfficiency")));
@@ -230,14 +233,14 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
         await w.SubmitAsync(w.Learners[0], w.Quiz, [null, null, null, null]);
         try
         {
-            var highest = await OkAsync(await w.Analyst.GetAsync(Url()));
+            var highest = await DataAsync(await w.Analyst.GetAsync(Url()));
             Assert.Equal(17.0 / 6, Number(highest.GetProperty("test"), "mean")!.Value, 9);
             Assert.Equal(100, Number(ItemsByPrompt(highest)["A"], "facility"));
             await w.AssertSumsAgreeAsync(w.Quiz);
 
             // "latest" counts the blank retake: totals 0 4 4 2 3 1, and item A is no longer right for everyone.
             await w.ExecuteAsync("UPDATE hephaestus.assessments SET attempt_policy = 'latest' WHERE id = $1", w.Quiz);
-            var latest = await OkAsync(await w.Analyst.GetAsync(Url()));
+            var latest = await DataAsync(await w.Analyst.GetAsync(Url()));
             Assert.Equal("latest", latest.GetProperty("attemptPolicy").GetString());
             Assert.Equal(14.0 / 6, Number(latest.GetProperty("test"), "mean")!.Value, 9);
             Assert.Equal(500.0 / 6, Number(ItemsByPrompt(latest)["A"], "facility")!.Value, 9);
@@ -246,7 +249,7 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
 
             // "average" counts both of learner 1's attempts: seven.
             await w.ExecuteAsync("UPDATE hephaestus.assessments SET attempt_policy = 'average' WHERE id = $1", w.Quiz);
-            var average = await OkAsync(await w.Analyst.GetAsync(Url()));
+            var average = await DataAsync(await w.Analyst.GetAsync(Url()));
             Assert.Equal(7, average.GetProperty("test").GetProperty("attempts").GetInt64());
             await w.AssertSumsAgreeAsync(w.Quiz);
         }
@@ -255,7 +258,7 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
             await w.ExecuteAsync("UPDATE hephaestus.assessments SET attempt_policy = 'highest' WHERE id = $1", w.Quiz);
         }
 
-        var back = await OkAsync(await w.Analyst.GetAsync(Url()));
+        var back = await DataAsync(await w.Analyst.GetAsync(Url()));
         Assert.Equal(17.0 / 6, Number(back.GetProperty("test"), "mean")!.Value, 9);
         await w.AssertSumsAgreeAsync(w.Quiz);
     }
@@ -264,10 +267,10 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
     public async Task A_regrade_replaces_the_counted_marks_and_the_sums_follow()
     {
         var url = $"/api/v1/analytics/assessments/{w.QuizR}/item-analysis";
-        var before = await OkAsync(await w.Analyst.GetAsync(url));
-        Assert.Equal(100.0 / 3, Number(before.GetProperty("items")[0], "facility")!.Value, 9);
+        var before = await DataAsync(await w.Analyst.GetAsync(url));
+        Assert.Equal(20, Number(before.GetProperty("items")[0], "facility")!.Value, 9);
 
-        // A new version of E accepts "lyon" too; regrading scores learners 2 and 3 right.
+        // A new version of E accepts "lyon" too; regrading scores learners 2 to 5 right.
         var edited = await w.Author.PutAsJsonAsync($"/api/v1/items/{w.ItemE}", new
         {
             definition = new { type = "short_text", prompt = "E", points = 1, acceptedAnswers = new[] { "paris", "lyon" } },
@@ -278,11 +281,11 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
         var regraded = await w.Admin.PostAsJsonAsync($"/api/v1/items/{w.ItemE}/regrade", new { fromVersion = 1 });
         Assert.True(regraded.IsSuccessStatusCode, await regraded.Content.ReadAsStringAsync());
 
-        var after = await OkAsync(await w.Analyst.GetAsync(url));
+        var after = await DataAsync(await w.Analyst.GetAsync(url));
         var item = Assert.Single(after.GetProperty("items").EnumerateArray());
         Assert.Equal(newVersion, item.GetProperty("itemVersionId").GetGuid());
         Assert.Equal(100, Number(item, "facility"));
-        Assert.Equal(3, after.GetProperty("test").GetProperty("attempts").GetInt64());
+        Assert.Equal(5, after.GetProperty("test").GetProperty("attempts").GetInt64());
         await w.AssertSumsAgreeAsync(w.QuizR);
     }
 
@@ -290,7 +293,7 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
     public async Task The_most_common_wrong_responses_are_normalized_counted_and_shared()
     {
         var d = w.Versions["D"];
-        var wrong = await OkAsync(await w.Analyst.GetAsync(Url($"items/{d}/wrong-responses")));
+        var wrong = await DataAsync(await w.Analyst.GetAsync(Url($"items/{d}/wrong-responses")));
         Assert.Equal(6, wrong.GetProperty("answered").GetInt64());
         var rows = wrong.GetProperty("responses").EnumerateArray()
             .Select(r => (r.GetProperty("response").ValueKind == JsonValueKind.Null ? null : r.GetProperty("response").GetString(), r.GetProperty("count").GetInt64(),
@@ -298,22 +301,32 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
         // "london" and "London " are one wrong answer; learner 6 left D blank.
         Assert.Equal([("london", 2L, 0.3333), ("rome", 1L, 0.1667), (null, 1L, 0.1667)], rows);
 
-        var b = await OkAsync(await w.Analyst.GetAsync(Url($"items/{w.Versions["B"]}/wrong-responses", "?limit=2")));
+        var b = await DataAsync(await w.Analyst.GetAsync(Url($"items/{w.Versions["B"]}/wrong-responses", "?limit=2")));
         Assert.Equal(["a", "a,c"], b.GetProperty("responses").EnumerateArray().Select(r => r.GetProperty("response").GetString()));
 
-        var cohort = await OkAsync(await w.Educator.GetAsync(Url($"items/{d}/wrong-responses", $"?cohortId={w.Cohort}")));
+        // Three learners in the cohort: fewer than the minimum group size (5), so the counts are not shown.
+        var cohort = await DataAsync(await w.Educator.GetAsync(Url($"items/{d}/wrong-responses", $"?cohortId={w.Cohort}")));
         Assert.Equal(3, cohort.GetProperty("answered").GetInt64());
-        Assert.Equal([1L], cohort.GetProperty("responses").EnumerateArray().Select(r => r.GetProperty("count").GetInt64()));
+        Assert.Contains("fewer than the minimum group size of 5", cohort.GetProperty("suppressed").GetString(), StringComparison.Ordinal);
+        Assert.Empty(cohort.GetProperty("responses").EnumerateArray());
     }
 
     [Fact]
     public async Task An_educator_analyses_only_a_cohort_they_teach_and_sees_its_learners_only()
     {
-        var cohort = await OkAsync(await w.Educator.GetAsync(Url(query: $"?cohortId={w.Cohort}")));
+        var envelope = await OkAsync(await w.Educator.GetAsync(Url(query: $"?cohortId={w.Cohort}")));
+        var cohort = envelope.GetProperty("data");
+        Assert.Equal(5, envelope.GetProperty("minimumGroupSize").GetInt32());
         Assert.False(cohort.GetProperty("fromRunningSums").GetBoolean());
-        // Learners 1–3: totals 3 4 4.
+        // Learners 1–3 only: three attempts, fewer than the minimum group size, so every figure is suppressed.
         Assert.Equal(3, cohort.GetProperty("test").GetProperty("attempts").GetInt64());
-        Assert.Equal(11.0 / 3, Number(cohort.GetProperty("test"), "mean")!.Value, 9);
+        Assert.Equal(JsonValueKind.Null, cohort.GetProperty("test").GetProperty("mean").ValueKind);
+        Assert.Contains("3 learner(s)", cohort.GetProperty("suppressed").GetString(), StringComparison.Ordinal);
+        Assert.All(cohort.GetProperty("items").EnumerateArray(), i =>
+        {
+            Assert.Null(Number(i, "facility"));
+            Assert.NotNull(i.GetProperty("suppressed").GetString());
+        });
 
         Assert.Equal(HttpStatusCode.Forbidden, (await w.Educator.GetAsync(Url())).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await w.OtherEducator.GetAsync(Url(query: $"?cohortId={w.Cohort}"))).StatusCode);
@@ -342,10 +355,10 @@ public class ItemAnalysisTests(ItemAnalysisWorld w) : IClassFixture<ItemAnalysis
     [Fact]
     public async Task Irt_skips_items_with_too_few_answers_and_says_why()
     {
-        var irt = await OkAsync(await w.Analyst.GetAsync(Url("irt")));
+        var irt = await DataAsync(await w.Analyst.GetAsync(Url("irt")));
         Assert.Equal(6, irt.GetProperty("persons").GetInt32());
         Assert.All(irt.GetProperty("items").EnumerateArray(), i => Assert.Contains("fewer than 30", i.GetProperty("skipped").GetString(), StringComparison.Ordinal));
-        var lowered = await OkAsync(await w.Analyst.GetAsync(Url("irt", "?minimumAnswers=2")));
+        var lowered = await DataAsync(await w.Analyst.GetAsync(Url("irt", "?minimumAnswers=2")));
         var rows = lowered.GetProperty("items").EnumerateArray().ToDictionary(i => w.Versions.Single(v => v.Value == i.GetProperty("itemVersionId").GetGuid()).Key);
         Assert.Equal("everybody answered it correctly", rows["A"].GetProperty("skipped").GetString());
         Assert.Equal(JsonValueKind.Number, rows["D"].GetProperty("difficulty").ValueKind);

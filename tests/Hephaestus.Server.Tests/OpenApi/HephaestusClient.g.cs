@@ -140,7 +140,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Can the service take requests
         /// </summary>
         /// <remarks>
-        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). The answer also reports the analytics replica and its lag, which readiness does not depend on. No token needed; never rate limited.
+        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). No token needed; never rate limited.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -17440,17 +17440,17 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// A cohort's mastery distribution per skill
+        /// Moodle's item statistics of an assessment
         /// </summary>
         /// <remarks>
-        /// Per skill: the cohort's learners assessed on it, how many mastered it and how many stand at each mastery level. A skill assessed for fewer learners than Analytics:MinimumGroupSize has its figures suppressed (`suppressed` says why). Filter by `frameworkId`. JSON, or CSV (`Accept: text/csv` or `format=csv`; one line per skill and level). Read from the analytics replica when it is usable (see `source`, `replicaLagSeconds`). Analysts, admins and the cohort's educators.
+        /// Over the attempts the assessment's attempt policy counts (highest: the best; latest; first; average: all). Test: attempts, mean, median, standard deviation (points), skewness and kurtosis (k-statistics), CIC (Cronbach's alpha x 100), error ratio, standard error. Per item version, in percent as Moodle shows them: facility, standard deviation, random guess score, intended and effective weight, discrimination index and discriminative efficiency (against the rest of the test); flagged when the efficiency is below the configured bound. The moment figures are live (running sums); orderStatistics=false skips the median and discriminative efficiency, which read every counted attempt. cohortId limits it to a cohort's learners (required for educators). JSON, or CSV (format=csv or Accept: text/csv): one row per item version.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>> CohortMasteryDistributionAsync(System.Guid cohortId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemAnalysisResponse>> AssessmentItemAnalysisAsync(System.Guid assessmentId, System.Guid? cohortId = null, bool? orderStatistics = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
-            if (cohortId == null)
-                throw new System.ArgumentNullException("cohortId");
+            if (assessmentId == null)
+                throw new System.ArgumentNullException("assessmentId");
 
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -17463,14 +17463,18 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "api/v1/analytics/cohorts/{cohortId}/mastery"
-                    urlBuilder_.Append("api/v1/analytics/cohorts/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/mastery");
+                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/item-analysis"
+                    urlBuilder_.Append("api/v1/analytics/assessments/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/item-analysis");
                     urlBuilder_.Append('?');
-                    if (frameworkId != null)
+                    if (cohortId != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (orderStatistics != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("orderStatistics")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(orderStatistics, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (format != null)
                     {
@@ -17503,12 +17507,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<ItemAnalysisResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<ItemAnalysisResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -17538,7 +17542,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -17592,18 +17596,17 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// A learner's mastery per skill
+        /// Flag the content behind poorly discriminating items
         /// </summary>
         /// <remarks>
-        /// The learner's value, level and mastered flag per skill with the evidence count, as JSON or CSV; a learner's own figures are never suppressed. Filter by `frameworkId`. The learner, their educators, analysts and admins.
+        /// Runs the item analysis and, for each flagged item version whose stem came from a content version, files a regeneration flag (source item_analysis) on that content version, unless one for this assessment and item version is there already. Analysts and admins.
         /// </remarks>
-        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> LearnerMasteryAnalyticsAsync(string learnerId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemAnalysisFlagsResponse>> FlagPoorlyDiscriminatingContentAsync(System.Guid assessmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
-            if (learnerId == null)
-                throw new System.ArgumentNullException("learnerId");
+            if (assessmentId == null)
+                throw new System.ArgumentNullException("assessmentId");
 
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -17611,25 +17614,16 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
             {
                 using (var request_ = new System.Net.Http.HttpRequestMessage())
                 {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
                     request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "api/v1/analytics/learners/{learnerId}/mastery"
-                    urlBuilder_.Append("api/v1/analytics/learners/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/mastery");
-                    urlBuilder_.Append('?');
-                    if (frameworkId != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (format != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
+                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/item-analysis/flags"
+                    urlBuilder_.Append("api/v1/analytics/assessments/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/item-analysis/flags");
 
                     PrepareRequest(client_, request_, urlBuilder_);
 
@@ -17656,12 +17650,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<ItemAnalysisFlagsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<ItemAnalysisFlagsResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -17671,7 +17665,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("A malformed request: a field\'s type or value, unknown fields, refused characters.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -17691,7 +17685,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -17745,15 +17739,18 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// My mastery per skill
+        /// 2PL IRT calibration of an assessment's item versions
         /// </summary>
         /// <remarks>
-        /// The signed-in learner's value, level and mastered flag per skill, as JSON or CSV.
+        /// Difficulty b and discrimination a per item version with standard errors, fitted by marginal maximum likelihood (Bock-Aitkin EM over Gauss-Hermite quadrature of a standard normal ability) on the counted attempts; a mark is right when it is at least half the item's points. Items answered by too few (minimumAnswers, default 30), or all right or all wrong, are skipped with the reason. cohortId as for item-analysis. JSON or CSV.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> MyMasteryAnalyticsAsync(System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<IrtResponse>> AssessmentIrtCalibrationAsync(System.Guid assessmentId, System.Guid? cohortId = null, int? minimumAnswers = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
+            if (assessmentId == null)
+                throw new System.ArgumentNullException("assessmentId");
+
             var client_ = _httpClient;
             var disposeClient_ = false;
             try
@@ -17765,12 +17762,18 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "api/v1/analytics/learners/me/mastery"
-                    urlBuilder_.Append("api/v1/analytics/learners/me/mastery");
+                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/irt"
+                    urlBuilder_.Append("api/v1/analytics/assessments/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/irt");
                     urlBuilder_.Append('?');
-                    if (frameworkId != null)
+                    if (cohortId != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (minimumAnswers != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("minimumAnswers")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(minimumAnswers, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (format != null)
                     {
@@ -17803,12 +17806,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<IrtResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<IrtResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -17838,7 +17841,168 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// The most common wrong responses to an item version
+        /// </summary>
+        /// <remarks>
+        /// Among the counted attempts, responses marked not correct, normalized by item type (an option id; a sorted set of option ids; a number; text trimmed, lower-cased, spaces collapsed; an order), most frequent first (limit, default 10, at most 100), with counts and shares of the attempts that drew the item; null is no response. cohortId as for item-analysis. JSON or CSV.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<WrongResponses>> ItemWrongResponsesAsync(System.Guid assessmentId, System.Guid itemVersionId, System.Guid? cohortId = null, int? limit = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (assessmentId == null)
+                throw new System.ArgumentNullException("assessmentId");
+
+            if (itemVersionId == null)
+                throw new System.ArgumentNullException("itemVersionId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/items/{itemVersionId}/wrong-responses"
+                    urlBuilder_.Append("api/v1/analytics/assessments/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/items/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(itemVersionId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/wrong-responses");
+                    urlBuilder_.Append('?');
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<WrongResponses>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<WrongResponses>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -18017,85 +18181,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
             var result = System.Convert.ToString(value, cultureInfo);
             return result == null ? "" : result;
         }
-    }
-
-    /// <summary>
-    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
-    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
-    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
-        public CohortMasteryParameters? Parameters { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public AnalyticsSourceKind Source { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
-        public string? SourceNote { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
-        public int MinimumGroupSize { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("data")]
-        public CohortMasteryDistribution? Data { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
-    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
-    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
-        public LearnerMasteryParameters? Parameters { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public AnalyticsSourceKind Source { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
-        public string? SourceNote { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
-        public int MinimumGroupSize { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("data")]
-        public System.Collections.Generic.ICollection<LearnerSkillMastery>? Data { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// Where an analytics answer was read.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum AnalyticsSourceKind
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"primary"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"primary")]
-        Primary = 0,
-
-        [System.Runtime.Serialization.EnumMember(Value = @"replica"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"replica")]
-        Replica = 1,
-
     }
 
     /// <summary>
@@ -18487,39 +18572,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("sha256")]
         public string Sha256 { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// A cohort's mastery per skill: its learner count, and per skill the distribution (each suppressed on its own).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CohortMasteryDistribution
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortLearners")]
-        public long CohortLearners { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skills")]
-        public System.Collections.Generic.ICollection<SkillMasteryDistribution> Skills { get; set; } = new System.Collections.ObjectModel.Collection<SkillMasteryDistribution>();
-
-    }
-
-    /// <summary>
-    /// The parameters of a cohort's mastery distribution, echoed in its answer.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CohortMasteryParameters
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
-        public System.Guid? FrameworkId { get; set; } = default!;
 
     }
 
@@ -19422,19 +19474,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         [System.Text.Json.Serialization.JsonPropertyName("storage")]
         public string? Storage { get; set; } = default!;
 
-        /// <summary>
-        /// The analytics replica: `ok`, `none` (not configured), or what is wrong with it (analytics then
-        /// <br/>    fall back to the primary or refuse, as configured: readiness does not depend on it).
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("analyticsReplica")]
-        public string? AnalyticsReplica { get; set; } = default!;
-
-        /// <summary>
-        /// The replica's lag when it was probed.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -19524,6 +19563,205 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("targetSkillIds")]
         public System.Collections.Generic.ICollection<System.Guid>? TargetSkillIds { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A 2PL calibration: how many counted attempts (persons), how the EM ended, and each item version's a, b and standard errors.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class IrtResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("attemptPolicy")]
+        public string AttemptPolicy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("persons")]
+        public int Persons { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("iterations")]
+        public int Iterations { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("converged")]
+        public bool Converged { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("logLikelihood")]
+        public double LogLikelihood { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("quadraturePoints")]
+        public int QuadraturePoints { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("rightWhen")]
+        public string RightWhen { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<IrtRow> Items { get; set; } = new System.Collections.ObjectModel.Collection<IrtRow>();
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class IrtRow
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
+        public System.Guid ItemVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemId")]
+        public System.Guid ItemId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public int Version { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("answered")]
+        public int Answered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("discrimination")]
+        public double? Discrimination { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("difficulty")]
+        public double? Difficulty { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("discriminationSe")]
+        public double? DiscriminationSe { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("difficultySe")]
+        public double? DifficultySe { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skipped")]
+        public string? Skipped { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A flag filed for an item version whose stem came from content (or found already filed by an earlier call).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ItemAnalysisFlag
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
+        public System.Guid ItemVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("contentVersionId")]
+        public System.Guid ContentVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("discriminativeEfficiency")]
+        public double DiscriminativeEfficiency { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("flagId")]
+        public long FlagId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("alreadyFlagged")]
+        public bool AlreadyFlagged { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ItemAnalysisFlagsResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("flagBelow")]
+        public double FlagBelow { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("flags")]
+        public System.Collections.Generic.ICollection<ItemAnalysisFlag> Flags { get; set; } = new System.Collections.ObjectModel.Collection<ItemAnalysisFlag>();
+
+    }
+
+    /// <summary>
+    /// An assessment's item analysis: the attempt policy that chose the attempts counted, the cohort it is limited to,
+    /// <br/>whether the moment figures came from the live running sums, the flag bound, the test's figures and each item version's.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ItemAnalysisResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("attemptPolicy")]
+        public string AttemptPolicy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fromRunningSums")]
+        public bool FromRunningSums { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("orderStatistics")]
+        public bool OrderStatistics { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("flagBelow")]
+        public double FlagBelow { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("test")]
+        public TestStatistics Test { get; set; } = new TestStatistics();
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<ItemAnalysisRow> Items { get; set; } = new System.Collections.ObjectModel.Collection<ItemAnalysisRow>();
+
+    }
+
+    /// <summary>
+    /// One item version's statistics (Moodle's percentages), with its item and the content version its stem came from.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ItemAnalysisRow
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
+        public System.Guid ItemVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemId")]
+        public System.Guid ItemId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public int Version { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("points")]
+        public double Points { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stemContentVersionId")]
+        public System.Guid? StemContentVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("attempts")]
+        public long Attempts { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("facility")]
+        public double? Facility { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("standardDeviation")]
+        public double? StandardDeviation { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("randomGuessScore")]
+        public double? RandomGuessScore { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("intendedWeight")]
+        public double? IntendedWeight { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("effectiveWeight")]
+        public double? EffectiveWeight { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("discriminationIndex")]
+        public double? DiscriminationIndex { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("discriminativeEfficiency")]
+        public double? DiscriminativeEfficiency { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("flagged")]
+        public bool Flagged { get; set; } = default!;
 
     }
 
@@ -19917,21 +20155,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    /// <summary>
-    /// The parameters of a learner's mastery, echoed in its answer.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerMasteryParameters
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
-        public System.Guid LearnerId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
-        public System.Guid? FrameworkId { get; set; } = default!;
-
-    }
-
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LearnerProgressRow
     {
@@ -19968,57 +20191,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("lastActivityAt")]
         public System.DateTimeOffset? LastActivityAt { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// One of a learner's skills: value, level and whether mastered, with the evidence behind it.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerSkillMastery
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
-        public System.Guid SkillId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
-        public string SkillCode { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
-        public string SkillTitle { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("value")]
-        public double? Value { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("level")]
-        public string? Level { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
-        public bool Mastered { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("evidenceCount")]
-        public int EvidenceCount { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("lastEvidenceAt")]
-        public System.DateTimeOffset? LastEvidenceAt { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// How many learners stand at one mastery level of a skill (Level null: assessed, no level yet).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LevelCount
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("rank")]
-        public int? Rank { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("level")]
-        public string? Level { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("learners")]
-        public long Learners { get; set; } = default!;
 
     }
 
@@ -21924,38 +22096,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    /// <summary>
-    /// One skill's mastery distribution over a group: the learners assessed on it (with a mastery row), how many of them
-    /// <br/>have mastered it and how many stand at each level; Mastered and Levels are null, with the reason in Suppressed,
-    /// <br/>when fewer learners than the minimum group size were assessed.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class SkillMasteryDistribution
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
-        public System.Guid SkillId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
-        public string SkillCode { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
-        public string SkillTitle { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("learners")]
-        public long Learners { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
-        public long? Mastered { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("levels")]
-        public System.Collections.Generic.ICollection<LevelCount>? Levels { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
-
-    }
-
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SkillNode
     {
@@ -22252,6 +22392,47 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// Moodle's test statistics. Mean, median and standard deviation are in points (out of double? TestStatistics.MaxTotal, the mean
+    /// <br/>of the attempts' maximum totals); skewness and kurtosis are k-statistic ratios; CIC (Cronbach's α × 100), error
+    /// <br/>ratio and standard error as Moodle reports them. A figure that needs more attempts than there are is null.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class TestStatistics
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("attempts")]
+        public long Attempts { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maxTotal")]
+        public double? MaxTotal { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mean")]
+        public double? Mean { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("median")]
+        public double? Median { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("standardDeviation")]
+        public double? StandardDeviation { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skewness")]
+        public double? Skewness { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("kurtosis")]
+        public double? Kurtosis { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cic")]
+        public double? Cic { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("errorRatio")]
+        public double? ErrorRatio { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("standardError")]
+        public double? StandardError { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class TokenCounts
     {
@@ -22435,6 +22616,45 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("dimensions")]
         public System.Collections.Generic.ICollection<DimensionQuality> Dimensions { get; set; } = new System.Collections.ObjectModel.Collection<DimensionQuality>();
+
+    }
+
+    /// <summary>
+    /// A wrong response to an item version (normalized for its type; null: not answered), how often, and its share of the counted answers.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class WrongResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("response")]
+        public string? Response { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("count")]
+        public long Count { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("share")]
+        public double Share { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class WrongResponses
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
+        public System.Guid ItemVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("answered")]
+        public long Answered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("responses")]
+        public System.Collections.Generic.ICollection<WrongResponse> Responses { get; set; } = new System.Collections.ObjectModel.Collection<WrongResponse>();
 
     }
 
