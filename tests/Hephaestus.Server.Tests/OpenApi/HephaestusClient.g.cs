@@ -140,7 +140,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Can the service take requests
         /// </summary>
         /// <remarks>
-        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). No token needed; never rate limited.
+        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). The answer also reports the analytics replica and its lag, which readiness does not depend on. No token needed; never rate limited.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -17443,11 +17443,11 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Moodle's item statistics of an assessment
         /// </summary>
         /// <remarks>
-        /// Over the attempts the assessment's attempt policy counts (highest: the best; latest; first; average: all). Test: attempts, mean, median, standard deviation (points), skewness and kurtosis (k-statistics), CIC (Cronbach's alpha x 100), error ratio, standard error. Per item version, in percent as Moodle shows them: facility, standard deviation, random guess score, intended and effective weight, discrimination index and discriminative efficiency (against the rest of the test); flagged when the efficiency is below the configured bound. The moment figures are live (running sums); orderStatistics=false skips the median and discriminative efficiency, which read every counted attempt. cohortId limits it to a cohort's learners (required for educators). JSON, or CSV (format=csv or Accept: text/csv): one row per item version.
+        /// Over the attempts the assessment's attempt policy counts (highest: the best; latest; first; average: all). Test: attempts, mean, median, standard deviation (points), skewness and kurtosis (k-statistics), CIC (Cronbach's alpha x 100), error ratio, standard error. Per item version, in percent as Moodle shows them: facility, standard deviation, random guess score, intended and effective weight, discrimination index and discriminative efficiency (against the rest of the test); flagged when the efficiency is below Analytics:ItemAnalysis:FlagBelow (15). The moment figures are live (running sums); orderStatistics=false skips the median and discriminative efficiency, which read every counted attempt. cohortId limits it to a cohort's learners (required for educators). Figures over fewer attempts than Analytics:MinimumGroupSize are suppressed. JSON, or CSV (format=csv or Accept: text/csv): one row per item version. Analysts, admins, educators (their cohorts).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemAnalysisResponse>> AssessmentItemAnalysisAsync(System.Guid assessmentId, System.Guid? cohortId = null, bool? orderStatistics = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse>> AssessmentItemAnalysisAsync(System.Guid assessmentId, System.Guid? cohortId = null, bool? orderStatistics = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -17507,12 +17507,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<ItemAnalysisResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<ItemAnalysisResponse>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -17742,11 +17742,11 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// 2PL IRT calibration of an assessment's item versions
         /// </summary>
         /// <remarks>
-        /// Difficulty b and discrimination a per item version with standard errors, fitted by marginal maximum likelihood (Bock-Aitkin EM over Gauss-Hermite quadrature of a standard normal ability) on the counted attempts; a mark is right when it is at least half the item's points. Items answered by too few (minimumAnswers, default 30), or all right or all wrong, are skipped with the reason. cohortId as for item-analysis. JSON or CSV.
+        /// Difficulty b and discrimination a per item version with standard errors, fitted by marginal maximum likelihood (Bock-Aitkin EM over Gauss-Hermite quadrature of a standard normal ability) on the counted attempts; a mark is right when it is at least half the item's points. Items answered by too few (minimumAnswers, default 30), or all right or all wrong, are skipped with the reason. cohortId and suppression as for item-analysis. JSON or CSV.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<IrtResponse>> AssessmentIrtCalibrationAsync(System.Guid assessmentId, System.Guid? cohortId = null, int? minimumAnswers = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfIrtParametersAndIrtResponse>> AssessmentIrtCalibrationAsync(System.Guid assessmentId, System.Guid? cohortId = null, int? minimumAnswers = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -17806,12 +17806,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<IrtResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfIrtParametersAndIrtResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<IrtResponse>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<AnalyticsResponseOfIrtParametersAndIrtResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -17898,11 +17898,11 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// The most common wrong responses to an item version
         /// </summary>
         /// <remarks>
-        /// Among the counted attempts, responses marked not correct, normalized by item type (an option id; a sorted set of option ids; a number; text trimmed, lower-cased, spaces collapsed; an order), most frequent first (limit, default 10, at most 100), with counts and shares of the attempts that drew the item; null is no response. cohortId as for item-analysis. JSON or CSV.
+        /// Among the counted attempts, responses marked not correct, normalized by item type (an option id; a sorted set of option ids; a number; text trimmed, lower-cased, spaces collapsed; an order), most frequent first (limit, default 10, at most 100), with counts and shares of the attempts that drew the item; null is no response. cohortId and suppression as for item-analysis. JSON or CSV.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<WrongResponses>> ItemWrongResponsesAsync(System.Guid assessmentId, System.Guid itemVersionId, System.Guid? cohortId = null, int? limit = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse>> ItemWrongResponsesAsync(System.Guid assessmentId, System.Guid itemVersionId, System.Guid? cohortId = null, int? limit = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (assessmentId == null)
                 throw new System.ArgumentNullException("assessmentId");
@@ -17967,12 +17967,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<WrongResponses>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<WrongResponses>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -18003,6 +18003,458 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A cohort's mastery distribution per skill
+        /// </summary>
+        /// <remarks>
+        /// Per skill: the cohort's learners assessed on it, how many mastered it and how many stand at each mastery level. A skill assessed for fewer learners than Analytics:MinimumGroupSize has its figures suppressed (`suppressed` says why). Filter by `frameworkId`. JSON, or CSV (`Accept: text/csv` or `format=csv`; one line per skill and level). Read from the analytics replica when it is usable (see `source`, `replicaLagSeconds`). Analysts, admins and the cohort's educators.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>> CohortMasteryDistributionAsync(System.Guid cohortId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (cohortId == null)
+                throw new System.ArgumentNullException("cohortId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/cohorts/{cohortId}/mastery"
+                    urlBuilder_.Append("api/v1/analytics/cohorts/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/mastery");
+                    urlBuilder_.Append('?');
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A learner's mastery per skill
+        /// </summary>
+        /// <remarks>
+        /// The learner's value, level and mastered flag per skill with the evidence count, as JSON or CSV; a learner's own figures are never suppressed. Filter by `frameworkId`. The learner, their educators, analysts and admins.
+        /// </remarks>
+        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> LearnerMasteryAnalyticsAsync(string learnerId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (learnerId == null)
+                throw new System.ArgumentNullException("learnerId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/learners/{learnerId}/mastery"
+                    urlBuilder_.Append("api/v1/analytics/learners/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/mastery");
+                    urlBuilder_.Append('?');
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// My mastery per skill
+        /// </summary>
+        /// <remarks>
+        /// The signed-in learner's value, level and mastered flag per skill, as JSON or CSV.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> MyMasteryAnalyticsAsync(System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/learners/me/mastery"
+                    urlBuilder_.Append("api/v1/analytics/learners/me/mastery");
+                    urlBuilder_.Append('?');
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -18181,6 +18633,181 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
             var result = System.Convert.ToString(value, cultureInfo);
             return result == null ? "" : result;
         }
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public CohortMasteryParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public CohortMasteryDistribution? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfIrtParametersAndIrtResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public IrtParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public IrtResponse? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public ItemAnalysisParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public ItemAnalysisResponse? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public LearnerMasteryParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public System.Collections.Generic.ICollection<LearnerSkillMastery>? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public WrongResponsesParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public WrongResponsesResponse? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Where an analytics answer was read.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AnalyticsSourceKind
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"primary"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"primary")]
+        Primary = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"replica"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"replica")]
+        Replica = 1,
+
     }
 
     /// <summary>
@@ -18572,6 +19199,39 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("sha256")]
         public string Sha256 { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A cohort's mastery per skill: its learner count, and per skill the distribution (each suppressed on its own).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CohortMasteryDistribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortLearners")]
+        public long CohortLearners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skills")]
+        public System.Collections.Generic.ICollection<SkillMasteryDistribution> Skills { get; set; } = new System.Collections.ObjectModel.Collection<SkillMasteryDistribution>();
+
+    }
+
+    /// <summary>
+    /// The parameters of a cohort's mastery distribution, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CohortMasteryParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
 
     }
 
@@ -19474,6 +20134,19 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         [System.Text.Json.Serialization.JsonPropertyName("storage")]
         public string? Storage { get; set; } = default!;
 
+        /// <summary>
+        /// The analytics replica: `ok`, `none` (not configured), or what is wrong with it (analytics then
+        /// <br/>    fall back to the primary or refuse, as configured: readiness does not depend on it).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("analyticsReplica")]
+        public string? AnalyticsReplica { get; set; } = default!;
+
+        /// <summary>
+        /// The replica's lag when it was probed.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -19567,6 +20240,24 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// The parameters of a 2PL calibration, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class IrtParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumAnswers")]
+        public int MinimumAnswers { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// A 2PL calibration: how many counted attempts (persons), how the EM ended, and each item version's a, b and standard errors.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -19599,6 +20290,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("rightWhen")]
         public string RightWhen { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<IrtRow> Items { get; set; } = new System.Collections.ObjectModel.Collection<IrtRow>();
@@ -19678,6 +20372,24 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// The parameters of an item analysis, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ItemAnalysisParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("orderStatistics")]
+        public bool OrderStatistics { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// An assessment's item analysis: the attempt policy that chose the attempts counted, the cohort it is limited to,
     /// <br/>whether the moment figures came from the live running sums, the flag bound, the test's figures and each item version's.
     /// </summary>
@@ -19705,6 +20417,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("test")]
         public TestStatistics Test { get; set; } = new TestStatistics();
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<ItemAnalysisRow> Items { get; set; } = new System.Collections.ObjectModel.Collection<ItemAnalysisRow>();
@@ -19762,6 +20477,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("flagged")]
         public bool Flagged { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
 
     }
 
@@ -20155,6 +20873,21 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// The parameters of a learner's mastery, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LearnerMasteryParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
+        public System.Guid LearnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LearnerProgressRow
     {
@@ -20191,6 +20924,57 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("lastActivityAt")]
         public System.DateTimeOffset? LastActivityAt { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One of a learner's skills: value, level and whether mastered, with the evidence behind it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LearnerSkillMastery
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
+        public string SkillCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
+        public string SkillTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("value")]
+        public double? Value { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("level")]
+        public string? Level { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
+        public bool Mastered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("evidenceCount")]
+        public int EvidenceCount { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lastEvidenceAt")]
+        public System.DateTimeOffset? LastEvidenceAt { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// How many learners stand at one mastery level of a skill (Level null: assessed, no level yet).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LevelCount
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("rank")]
+        public int? Rank { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("level")]
+        public string? Level { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
 
     }
 
@@ -22096,6 +22880,38 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// One skill's mastery distribution over a group: the learners assessed on it (with a mastery row), how many of them
+    /// <br/>have mastered it and how many stand at each level; Mastered and Levels are null, with the reason in Suppressed,
+    /// <br/>when fewer learners than the minimum group size were assessed.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SkillMasteryDistribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
+        public string SkillCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
+        public string SkillTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
+        public long? Mastered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("levels")]
+        public System.Collections.Generic.ICollection<LevelCount>? Levels { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SkillNode
     {
@@ -22637,8 +23453,32 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// The parameters of a wrong-responses read, echoed in its answer.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class WrongResponses
+    public partial class WrongResponsesParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
+        public System.Guid ItemVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("limit")]
+        public int Limit { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The most common wrong responses, or why they are suppressed (too few attempts drew the item).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class WrongResponsesResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
@@ -22652,6 +23492,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("answered")]
         public long Answered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("responses")]
         public System.Collections.Generic.ICollection<WrongResponse> Responses { get; set; } = new System.Collections.ObjectModel.Collection<WrongResponse>();
