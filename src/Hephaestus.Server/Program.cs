@@ -62,6 +62,7 @@ app.MapContentRegeneration();
 app.MapEvents();
 app.MapXapi();
 app.MapXapiCredentials();
+app.MapItemAnalysis();
 app.MapAnalytics();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));

@@ -34,8 +34,9 @@ public sealed partial class LearnerRecord(PlanCache plans)
 
 
     /// <summary>
-    /// Writes a result revision, its evidence, the mastery it moves and the progress that follows. A regrade (revision
-    /// above 1) supersedes the attempt's earlier evidence, so its skills replay from the log.
+    /// Writes a result revision, its evidence, the mastery it moves, the learner's item analysis contribution to the
+    /// assessment (the attempts its policy counts) and the progress that follows. A regrade (revision above 1) supersedes
+    /// the attempt's earlier evidence, so its skills replay from the log.
     /// </summary>
     /// <param name="alongside">Commands that must commit with the result and ride in its last round trip (closing the attempt, an idempotency record).</param>
     public async Task<LearningChanges> RecordResultAsync(ActorScope scope, ResultRevision result, CancellationToken ct,
@@ -65,7 +66,9 @@ public sealed partial class LearnerRecord(PlanCache plans)
 
         var evidence = result.Items.SelectMany(i => i.Skills.Select(s => new NewEvidence(s.SkillId, i.Score01, (double)s.Weight, result.ObservedAt, result.DueAt,
             "item_response", result.AttemptId, result.ResultId, i.ItemVersionId))).ToList();
-        var mastery = await MasteryRecorder.RecordAsync(scope, result.LearnerId, evidence, ct, replayAll: result.Revision > 1, before: [insert], after: alongside);
+        // The item analysis contribution rides with the last writes (it reads the result inserted in the first round trip).
+        IReadOnlyList<NpgsqlBatchCommand> after = [.. alongside ?? [], ItemAnalysisContributions.RefreshCommand(result.LearnerId, result.AssessmentId)];
+        var mastery = await MasteryRecorder.RecordAsync(scope, result.LearnerId, evidence, ct, replayAll: result.Revision > 1, before: [insert], after: after);
         var progress = await _progress.AfterResultAsync(scope, result.LearnerId, result.AssessmentId, ct);
         return new LearningChanges(mastery, progress);
     }

@@ -36,6 +36,37 @@ public static class AttemptPolicies
     public static AttemptPolicy Parse(string stored) => WireNames<AttemptPolicy>.Parse(stored);
 
     /// <summary>
+    /// The positions of the attempts that count (scores in attempt order), as item analysis analyses them (Moodle's
+    /// "attempts to analyse" for a grading method): highest, the best-scored (the earliest of equals); latest, the last;
+    /// first, the first; average, all of them. <see cref="Combine"/> is the mean of the counted scores under every
+    /// policy. Sql/0026_item_analysis.sql (item_analysis_counted) says the same in SQL; a test holds them together.
+    /// </summary>
+    public static IReadOnlyList<int> Counted(this AttemptPolicy policy, IReadOnlyList<double> scoresInAttemptOrder)
+    {
+        ArgumentNullException.ThrowIfNull(scoresInAttemptOrder);
+        if (scoresInAttemptOrder.Count == 0) return [];
+        return policy switch
+        {
+            AttemptPolicy.Highest => [IndexOfFirstMax(scoresInAttemptOrder)],
+            AttemptPolicy.Latest => [scoresInAttemptOrder.Count - 1],
+            AttemptPolicy.Average => [.. Enumerable.Range(0, scoresInAttemptOrder.Count)],
+            AttemptPolicy.First => [0],
+            _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, "Unknown attempt policy."),
+        };
+    }
+
+    static int IndexOfFirstMax(IReadOnlyList<double> scores)
+    {
+        var best = 0;
+        for (var i = 1; i < scores.Count; i++)
+        {
+            if (scores[i] > scores[best]) best = i;
+        }
+
+        return best;
+    }
+
+    /// <summary>
     /// The combined score of the attempts' scores given in attempt order (each attempt's current score: a regrade's
     /// revision replaces the first); null when there is none.
     /// </summary>
@@ -43,13 +74,6 @@ public static class AttemptPolicies
     {
         ArgumentNullException.ThrowIfNull(scoresInAttemptOrder);
         if (scoresInAttemptOrder.Count == 0) return null;
-        return policy switch
-        {
-            AttemptPolicy.Highest => scoresInAttemptOrder.Max(),
-            AttemptPolicy.Latest => scoresInAttemptOrder[^1],
-            AttemptPolicy.Average => scoresInAttemptOrder.Average(),
-            AttemptPolicy.First => scoresInAttemptOrder[0],
-            _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, "Unknown attempt policy."),
-        };
+        return policy.Counted(scoresInAttemptOrder).Average(i => scoresInAttemptOrder[i]);
     }
 }

@@ -17,6 +17,18 @@ public class AttemptPolicyTests
         Assert.Equal(expected, policy.Combine(Attempts)!.Value, 1e-12);
     }
 
+    [Theory]
+    [InlineData(AttemptPolicy.Highest, new[] { 2 })]
+    [InlineData(AttemptPolicy.Latest, new[] { 3 })]
+    [InlineData(AttemptPolicy.Average, new[] { 0, 1, 2, 3 })]
+    [InlineData(AttemptPolicy.First, new[] { 0 })]
+    public void Each_policy_counts_its_attempts_and_the_best_of_equals_is_the_earliest(AttemptPolicy policy, int[] expected)
+    {
+        double[] scores = [0.5, 0.2, 0.9, 0.9];
+        Assert.Equal(expected, policy.Counted(scores));
+        Assert.Empty(policy.Counted([]));
+    }
+
     [Fact]
     public void A_blank_retake_lowers_only_latest_and_average()
     {

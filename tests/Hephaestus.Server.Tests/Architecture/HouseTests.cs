@@ -33,7 +33,7 @@ public partial class HouseTests
     [GeneratedRegex(@"^using (static )?Hephaestus\.Server\.Features\.(\w+)", RegexOptions.Multiline)]
     private static partial Regex FeatureImport();
 
-    [GeneratedRegex(@"\b(INSERT INTO|UPDATE|DELETE FROM)\s+hephaestus\.(evidence|results|learner_skill_mastery|enrollments|enrollment_overrides|content_exposures)\b")]
+    [GeneratedRegex(@"\b(INSERT INTO|UPDATE|DELETE FROM)\s+hephaestus\.(evidence|results|learner_skill_mastery|enrollments|enrollment_overrides|content_exposures|item_analysis_attempts)\b")]
     private static partial Regex LearnerStateWrite();
 
     [Fact]

@@ -82,6 +82,11 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             ("analyst", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("POST retire", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
             ("unprovisioned", unauthorized), ("anonymous", unauthorized));
+        // Item analysis: analysts and admins reach the lookup (an unknown assessment: 404); educators only through a cohort.
+        Row("GET item analysis", ("analyst", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
+            ("author", forbidden), ("reviewer", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
+        Row("GET cohort item analysis", ("cohort educator", notFound), ("other educator", notFound), ("analyst", notFound), ("self", forbidden),
+            ("author", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         return data;
     }
 
@@ -115,6 +120,8 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             "GET assessments" => await selfClient.GetAsync("/api/v1/assessments"),
             "PATCH assessment" => await selfClient.PatchAsync($"/api/v1/assessments/{Guid.NewGuid()}", new { title = "T" }, "\"1\""),
             "POST retire" => await selfClient.PostAsync($"/api/v1/assessments/{Guid.NewGuid()}/retire", null),
+            "GET item analysis" => await selfClient.GetAsync($"/api/v1/analytics/assessments/{Guid.NewGuid()}/item-analysis"),
+            "GET cohort item analysis" => await selfClient.GetAsync($"/api/v1/analytics/assessments/{Guid.NewGuid()}/item-analysis?cohortId={world.Cohort}"),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),
         };
 

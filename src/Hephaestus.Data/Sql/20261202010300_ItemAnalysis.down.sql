@@ -1,0 +1,11 @@
+DROP FUNCTION hephaestus.item_wrong_responses(uuid, uuid, uuid, integer);
+DROP FUNCTION hephaestus.item_guess_shapes(uuid[]);
+DROP FUNCTION hephaestus.item_analysis_cohort(uuid);
+DROP TRIGGER assessments_item_analysis_policy ON hephaestus.assessments;
+DROP FUNCTION hephaestus.item_analysis_policy_changed();
+DROP TABLE hephaestus.item_analysis_attempts;
+DROP FUNCTION hephaestus.item_analysis_apply();
+DROP TABLE hephaestus.item_analysis_item_sums;
+DROP TABLE hephaestus.item_analysis_test_sums;
+DROP FUNCTION hephaestus.item_analysis_counted(uuid, uuid);
+DROP FUNCTION hephaestus.item_analysis_reads_all();
