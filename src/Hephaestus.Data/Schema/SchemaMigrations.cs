@@ -73,5 +73,8 @@ public static class SchemaMigrations
         new("20261202010000_Events",
             Up: ["0023_events.sql"],
             Down: ["20261202010000_Events.down.sql"]),
+        new("20261202010500_EventEffects",
+            Up: ["0028_event_effects.sql"],
+            Down: ["20261202010500_EventEffects.down.sql"]),
     ];
 }
