@@ -6,6 +6,7 @@ using Hephaestus.Server.Features.Cohorts;
 using Hephaestus.Server.Features.Competencies;
 using Hephaestus.Server.Features.Content;
 using Hephaestus.Server.Features.Enrollments;
+using Hephaestus.Server.Features.Events;
 using Hephaestus.Server.Features.Gradebook;
 using Hephaestus.Server.Features.Health;
 using Hephaestus.Server.Features.Imports;
@@ -30,6 +31,7 @@ builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
 builder.AddHephaestusTelemetry();
 builder.AddPersonalDataSections();
+builder.Services.AddEventEffects(builder.Configuration);
 
 var app = builder.Build();
 app.UseHephaestusApi();
@@ -55,6 +57,7 @@ app.MapImports();
 app.MapContentQuality();
 app.MapContentReview();
 app.MapContentRegeneration();
+app.MapEventAlignments();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try
