@@ -10,7 +10,7 @@ namespace Hephaestus.Server.Cli;
 /// </summary>
 public static class HephaestusCli
 {
-    static readonly string[] Verbs = ["db", "token", "seed", "mastery", "paths", "content", "import", "--help", "-h", "-?", "--version"];
+    static readonly string[] Verbs = ["db", "token", "seed", "mastery", "paths", "content", "import", "events", "--help", "-h", "-?", "--version"];
 
     /// <summary>
     /// What an argument list asks for: the service (no arguments, `serve …`, or options only such as `--Urls=…`), a
@@ -94,6 +94,7 @@ public static class HephaestusCli
             PathsCommands.Create(),
             ContentCommands.Create(),
             ImportCommands.Create(),
+            EventsCommands.Create(),
         };
         try
         {
