@@ -59,20 +59,20 @@ public class EventExportTests(TestDatabase db) : IClassFixture<TestDatabase>
                 var columns = new List<string?[]>();
                 foreach (var field in fields)
                 {
-                    if (field.ClrType == typeof(string))
+                    if (field.Name is not ("occurred_at" or "stored_at" or "score_scaled" or "duration_ms"))
                     {
                         var values = new string?[count];
                         await group.ReadAsync(field, values.AsMemory(), null, Ct);
                         columns.Add(values);
                     }
-                    else if (field.ClrType == typeof(DateTime))
+                    else if (field.Name is "occurred_at" or "stored_at")
                     {
                         var values = new DateTime[count];
                         await group.ReadAsync(field, values.AsMemory(), null, Ct);
                         columns.Add([.. values.Select(v => DateTime.SpecifyKind(v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : v, DateTimeKind.Utc)
                             .ToString("O", System.Globalization.CultureInfo.InvariantCulture))]);
                     }
-                    else if (field.ClrType == typeof(double))
+                    else if (field.Name == "score_scaled")
                     {
                         var values = new double?[count];
                         await group.ReadAsync(field, values.AsMemory(), null, Ct);
