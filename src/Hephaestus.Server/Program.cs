@@ -57,6 +57,7 @@ app.MapImports();
 app.MapContentQuality();
 app.MapContentReview();
 app.MapContentRegeneration();
+app.MapEvents();
 app.MapEventAlignments();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));

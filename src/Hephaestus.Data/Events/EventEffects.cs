@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Hephaestus.Data.Learning;
 
 namespace Hephaestus.Data.Events;
@@ -17,9 +18,29 @@ public sealed record EventEffectsSummary(int Evidence, int Views, int Learners)
 /// exposure and completes content steps. Matching is in memory (<see cref="ActivityAlignments"/>, the rules): a batch
 /// nothing matches costs no round trip. What matches is written per learner (learners in id order, so concurrent
 /// batches lock in one order), each learner's events in the order they occurred, set-based.
-/// One instance per process.
+/// The doors call the static <see cref="ApplyAsync"/> with the process's <see cref="LearnerRecord"/>; the rules and the
+/// alignments' cache are attached to that learner record at start (<see cref="Attach"/>), so each service host (and
+/// each test host in one process) keeps its own.
 /// </summary>
-public sealed class EventEffects(ActivityAlignments alignments, EventEffectsRules rules)
+public static class EventEffects
+{
+    static readonly ConditionalWeakTable<LearnerRecord, EventEffectsProcessor> Attached = [];
+
+    /// <summary>The rules and the alignments' cache this learner record's events are matched with.</summary>
+    public static void Attach(LearnerRecord learning, EventEffectsRules rules, ActivityAlignments alignments) =>
+        Attached.AddOrUpdate(learning, new EventEffectsProcessor(alignments, rules));
+
+    /// <summary>Applies what the stored rows do, in the door's transaction (the defaults when nothing was attached).</summary>
+    public static Task<EventEffectsSummary> ApplyAsync(ActorScope scope, LearnerRecord learning, IReadOnlyList<StoredEvent> stored, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(learning);
+        return Attached.GetValue(learning, _ => new EventEffectsProcessor(new ActivityAlignments(TimeSpan.FromSeconds(30)), new EventEffectsRules()))
+            .ApplyAsync(scope, learning, stored, ct);
+    }
+}
+
+/// <summary>The matching and recording behind <see cref="EventEffects"/>: one per learner record, so one per process.</summary>
+public sealed class EventEffectsProcessor(ActivityAlignments alignments, EventEffectsRules rules)
 {
     const string ItemsOfVersions = "SELECT id, content_item_id FROM hephaestus.content_versions WHERE id = ANY ($1)";
 

@@ -55,8 +55,10 @@ public sealed partial class EventEffectsRules
             return ScaledMapping == ScaledScoreMapping.Linear ? (clamped + 1) / 2 : Math.Max(0, clamped);
         }
 
-        if (SuccessScore is null && FailureScore is null) return null;
-        return e.Result is { ValueKind: JsonValueKind.Object } result && result.TryGetProperty("success", out var success)
+        if (SuccessScore is null && FailureScore is null || e.Result is null) return null;
+        // Parsed only here: without configured success scores no result is read at all.
+        using var result = JsonDocument.Parse(e.Result);
+        return result.RootElement.ValueKind == JsonValueKind.Object && result.RootElement.TryGetProperty("success", out var success)
             ? success.ValueKind switch
             {
                 JsonValueKind.True => SuccessScore,

@@ -34,7 +34,7 @@ public sealed class TextInputGuard(RequestDelegate next)
             if (value is string text && !IsStorable(text)) v.Add(Pointer(key), Refusal);
         }
 
-        if (v.IsValid && IsJson(context.Request))
+        if (v.IsValid && IsJson(context.Request) && context.GetEndpoint()?.Metadata.GetMetadata<StreamedBody>() is null)
         {
             context.Request.EnableBuffering();
             using var body = new MemoryStream();
@@ -154,3 +154,10 @@ public sealed class TextInputGuard(RequestDelegate next)
 
     static string Escape(string token) => new StringBuilder(token).Replace("~", "~0").Replace("/", "~1").ToString();
 }
+
+/// <summary>
+/// Marks an endpoint that reads its JSON body as it streams and refuses unstorable or overlong text itself (the events
+/// batch, up to 16 MiB): <see cref="TextInputGuard"/> then checks its query and route values only, instead of buffering
+/// the whole body to check it first.
+/// </summary>
+public sealed record StreamedBody;

@@ -28,6 +28,9 @@ public static class DatabaseHosting
         // The one owner of learner state and its cache of published path plans: one of each per process.
         builder.Services.AddSingleton<PlanCache>();
         builder.Services.AddSingleton<LearnerRecord>();
+        // The events' partitions: made ahead and dropped by retention, after the endpoint above has started.
+        builder.Services.AddSingleton(EventOptions.From(builder.Configuration));
+        builder.Services.AddHostedService<EventMaintenanceService>();
         return builder;
     }
 

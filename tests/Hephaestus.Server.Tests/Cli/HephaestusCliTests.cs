@@ -21,7 +21,8 @@ public class HephaestusCliTests
         { ["token", "--user", "a@example.org"], Invocation.Verb },
         { ["--help"], Invocation.Verb },
         { ["content", "verify"], Invocation.Verb },
-        { ["events", "import"], Invocation.UnknownVerb },
+        { ["events", "maintain"], Invocation.Verb },
+        { ["statements", "import"], Invocation.UnknownVerb },
         { ["Serve"], Invocation.UnknownVerb },
     };
 
@@ -33,10 +34,10 @@ public class HephaestusCliTests
     public void An_unknown_verb_is_exit_code_2_with_the_list_of_verbs()
     {
         var error = new StringWriter();
-        Assert.Equal(2, HephaestusCli.UnknownVerb(["events", "import"], error));
+        Assert.Equal(2, HephaestusCli.UnknownVerb(["statements", "import"], error));
         var text = error.ToString();
-        Assert.Contains("'events' is not a verb", text, StringComparison.Ordinal);
-        foreach (var verb in new[] { "serve", "db", "token", "seed", "mastery", "paths", "content" }) Assert.Contains(verb, text, StringComparison.Ordinal);
+        Assert.Contains("'statements' is not a verb", text, StringComparison.Ordinal);
+        foreach (var verb in new[] { "serve", "db", "token", "seed", "mastery", "paths", "content", "events" }) Assert.Contains(verb, text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Hephaestus.Data;
 using Hephaestus.Data.Events;
 using Hephaestus.Data.Learning;
@@ -31,14 +30,14 @@ public class EventEffectsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     static StoredEvent Scored(Guid learner, string activity, double scaled, string verb = "http://adlnet.gov/expapi/verbs/scored") =>
-        new(learner, DateTimeOffset.UtcNow, Guid.CreateVersion7(), "xapi", verb, "Activity", activity, null, scaled);
+        new(learner, DateTimeOffset.UtcNow, Guid.CreateVersion7(), "xapi", verb, "Activity", activity, scaled, null, null, null);
 
     /// <summary>One door's transaction: the stored rows' effects applied and committed as the learner.</summary>
     async Task<EventEffectsSummary> ApplyAsync(Guid learner, params StoredEvent[] stored)
     {
         var services = db.Api.Services;
         await using var scope = await ActorScope.BeginAsync(services.GetRequiredService<NpgsqlDataSource>(), new Actor(learner, ["learner"]), Ct);
-        var summary = await services.GetRequiredService<EventEffects>().ApplyAsync(scope, services.GetRequiredService<LearnerRecord>(), stored, Ct);
+        var summary = await EventEffects.ApplyAsync(scope, services.GetRequiredService<LearnerRecord>(), stored, Ct);
         await scope.CommitAsync(Ct);
         return summary;
     }
@@ -77,6 +76,27 @@ public class EventEffectsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             VALUES ($1, gen_random_uuid(), $2, 1, now(), 'event', 99, $3)
             """, learner, skill, first.Id));
         Assert.Equal("ux_evidence_event", duplicate.ConstraintName);
+    }
+
+    [Fact]
+    public async Task Through_the_native_door_a_scored_event_is_evidence_once_however_often_the_batch_is_sent()
+    {
+        var (learner, skill, activity, _) = await WorldAsync();
+        var client = db.Api.ClientFor($"test|{await db.ScalarAsync<string>("SELECT email FROM hephaestus.users WHERE id = $1", learner)}");
+        var occurredAt = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var batch = new[]
+        {
+            new { learnerId = learner, occurredAt, clientEventId = "q-1", verb = "answered", @object = new { type = "activity", id = activity },
+                  result = new { score = new { scaled = 0.75 } } },
+        };
+        for (var i = 0; i < 2; i++)
+        {
+            var response = await client.PostAsJsonAsync("/api/v1/events", batch, Ct);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.evidence WHERE learner_id = $1 AND skill_id = $2 AND source = 'event'", learner, skill));
+        Assert.Equal(0.75m, await db.ScalarAsync<decimal>("SELECT score FROM hephaestus.evidence WHERE learner_id = $1 AND skill_id = $2", learner, skill));
     }
 
     [Fact]
@@ -137,10 +157,10 @@ public class EventEffectsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
 
         var now = DateTimeOffset.UtcNow;
         // Native form (object type content_version) and xAPI form (an activity IRI ending in /content/versions/<id>).
-        var native = new StoredEvent(learnerId, now.AddSeconds(-2), Guid.CreateVersion7(), "native", "viewed", "content_version", v1.ToString(), null, null);
+        var native = new StoredEvent(learnerId, now.AddSeconds(-2), Guid.CreateVersion7(), "native", "viewed", "content_version", v1.ToString(), null, null, null, null);
         var xapi = new StoredEvent(learnerId, now.AddSeconds(-1), Guid.CreateVersion7(), "xapi", "http://adlnet.gov/expapi/verbs/experienced", "Activity",
-            $"https://hephaestus.example.org/content/versions/{v2}", null, null);
-        var other = new StoredEvent(learnerId, now, Guid.CreateVersion7(), "native", "liked", "content_version", v1.ToString(), null, null);
+            $"https://hephaestus.example.org/content/versions/{v2}", null, null, null, null);
+        var other = new StoredEvent(learnerId, now, Guid.CreateVersion7(), "native", "liked", "content_version", v1.ToString(), null, null, null, null);
         Assert.Equal(2, (await ApplyAsync(learnerId, xapi, native, other)).Views);
 
         Assert.Equal("completed", await StatusAsync("read"));
@@ -163,11 +183,11 @@ public class EventEffectsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     [Fact]
     public void The_rules_map_scaled_scores_and_read_content_versions_as_configured()
     {
-        var e = new StoredEvent(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "xapi", "answered", "Activity", "a", null, -0.5);
+        var e = new StoredEvent(Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), "xapi", "answered", "Activity", "a", -0.5, null, null, null);
         Assert.Equal(0, new EventEffectsRules().EvidenceScore(e));
         Assert.Equal(0.25, new EventEffectsRules { ScaledMapping = ScaledScoreMapping.Linear }.EvidenceScore(e));
         Assert.Null(new EventEffectsRules { EvidenceVerbs = ["scored"] }.EvidenceScore(e));
-        var success = e with { ScoreScaled = null, Result = JsonDocument.Parse("""{"success": true}""").RootElement };
+        var success = e with { ScoreScaled = null, Result = """{"success": true}""" };
         Assert.Null(new EventEffectsRules().EvidenceScore(success));
         Assert.Equal(0.9, new EventEffectsRules { SuccessScore = 0.9, FailureScore = 0.1 }.EvidenceScore(success));
 

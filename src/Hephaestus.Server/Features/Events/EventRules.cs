@@ -1,4 +1,5 @@
 using Hephaestus.Data.Events;
+using Hephaestus.Data.Learning;
 
 namespace Hephaestus.Server.Features.Events;
 
@@ -34,13 +35,23 @@ public static class EventRules
             : throw new InvalidOperationException($"Events:Evidence:{key} must lie between 0 and 1 (it is {value}).");
     }
 
-    /// <summary>The alignments' cache, the rules and the effects that use both: one each per process.</summary>
+    /// <summary>
+    /// The alignments' cache and the rules, one each per process, attached to the process's learner record, through which
+    /// both doors apply what stored events do (this registration of the learner record replaces the plain one).
+    /// </summary>
     public static IServiceCollection AddEventEffects(this IServiceCollection services, IConfiguration configuration)
     {
         var refresh = TimeSpan.FromSeconds(configuration.GetValue("Events:Evidence:AlignmentRefreshSeconds", 30));
-        services.AddSingleton(new ActivityAlignments(refresh));
-        services.AddSingleton(From(configuration));
-        services.AddSingleton<EventEffects>();
+        var alignments = new ActivityAlignments(refresh);
+        var rules = From(configuration);
+        services.AddSingleton(alignments);
+        services.AddSingleton(rules);
+        services.AddSingleton(sp =>
+        {
+            var learning = new LearnerRecord(sp.GetRequiredService<PlanCache>());
+            EventEffects.Attach(learning, rules, alignments);
+            return learning;
+        });
         return services;
     }
 }

@@ -49,7 +49,7 @@ public static class UsersApi
         users.MapGet("/{id:guid}/export", PersonalDataExport.Export).WithName("ExportUser").WithSummary("Everything stored about a user")
             .WithDescription("The user and every personal data section: their learning record (mastery, evidence, attempts with the item "
                 + "versions drawn, responses, results with per-item scores, the stored responses of idempotent submissions, rubric "
-                + "assessments, enrollments with their overrides), their cohort memberships, and what they wrote about others: the "
+                + "assessments, enrollments with their overrides, learning events), their cohort memberships, and what they wrote about others: the "
                 + "rubric assessments they gave and the overrides they made (with the learner ids), and the item versions they wrote. "
                 + "For the user themselves or an admin.")
             .ProducesProblems(StatusCodes.Status404NotFound);
@@ -60,7 +60,7 @@ public static class UsersApi
     const string EraseDescription =
         "For the user themselves or an admin; If-Match is honoured when sent. Removes the user and every record about them as a "
         + "learner: profile, cohort memberships, attempts, responses, results, evidence, mastery, enrollments with their "
-        + "overrides, rubric assessments of them, stored submission responses. Records the user made about other people stay, "
+        + "overrides, rubric assessments of them, stored submission responses, learning events. Records the user made about other people stay, "
         + "because they are those people's records (a rating or an override and its reason are part of the learner's history) "
         + "or the catalog's (an item version): the erased user's id in them becomes null, meaning \"a user since erased\" "
         + "(assessorId null; actorId null with actorErased true; an item version's author unknown). No id that named the erased "
