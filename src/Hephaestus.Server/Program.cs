@@ -34,6 +34,7 @@ builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
 builder.AddHephaestusTelemetry();
 builder.AddPersonalDataSections();
+builder.Services.AddEventEffects(builder.Configuration);
 
 var app = builder.Build();
 app.UseHephaestusApi();
@@ -64,6 +65,7 @@ app.MapXapi();
 app.MapXapiCredentials();
 app.MapItemAnalysis();
 app.MapAnalytics();
+app.MapEventAlignments();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

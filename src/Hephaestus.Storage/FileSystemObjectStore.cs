@@ -8,7 +8,7 @@ namespace Hephaestus.Storage;
 /// A body is written to `incoming/`, flushed to disk, checked, and only then renamed to its address, so a reader never
 /// sees a partial or unchecked object and a crash leaves at most a stray file in `incoming/`.
 /// </summary>
-public sealed partial class FileSystemObjectStore : IObjectStore
+public sealed partial class FileSystemObjectStore : IObjectStore, INamedObjects
 {
     const string Incoming = "incoming";
     readonly string _root;
@@ -128,6 +128,54 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             : throw new ObjectStoreUnavailableException($"The object directory {_root} is missing (or its incoming/ folder).");
 
     string PathOf(string sha256) => Path.Combine(_root, ObjectAddress.KeyOf(sha256));
+
+    /// <summary>As a content body: written to `incoming/`, flushed, then renamed over the name, and the rename made durable.</summary>
+    public async Task<long> PutNamedAsync(string name, Stream body, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var final = Path.Combine(_root, ObjectNames.Require(name));
+        var temporary = Path.Combine(_root, Incoming, $"{Guid.NewGuid():N}.part");
+        try
+        {
+            long size;
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await body.CopyToAsync(file, ct);
+                size = file.Length;
+                file.Flush(flushToDisk: true);
+            }
+
+            var directory = Path.GetDirectoryName(final)!;
+            Directory.CreateDirectory(directory);
+            File.Move(temporary, final, overwrite: true);
+            SyncDirectory(directory);
+            return size;
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    public Task<Stream?> OpenNamedAsync(string name, CancellationToken ct)
+    {
+        var path = Path.Combine(_root, ObjectNames.Require(name));
+        return Task.FromResult<Stream?>(File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous)
+            : null);
+    }
+
+    public Task<IReadOnlyList<string>> ListNamedAsync(string prefix, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var names = Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(_root, p).Replace(Path.DirectorySeparatorChar, '/'))
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && ObjectNames.IsValid(n))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return Task.FromResult<IReadOnlyList<string>>(names);
+    }
 
     internal static (long First, long Length) Clamp(ByteRange? range, long total)
     {

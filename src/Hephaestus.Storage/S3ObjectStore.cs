@@ -15,7 +15,7 @@ namespace Hephaestus.Storage;
 /// object, and an interrupted write leaves only `incoming/` objects or unfinished uploads, which
 /// <see cref="RemoveIncompleteAsync"/> (and the bucket's lifecycle rule) removes.
 /// </summary>
-public sealed class S3ObjectStore : IObjectStore, IDisposable
+public sealed class S3ObjectStore : IObjectStore, INamedObjects, IDisposable
 {
     const string Incoming = "incoming/";
     const string Objects = "sha256/";
@@ -236,6 +236,67 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>
+    /// Straight to the name, one part in memory at a time: a multipart upload becomes visible only when completed, a body
+    /// that fits one part goes in one PUT; either replaces the name whole.
+    /// </summary>
+    public async Task<long> PutNamedAsync(string name, Stream body, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var key = ObjectNames.Require(name);
+        await using var writer = new S3PartWriter(_client, _options.Bucket, key, _partBytes);
+        long size;
+        try
+        {
+            size = await ObjectAddress.CopyHashingAsync(body, writer, new ObjectExpectation(long.MaxValue), ct) is { } stored ? stored.Size : 0;
+            if (writer.UploadId is not null)
+            {
+                await writer.CompleteAsync(ct);
+                return size;
+            }
+        }
+        catch
+        {
+            await writer.AbortAsync();
+            throw;
+        }
+
+        using var content = writer.OpenBuffered();
+        await _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _options.Bucket,
+            Key = key,
+            InputStream = content,
+            UseChunkEncoding = false,
+            AutoCloseStream = false,
+        }, ct);
+        return size;
+    }
+
+    public async Task<Stream?> OpenNamedAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            var response = await _client.GetObjectAsync(_options.Bucket, ObjectNames.Require(name), ct);
+            return new BoundedReadStream(response.ResponseStream, response.ContentLength);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListNamedAsync(string prefix, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await foreach (var listed in ListKeysAsync(prefix, ct))
+        {
+            if (ObjectNames.IsValid(listed.Key)) names.Add(listed.Key);
+        }
+
+        return [.. names.Order(StringComparer.Ordinal)];
+    }
 
     /// <summary>
     /// The SDK sends CopyObject's source as `bucket%2Fkey`; S3 reads that or `bucket/key`, but some compatible servers

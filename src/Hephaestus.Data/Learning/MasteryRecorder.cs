@@ -17,7 +17,8 @@ public sealed record NewEvidence(
     Guid? AttemptId = null,
     Guid? ResultId = null,
     Guid? ItemVersionId = null,
-    Guid? RubricAssessmentId = null);
+    Guid? RubricAssessmentId = null,
+    Guid? EventId = null);
 
 /// <summary>What a recording changed for one skill.</summary>
 public sealed record MasteryChange(Guid SkillId, double? Before, double? After, string? LevelBefore, string? LevelAfter, bool Mastered);
@@ -56,6 +57,15 @@ internal static class MasteryRecorder
         """;
 
     /// <summary>
+    /// Which of these events already made evidence on which skill: read after the mastery rows are locked, so a concurrent
+    /// recording of the same event either committed before (READ COMMITTED: each statement sees what committed before
+    /// it) or waits for our locks and then sees ours.
+    /// </summary>
+    const string EventsRecorded = """
+        SELECT event_id, skill_id FROM hephaestus.evidence WHERE learner_id = $1 AND event_id = ANY ($2)
+        """;
+
+    /// <summary>
     /// The log of some skills, in the order it was applied. Evidence of a result that a regrade superseded (a later
     /// revision of the same attempt exists) is left out: the regrade appended the corrected observations.
     /// </summary>
@@ -90,6 +100,8 @@ internal static class MasteryRecorder
         }
 
         var skills = evidence.Select(e => e.SkillId).Distinct().Order().ToArray();
+        var events = evidence.Where(e => e.EventId is not null).Select(e => e.EventId!.Value).Distinct().ToArray();
+        var recorded = new HashSet<(Guid Event, Guid Skill)>();
 
         var current = new Dictionary<Guid, (MasteryState State, int Count, double? Value)>();
         Dictionary<Guid, SkillMeasurement> measurements;
@@ -101,6 +113,7 @@ internal static class MasteryRecorder
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockAndLoad) { Parameters = { Uuid(learnerId), Uuids(skills) } });
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockRows) { Parameters = { Uuid(learnerId), Uuids(skills) } });
             batch.BatchCommands.Add(new NpgsqlBatchCommand(Measurements) { Parameters = { Uuids(skills) } });
+            if (events.Length > 0) batch.BatchCommands.Add(new NpgsqlBatchCommand(EventsRecorded) { Parameters = { Uuid(learnerId), Uuids(events) } });
             await using var reader = await batch.ExecuteReaderAsync(ct);
             // The INSERT returns no rows; depending on the driver version it shows up as an empty result or not at all.
             while (reader.FieldCount == 0) await reader.NextResultAsync(ct);
@@ -113,6 +126,18 @@ internal static class MasteryRecorder
 
             await reader.NextResultAsync(ct);
             measurements = await ReadMeasurementsAsync(reader, ct);
+            if (events.Length > 0 && await reader.NextResultAsync(ct))
+            {
+                while (await reader.ReadAsync(ct)) recorded.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            }
+        }
+
+        if (recorded.Count > 0)
+        {
+            // Exactly once per event: what an earlier recording of the same event wrote is not folded in again.
+            evidence = [.. evidence.Where(e => e.EventId is not { } id || !recorded.Contains((id, e.SkillId)))];
+            if (evidence.Count == 0) return [];
+            skills = [.. evidence.Select(e => e.SkillId).Distinct().Order()];
         }
 
         var missing = skills.Where(s => !measurements.ContainsKey(s)).ToList();
@@ -197,9 +222,9 @@ internal static class MasteryRecorder
     {
         var insert = new NpgsqlBatchCommand("""
             INSERT INTO hephaestus.evidence (learner_id, id, skill_id, score, weight, observed_at, due_at, source, attempt_id, result_id,
-                                             item_version_id, rubric_assessment_id, skill_seq)
+                                             item_version_id, rubric_assessment_id, skill_seq, event_id)
             SELECT $1, u.* FROM unnest($2::uuid[], $3::uuid[], $4::numeric[], $5::numeric[], $6::timestamptz[], $7::timestamptz[], $8::text[],
-                                        $9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::int[]) AS u
+                                        $9::uuid[], $10::uuid[], $11::uuid[], $12::uuid[], $13::int[], $14::uuid[]) AS u
             """);
         insert.Parameters.Add(Uuid(learnerId));
         insert.Parameters.Add(Uuids(evidence.Select(_ => Guid.CreateVersion7()).ToArray()));
@@ -214,6 +239,7 @@ internal static class MasteryRecorder
         insert.Parameters.Add(NullableUuids(evidence.Select(e => e.ItemVersionId)));
         insert.Parameters.Add(NullableUuids(evidence.Select(e => e.RubricAssessmentId)));
         insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = sequence.ToArray() });
+        insert.Parameters.Add(NullableUuids(evidence.Select(e => e.EventId)));
         return insert;
     }
 

@@ -35,7 +35,14 @@ internal sealed class ProgressEngine(PlanCache plans)
     public Task<IReadOnlyList<EnrollmentProgressChange>> AfterResultAsync(ActorScope scope, Guid learnerId, Guid assessmentId, CancellationToken ct) =>
         ReevaluateAsync(scope, learnerId, ct, assessmentId);
 
-    public async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, Guid? assessmentId = null)
+    /// <param name="viewedContentItems">
+    /// Content items the learner viewed (content-viewed events), in the order viewed: each completes the content steps
+    /// that point at it and are open (available or started), as the learner's own completion does, and the plan is
+    /// evaluated after each, so a batch that views step after step walks the path. <paramref name="reached"/> gets, per
+    /// item, the first active enrollment and step that point at it.
+    /// </param>
+    public async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, Guid? assessmentId = null,
+        IReadOnlyList<Guid>? viewedContentItems = null, Dictionary<Guid, (Guid EnrollmentId, string StepKey)>? reached = null)
     {
         CombinedScore? score = null;
         var enrollments = new List<EnrollmentRow>();
@@ -77,6 +84,11 @@ internal sealed class ProgressEngine(PlanCache plans)
             var transitions = new List<StepTransition>();
             var cause = score is null ? null : RecordScore(state, score, transitions);
             transitions.AddRange(StepProgress.Evaluate(state.Plan, state.Learner));
+            foreach (var item in viewedContentItems ?? [])
+            {
+                if (!CompleteViewed(state, item, transitions, reached)) continue;
+                transitions.AddRange(StepProgress.Evaluate(state.Plan, state.Learner));
+            }
 
             var (status, scores, notes, changed) = state.Stored(now, cause);
             if (changed) commands.Add(EnrollmentSql.WriteProgress(learnerId, enrollment.Id, status, scores, notes));
@@ -115,6 +127,24 @@ internal sealed class ProgressEngine(PlanCache plans)
         }
 
         return cause;
+    }
+
+    /// <summary>Completes this enrollment's open content steps on the item; true when one changed.</summary>
+    static bool CompleteViewed(EnrollmentState state, Guid contentItemId, List<StepTransition> transitions, Dictionary<Guid, (Guid EnrollmentId, string StepKey)>? reached)
+    {
+        var changed = false;
+        foreach (var step in state.Plan.Steps.Where(s => s.Kind == StepKind.Content && s.RefId == contentItemId))
+        {
+            reached?.TryAdd(contentItemId, (state.Enrollment.Id, step.Key));
+            var current = state.Learner.StateOf(step.Key);
+            if (current.Status is not (StepStatus.Available or StepStatus.InProgress)) continue;
+            var next = current with { Status = StepStatus.Completed, Reason = "content viewed" };
+            state.Learner.Set(step.Key, next);
+            transitions.Add(new StepTransition(step.Key, current.Status, next.Status, next.Reason));
+            changed = true;
+        }
+
+        return changed;
     }
 
     /// <summary>One transition per step: from where it started to where it ended.</summary>

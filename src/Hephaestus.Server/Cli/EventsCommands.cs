@@ -10,7 +10,7 @@ internal static class EventsCommands
 {
     public static Command Create()
     {
-        var events = new Command("events", "Learning events: partitions and retention.");
+        var events = new Command("events", "Learning events: partitions and retention, export to a data lake.");
         var maintain = new Command("maintain",
             "Make the daily partitions every accepted event needs (Events:MaxPastDays back, Events:DaysAhead ahead) and drop those retention "
             + "(Events:RetentionDays) is past. Safe beside a running service: another run in progress makes this one skip (exit code 3).");
@@ -33,6 +33,7 @@ internal static class EventsCommands
             return 0;
         });
         events.Subcommands.Add(maintain);
+        events.Subcommands.Add(EventExportCommand.Create());
         return events;
     }
 }

@@ -140,7 +140,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Can the service take requests
         /// </summary>
         /// <remarks>
-        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). The answer also reports the analytics replica and its lag, which readiness does not depend on. No token needed; never rate limited.
+        /// 200 when the database answers and has no pending migrations; 503 with Retry-After otherwise (an orchestrator sends traffic elsewhere). No token needed; never rate limited.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -1638,7 +1638,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Erase a user and everything about them
         /// </summary>
         /// <remarks>
-        /// For the user themselves or an admin; If-Match is honoured when sent. Removes the user and every record about them as a learner: profile, cohort memberships, attempts, responses, results, evidence, mastery, enrollments with their overrides, rubric assessments of them, stored submission responses. Records the user made about other people stay, because they are those people's records (a rating or an override and its reason are part of the learner's history) or the catalog's (an item version): the erased user's id in them becomes null, meaning "a user since erased" (assessorId null; actorId null with actorErased true; an item version's author unknown). No id that named the erased user remains anywhere.
+        /// For the user themselves or an admin; If-Match is honoured when sent. Removes the user and every record about them as a learner: profile, cohort memberships, attempts, responses, results, evidence, mastery, enrollments with their overrides, rubric assessments of them, stored submission responses, learning events. Records the user made about other people stay, because they are those people's records (a rating or an override and its reason are part of the learner's history) or the catalog's (an item version): the erased user's id in them becomes null, meaning "a user since erased" (assessorId null; actorId null with actorErased true; an item version's author unknown). No id that named the erased user remains anywhere.
         /// </remarks>
         /// <param name="if_Match">The ETag of the resource as read; optional, but when sent a changed resource is 412.</param>
         /// <returns>No Content</returns>
@@ -2094,7 +2094,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         /// Everything stored about a user
         /// </summary>
         /// <remarks>
-        /// The user and every personal data section: their learning record (mastery, evidence, attempts with the item versions drawn, responses, results with per-item scores, the stored responses of idempotent submissions, rubric assessments, enrollments with their overrides), their cohort memberships, and what they wrote about others: the rubric assessments they gave and the overrides they made (with the learner ids), and the item versions they wrote. For the user themselves or an admin.
+        /// The user and every personal data section: their learning record (mastery, evidence, attempts with the item versions drawn, responses, results with per-item scores, the stored responses of idempotent submissions, rubric assessments, enrollments with their overrides, learning events), their cohort memberships, and what they wrote about others: the rubric assessments they gave and the overrides they made (with the learner ids), and the item versions they wrote. For the user themselves or an admin.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -17440,17 +17440,172 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Moodle's item statistics of an assessment
+        /// Store a batch of learning events
         /// </summary>
         /// <remarks>
-        /// Over the attempts the assessment's attempt policy counts (highest: the best; latest; first; average: all). Test: attempts, mean, median, standard deviation (points), skewness and kurtosis (k-statistics), CIC (Cronbach's alpha x 100), error ratio, standard error. Per item version, in percent as Moodle shows them: facility, standard deviation, random guess score, intended and effective weight, discrimination index and discriminative efficiency (against the rest of the test); flagged when the efficiency is below Analytics:ItemAnalysis:FlagBelow (15). The moment figures are live (running sums); orderStatistics=false skips the median and discriminative efficiency, which read every counted attempt. cohortId limits it to a cohort's learners (required for educators). Figures over fewer attempts than Analytics:MinimumGroupSize are suppressed. JSON, or CSV (format=csv or Accept: text/csv): one row per item version. Analysts, admins, educators (their cohorts).
+        /// A JSON array of events, or NDJSON (`Content-Type: application/x-ndjson`, one event a line), each `{learnerId, occurredAt, clientEventId, verb, object: {type, id}, result?, context?}`; `result.score.scaled` (-1..1) and `result.duration` (ISO 8601) are checked and kept as columns. All or nothing: every invalid event is an error keyed `/&lt;index&gt;/&lt;field&gt;` (422) and nothing is written; `occurredAt` must lie within the accepted window (Events:MaxPastDays, retention, Events:MaxFuture). An event whose learner and clientEventId were stored before with the same occurredAt is a duplicate and dropped (a retry must resend the same occurredAt). The answer comes after a durable commit. A learner posts their own events; an admin anyone's. The body may be up to Events:MaxBodyBytes (16 MiB by default), read as it arrives.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse>> AssessmentItemAnalysisAsync(System.Guid assessmentId, System.Guid? cohortId = null, bool? orderStatistics = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<IngestResponse>> IngestEventsAsync(System.Collections.Generic.IEnumerable<Anonymous> body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
-            if (assessmentId == null)
-                throw new System.ArgumentNullException("assessmentId");
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/events"
+                    urlBuilder_.Append("api/v1/events");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<IngestResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<IngestResponse>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Payload Too Large", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Unsupported Media Type", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 422)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Unprocessable Entity", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A learner's timeline of events
+        /// </summary>
+        /// <remarks>
+        /// Native events and xAPI statements, newest first by occurred time, keyset paged: pass `next` as `after`. Events stored meanwhile never shift a page (the cursor is the last event's time and id): a late event older than the cursor appears when the walk reaches its time. Filters: verb, objectType, objectId, since (inclusive), until (exclusive), source (native or xapi). The learner, their educators, admins and analysts.
+        /// </remarks>
+        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfTimelineEvent>> ListLearnerEventsAsync(string learnerId, string? verb = null, string? objectType = null, string? objectId = null, System.DateTimeOffset? since = null, System.DateTimeOffset? until = null, string? source = null, string? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (learnerId == null)
+                throw new System.ArgumentNullException("learnerId");
 
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -17463,22 +17618,42 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/item-analysis"
-                    urlBuilder_.Append("api/v1/analytics/assessments/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/item-analysis");
+                    // Operation Path: "api/v1/learners/{learnerId}/events"
+                    urlBuilder_.Append("api/v1/learners/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/events");
                     urlBuilder_.Append('?');
-                    if (cohortId != null)
+                    if (verb != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("verb")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(verb, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
-                    if (orderStatistics != null)
+                    if (objectType != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("orderStatistics")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(orderStatistics, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("objectType")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(objectType, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
-                    if (format != null)
+                    if (objectId != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("objectId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(objectId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (since != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("since")).Append('=').Append(System.Uri.EscapeDataString(since.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (until != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("until")).Append('=').Append(System.Uri.EscapeDataString(until.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (source != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("source")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(source, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (after != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("after")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(after, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -17507,12 +17682,12 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<PageOfTimelineEvent>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<PageOfTimelineEvent>(status_, headers_, objectResponse_.Object);
                         }
                         else
                         if (status_ == 400)
@@ -17542,7 +17717,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -17596,17 +17771,18 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Flag the content behind poorly discriminating items
+        /// A learner's events counted per verb and day
         /// </summary>
         /// <remarks>
-        /// Runs the item analysis and, for each flagged item version whose stem came from a content version, files a regeneration flag (source item_analysis) on that content version, unless one for this assessment and item version is there already. Analysts and admins.
+        /// Counts per UTC day and verb over [from, to) (dates; by default the last 30 days, at most 366 days).
         /// </remarks>
+        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
         /// <returns>OK</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<ItemAnalysisFlagsResponse>> FlagPoorlyDiscriminatingContentAsync(System.Guid assessmentId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EventCountsResponse>> CountLearnerEventsAsync(string learnerId, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
-            if (assessmentId == null)
-                throw new System.ArgumentNullException("assessmentId");
+            if (learnerId == null)
+                throw new System.ArgumentNullException("learnerId");
 
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -17614,16 +17790,25 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
             {
                 using (var request_ = new System.Net.Http.HttpRequestMessage())
                 {
-                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
-                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
                     request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
 
                     var urlBuilder_ = new System.Text.StringBuilder();
                 
-                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/item-analysis/flags"
-                    urlBuilder_.Append("api/v1/analytics/assessments/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/item-analysis/flags");
+                    // Operation Path: "api/v1/learners/{learnerId}/events/counts"
+                    urlBuilder_.Append("api/v1/learners/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/events/counts");
+                    urlBuilder_.Append('?');
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
 
@@ -17650,12 +17835,743 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<ItemAnalysisFlagsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<EventCountsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            return new ApiResponse<ItemAnalysisFlagsResponse>(status_, headers_, objectResponse_.Object);
+                            return new ApiResponse<EventCountsResponse>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A cohort's events counted per verb and day
+        /// </summary>
+        /// <remarks>
+        /// Counts per UTC day and verb of the events of the cohort's learners over [from, to) (dates; by default the last 30 days, at most 366 days). Educators of the cohort and admins count every learner; a learner of the cohort their own.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<EventCountsResponse>> CountCohortEventsAsync(System.Guid cohortId, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (cohortId == null)
+                throw new System.ArgumentNullException("cohortId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/cohorts/{cohortId}/events/counts"
+                    urlBuilder_.Append("api/v1/cohorts/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/events/counts");
+                    urlBuilder_.Append('?');
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<EventCountsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<EventCountsResponse>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Align an activity to a skill or an item
+        /// </summary>
+        /// <remarks>
+        /// Body {activityId, skillId | itemId, weight}: a stored event on this activity (xAPI object id, or a native event's objectId) whose result has a score becomes evidence of the skill (with the weight, 0 &lt; weight &lt;= 1, default 1) or of the item's current version's skills (with their weights). Exactly one of skillId and itemId. 409 when the activity is already aligned to it.
+        /// </remarks>
+        /// <returns>Created</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ActivityAlignment>> CreateEventAlignmentAsync(AlignmentRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/events/alignments"
+                    urlBuilder_.Append("api/v1/events/alignments");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ActivityAlignment>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<ActivityAlignment>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The body is larger than 1 MiB.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Activity alignments
+        /// </summary>
+        /// <remarks>
+        /// Alignments in creation order, a keyset page (after, limit), optionally of one activityId, skillId or itemId.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<PageOfActivityAlignment>> ListEventAlignmentsAsync(string? activityId = null, System.Guid? skillId = null, System.Guid? itemId = null, System.Guid? after = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/events/alignments"
+                    urlBuilder_.Append("api/v1/events/alignments");
+                    urlBuilder_.Append('?');
+                    if (activityId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("activityId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(activityId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (skillId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("skillId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(skillId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (itemId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("itemId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(itemId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (after != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("after")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(after, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PageOfActivityAlignment>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<PageOfActivityAlignment>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// One activity alignment
+        /// </summary>
+        /// <remarks>
+        /// The alignment with this id.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<ActivityAlignment>> GetEventAlignmentAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/events/alignments/{id}"
+                    urlBuilder_.Append("api/v1/events/alignments/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ActivityAlignment>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<ActivityAlignment>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("A malformed request: a field\'s type or value, unknown fields, refused characters.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Remove an activity alignment
+        /// </summary>
+        /// <remarks>
+        /// Later events on the activity no longer make evidence of it; evidence already recorded stays.
+        /// </remarks>
+        /// <returns>No Content</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse> DeleteEventAlignmentAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/events/alignments/{id}"
+                    urlBuilder_.Append("api/v1/events/alignments/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return new ApiResponse(status_, headers_);
                         }
                         else
                         if (status_ == 400)
@@ -17686,775 +18602,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 404)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// 2PL IRT calibration of an assessment's item versions
-        /// </summary>
-        /// <remarks>
-        /// Difficulty b and discrimination a per item version with standard errors, fitted by marginal maximum likelihood (Bock-Aitkin EM over Gauss-Hermite quadrature of a standard normal ability) on the counted attempts; a mark is right when it is at least half the item's points. Items answered by too few (minimumAnswers, default 30), or all right or all wrong, are skipped with the reason. cohortId and suppression as for item-analysis. JSON or CSV.
-        /// </remarks>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfIrtParametersAndIrtResponse>> AssessmentIrtCalibrationAsync(System.Guid assessmentId, System.Guid? cohortId = null, int? minimumAnswers = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            if (assessmentId == null)
-                throw new System.ArgumentNullException("assessmentId");
-
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/irt"
-                    urlBuilder_.Append("api/v1/analytics/assessments/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/irt");
-                    urlBuilder_.Append('?');
-                    if (cohortId != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (minimumAnswers != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("minimumAnswers")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(minimumAnswers, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (format != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfIrtParametersAndIrtResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<AnalyticsResponseOfIrtParametersAndIrtResponse>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 404)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// The most common wrong responses to an item version
-        /// </summary>
-        /// <remarks>
-        /// Among the counted attempts, responses marked not correct, normalized by item type (an option id; a sorted set of option ids; a number; text trimmed, lower-cased, spaces collapsed; an order), most frequent first (limit, default 10, at most 100), with counts and shares of the attempts that drew the item; null is no response. cohortId and suppression as for item-analysis. JSON or CSV.
-        /// </remarks>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse>> ItemWrongResponsesAsync(System.Guid assessmentId, System.Guid itemVersionId, System.Guid? cohortId = null, int? limit = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            if (assessmentId == null)
-                throw new System.ArgumentNullException("assessmentId");
-
-            if (itemVersionId == null)
-                throw new System.ArgumentNullException("itemVersionId");
-
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/analytics/assessments/{assessmentId}/items/{itemVersionId}/wrong-responses"
-                    urlBuilder_.Append("api/v1/analytics/assessments/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assessmentId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/items/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(itemVersionId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/wrong-responses");
-                    urlBuilder_.Append('?');
-                    if (cohortId != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (limit != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (format != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 404)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// A cohort's mastery distribution per skill
-        /// </summary>
-        /// <remarks>
-        /// Per skill: the cohort's learners assessed on it, how many mastered it and how many stand at each mastery level. A skill assessed for fewer learners than Analytics:MinimumGroupSize has its figures suppressed (`suppressed` says why). Filter by `frameworkId`. JSON, or CSV (`Accept: text/csv` or `format=csv`; one line per skill and level). Read from the analytics replica when it is usable (see `source`, `replicaLagSeconds`). Analysts, admins and the cohort's educators.
-        /// </remarks>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>> CohortMasteryDistributionAsync(System.Guid cohortId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            if (cohortId == null)
-                throw new System.ArgumentNullException("cohortId");
-
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/analytics/cohorts/{cohortId}/mastery"
-                    urlBuilder_.Append("api/v1/analytics/cohorts/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/mastery");
-                    urlBuilder_.Append('?');
-                    if (frameworkId != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (format != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 404)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// A learner's mastery per skill
-        /// </summary>
-        /// <remarks>
-        /// The learner's value, level and mastered flag per skill with the evidence count, as JSON or CSV; a learner's own figures are never suppressed. Filter by `frameworkId`. The learner, their educators, analysts and admins.
-        /// </remarks>
-        /// <param name="learnerId">The learner's id (a UUID), or `me` for the signed-in user.</param>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> LearnerMasteryAnalyticsAsync(string learnerId, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            if (learnerId == null)
-                throw new System.ArgumentNullException("learnerId");
-
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/analytics/learners/{learnerId}/mastery"
-                    urlBuilder_.Append("api/v1/analytics/learners/");
-                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture)));
-                    urlBuilder_.Append("/mastery");
-                    urlBuilder_.Append('?');
-                    if (frameworkId != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (format != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 404)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 429)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 503)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        {
-                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
-                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
-                        }
-                    }
-                    finally
-                    {
-                        if (disposeResponse_)
-                            response_.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                if (disposeClient_)
-                    client_.Dispose();
-            }
-        }
-
-        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
-        /// <summary>
-        /// My mastery per skill
-        /// </summary>
-        /// <remarks>
-        /// The signed-in learner's value, level and mastered flag per skill, as JSON or CSV.
-        /// </remarks>
-        /// <returns>OK</returns>
-        /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>> MyMasteryAnalyticsAsync(System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
-        {
-            var client_ = _httpClient;
-            var disposeClient_ = false;
-            try
-            {
-                using (var request_ = new System.Net.Http.HttpRequestMessage())
-                {
-                    request_.Method = new System.Net.Http.HttpMethod("GET");
-                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
-
-                    var urlBuilder_ = new System.Text.StringBuilder();
-                
-                    // Operation Path: "api/v1/analytics/learners/me/mastery"
-                    urlBuilder_.Append("api/v1/analytics/learners/me/mastery");
-                    urlBuilder_.Append('?');
-                    if (frameworkId != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (format != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
-
-                    PrepareRequest(client_, request_, urlBuilder_);
-
-                    var url_ = urlBuilder_.ToString();
-                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
-
-                    PrepareRequest(client_, request_, url_);
-
-                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                    var disposeResponse_ = true;
-                    try
-                    {
-                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
-                        foreach (var item_ in response_.Headers)
-                            headers_[item_.Key] = item_.Value;
-                        if (response_.Content != null && response_.Content.Headers != null)
-                        {
-                            foreach (var item_ in response_.Content.Headers)
-                                headers_[item_.Key] = item_.Value;
-                        }
-
-                        ProcessResponse(client_, response_);
-
-                        var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return new ApiResponse<AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery>(status_, headers_, objectResponse_.Object);
-                        }
-                        else
-                        if (status_ == 400)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 401)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
-                        }
-                        else
-                        if (status_ == 403)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -18636,177 +18783,50 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
-    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
-    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
-    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// An activity aligned to a skill (with a weight) or to an item (whose current version's skills apply).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution
+    public partial class ActivityAlignment
     {
 
-        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
-        public CohortMasteryParameters? Parameters { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("activityId")]
+        public string ActivityId { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public AnalyticsSourceKind Source { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid? SkillId { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("itemId")]
+        public System.Guid? ItemId { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
-        public string? SourceNote { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("weight")]
+        public double Weight { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
-        public int MinimumGroupSize { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("data")]
-        public CohortMasteryDistribution? Data { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
 
     }
 
     /// <summary>
-    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
-    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
-    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// An activity to align: its id (an xAPI activity IRI or a native event's object id) and a skill (with a weight) or an item.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnalyticsResponseOfIrtParametersAndIrtResponse
+    public partial class AlignmentRequest
     {
 
-        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
-        public IrtParameters? Parameters { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("activityId")]
+        public string? ActivityId { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid? SkillId { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public AnalyticsSourceKind Source { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("itemId")]
+        public System.Guid? ItemId { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
-        public string? SourceNote { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
-        public int MinimumGroupSize { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("data")]
-        public IrtResponse? Data { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
-    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
-    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnalyticsResponseOfItemAnalysisParametersAndItemAnalysisResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
-        public ItemAnalysisParameters? Parameters { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public AnalyticsSourceKind Source { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
-        public string? SourceNote { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
-        public int MinimumGroupSize { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("data")]
-        public ItemAnalysisResponse? Data { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
-    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
-    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnalyticsResponseOfLearnerMasteryParametersAndIReadOnlyListOfLearnerSkillMastery
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
-        public LearnerMasteryParameters? Parameters { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public AnalyticsSourceKind Source { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
-        public string? SourceNote { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
-        public int MinimumGroupSize { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("data")]
-        public System.Collections.Generic.ICollection<LearnerSkillMastery>? Data { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
-    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
-    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnalyticsResponseOfWrongResponsesParametersAndWrongResponsesResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
-        public WrongResponsesParameters? Parameters { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("source")]
-        public AnalyticsSourceKind Source { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
-        public string? SourceNote { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
-        public int MinimumGroupSize { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("data")]
-        public WrongResponsesResponse? Data { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// Where an analytics answer was read.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public enum AnalyticsSourceKind
-    {
-
-        [System.Runtime.Serialization.EnumMember(Value = @"primary"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"primary")]
-        Primary = 0,
-
-        [System.Runtime.Serialization.EnumMember(Value = @"replica"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"replica")]
-        Replica = 1,
+        [System.Text.Json.Serialization.JsonPropertyName("weight")]
+        public double? Weight { get; set; } = default!;
 
     }
 
@@ -19199,39 +19219,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("sha256")]
         public string Sha256 { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// A cohort's mastery per skill: its learner count, and per skill the distribution (each suppressed on its own).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CohortMasteryDistribution
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortLearners")]
-        public long CohortLearners { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skills")]
-        public System.Collections.Generic.ICollection<SkillMasteryDistribution> Skills { get; set; } = new System.Collections.ObjectModel.Collection<SkillMasteryDistribution>();
-
-    }
-
-    /// <summary>
-    /// The parameters of a cohort's mastery distribution, echoed in its answer.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CohortMasteryParameters
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
-        public System.Guid? FrameworkId { get; set; } = default!;
 
     }
 
@@ -19821,6 +19808,57 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// How many events of a verb occurred on one UTC day.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EventCount
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("day")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset Day { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("verb")]
+        public string Verb { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("count")]
+        public long Count { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Counts per UTC day and verb over [from, to).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EventCountsResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("from")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset From { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("to")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset To { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<EventCount> Items { get; set; } = new System.Collections.ObjectModel.Collection<EventCount>();
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EventObject
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// Which clock orders the evidence before a mastery method folds it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -20134,19 +20172,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
         [System.Text.Json.Serialization.JsonPropertyName("storage")]
         public string? Storage { get; set; } = default!;
 
-        /// <summary>
-        /// The analytics replica: `ok`, `none` (not configured), or what is wrong with it (analytics then
-        /// <br/>    fall back to the primary or refuse, as configured: readiness does not depend on it).
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("analyticsReplica")]
-        public string? AnalyticsReplica { get; set; } = default!;
-
-        /// <summary>
-        /// The replica's lag when it was probed.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
-        public double? ReplicaLagSeconds { get; set; } = default!;
-
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -20213,6 +20238,21 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// What a batch did: events stored, and events dropped as duplicates (stored before, or repeated in the batch).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class IngestResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("stored")]
+        public int Stored { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("duplicates")]
+        public int Duplicates { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// A remediation (or any) step an educator inserts for one learner, placed after `afterStep` (first when absent).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -20236,250 +20276,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("targetSkillIds")]
         public System.Collections.Generic.ICollection<System.Guid>? TargetSkillIds { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// The parameters of a 2PL calibration, echoed in its answer.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class IrtParameters
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
-        public System.Guid AssessmentId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid? CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("minimumAnswers")]
-        public int MinimumAnswers { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// A 2PL calibration: how many counted attempts (persons), how the EM ended, and each item version's a, b and standard errors.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class IrtResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
-        public System.Guid AssessmentId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("attemptPolicy")]
-        public string AttemptPolicy { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid? CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("persons")]
-        public int Persons { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("iterations")]
-        public int Iterations { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("converged")]
-        public bool Converged { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("logLikelihood")]
-        public double LogLikelihood { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("quadraturePoints")]
-        public int QuadraturePoints { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("rightWhen")]
-        public string RightWhen { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("items")]
-        public System.Collections.Generic.ICollection<IrtRow> Items { get; set; } = new System.Collections.ObjectModel.Collection<IrtRow>();
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class IrtRow
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
-        public System.Guid ItemVersionId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("itemId")]
-        public System.Guid ItemId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("version")]
-        public int Version { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("answered")]
-        public int Answered { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("discrimination")]
-        public double? Discrimination { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("difficulty")]
-        public double? Difficulty { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("discriminationSe")]
-        public double? DiscriminationSe { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("difficultySe")]
-        public double? DifficultySe { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skipped")]
-        public string? Skipped { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// A flag filed for an item version whose stem came from content (or found already filed by an earlier call).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemAnalysisFlag
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
-        public System.Guid ItemVersionId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("contentVersionId")]
-        public System.Guid ContentVersionId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("discriminativeEfficiency")]
-        public double DiscriminativeEfficiency { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("flagId")]
-        public long FlagId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("alreadyFlagged")]
-        public bool AlreadyFlagged { get; set; } = default!;
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemAnalysisFlagsResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
-        public System.Guid AssessmentId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("flagBelow")]
-        public double FlagBelow { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("flags")]
-        public System.Collections.Generic.ICollection<ItemAnalysisFlag> Flags { get; set; } = new System.Collections.ObjectModel.Collection<ItemAnalysisFlag>();
-
-    }
-
-    /// <summary>
-    /// The parameters of an item analysis, echoed in its answer.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemAnalysisParameters
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
-        public System.Guid AssessmentId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid? CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("orderStatistics")]
-        public bool OrderStatistics { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// An assessment's item analysis: the attempt policy that chose the attempts counted, the cohort it is limited to,
-    /// <br/>whether the moment figures came from the live running sums, the flag bound, the test's figures and each item version's.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemAnalysisResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
-        public System.Guid AssessmentId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("attemptPolicy")]
-        public string AttemptPolicy { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid? CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("fromRunningSums")]
-        public bool FromRunningSums { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("orderStatistics")]
-        public bool OrderStatistics { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("flagBelow")]
-        public double FlagBelow { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("test")]
-        public TestStatistics Test { get; set; } = new TestStatistics();
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("items")]
-        public System.Collections.Generic.ICollection<ItemAnalysisRow> Items { get; set; } = new System.Collections.ObjectModel.Collection<ItemAnalysisRow>();
-
-    }
-
-    /// <summary>
-    /// One item version's statistics (Moodle's percentages), with its item and the content version its stem came from.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ItemAnalysisRow
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
-        public System.Guid ItemVersionId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("itemId")]
-        public System.Guid ItemId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("version")]
-        public int Version { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        public string Type { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("points")]
-        public double Points { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("stemContentVersionId")]
-        public System.Guid? StemContentVersionId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("attempts")]
-        public long Attempts { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("facility")]
-        public double? Facility { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("standardDeviation")]
-        public double? StandardDeviation { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("randomGuessScore")]
-        public double? RandomGuessScore { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("intendedWeight")]
-        public double? IntendedWeight { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("effectiveWeight")]
-        public double? EffectiveWeight { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("discriminationIndex")]
-        public double? DiscriminationIndex { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("discriminativeEfficiency")]
-        public double? DiscriminativeEfficiency { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("flagged")]
-        public bool Flagged { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
 
     }
 
@@ -20873,21 +20669,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    /// <summary>
-    /// The parameters of a learner's mastery, echoed in its answer.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerMasteryParameters
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
-        public System.Guid LearnerId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
-        public System.Guid? FrameworkId { get; set; } = default!;
-
-    }
-
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LearnerProgressRow
     {
@@ -20924,57 +20705,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("lastActivityAt")]
         public System.DateTimeOffset? LastActivityAt { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// One of a learner's skills: value, level and whether mastered, with the evidence behind it.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LearnerSkillMastery
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
-        public System.Guid SkillId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
-        public string SkillCode { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
-        public string SkillTitle { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("value")]
-        public double? Value { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("level")]
-        public string? Level { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
-        public bool Mastered { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("evidenceCount")]
-        public int EvidenceCount { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("lastEvidenceAt")]
-        public System.DateTimeOffset? LastEvidenceAt { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// How many learners stand at one mastery level of a skill (Level null: assessed, no level yet).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class LevelCount
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("rank")]
-        public int? Rank { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("level")]
-        public string? Level { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("learners")]
-        public long Learners { get; set; } = default!;
 
     }
 
@@ -21634,6 +21364,21 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// A page of a keyset-paged list: the items and the cursor of the next page (null on the last page).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PageOfActivityAlignment
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<ActivityAlignment> Items { get; set; } = new System.Collections.ObjectModel.Collection<ActivityAlignment>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("next")]
+        public string? Next { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A page of a keyset-paged list: the items and the cursor of the next page (null on the last page).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class PageOfAssessmentResponseBody
     {
 
@@ -21879,6 +21624,21 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<SkillRef> Items { get; set; } = new System.Collections.ObjectModel.Collection<SkillRef>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("next")]
+        public string? Next { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A page of a keyset-paged list: the items and the cursor of the next page (null on the last page).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PageOfTimelineEvent
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<TimelineEvent> Items { get; set; } = new System.Collections.ObjectModel.Collection<TimelineEvent>();
 
         [System.Text.Json.Serialization.JsonPropertyName("next")]
         public string? Next { get; set; } = default!;
@@ -22880,38 +22640,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    /// <summary>
-    /// One skill's mastery distribution over a group: the learners assessed on it (with a mastery row), how many of them
-    /// <br/>have mastered it and how many stand at each level; Mastered and Levels are null, with the reason in Suppressed,
-    /// <br/>when fewer learners than the minimum group size were assessed.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class SkillMasteryDistribution
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
-        public System.Guid SkillId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
-        public string SkillCode { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
-        public string SkillTitle { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("learners")]
-        public long Learners { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
-        public long? Mastered { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("levels")]
-        public System.Collections.Generic.ICollection<LevelCount>? Levels { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
-
-    }
-
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SkillNode
     {
@@ -23209,43 +22937,38 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
-    /// Moodle's test statistics. Mean, median and standard deviation are in points (out of double? TestStatistics.MaxTotal, the mean
-    /// <br/>of the attempts' maximum totals); skewness and kurtosis are k-statistic ratios; CIC (Cronbach's α × 100), error
-    /// <br/>ratio and standard error as Moodle reports them. A figure that needs more attempts than there are is null.
+    /// One event of a learner's timeline.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class TestStatistics
+    public partial class TimelineEvent
     {
 
-        [System.Text.Json.Serialization.JsonPropertyName("attempts")]
-        public long Attempts { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("maxTotal")]
-        public double? MaxTotal { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("occurredAt")]
+        public System.DateTimeOffset OccurredAt { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("mean")]
-        public double? Mean { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("storedAt")]
+        public System.DateTimeOffset StoredAt { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("median")]
-        public double? Median { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public string Source { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("standardDeviation")]
-        public double? StandardDeviation { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("clientEventId")]
+        public string? ClientEventId { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("skewness")]
-        public double? Skewness { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("verb")]
+        public string Verb { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("kurtosis")]
-        public double? Kurtosis { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("object")]
+        public EventObject Object { get; set; } = new EventObject();
 
-        [System.Text.Json.Serialization.JsonPropertyName("cic")]
-        public double? Cic { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("result")]
+        public JsonElement? Result { get; set; } = default!;
 
-        [System.Text.Json.Serialization.JsonPropertyName("errorRatio")]
-        public double? ErrorRatio { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("standardError")]
-        public double? StandardError { get; set; } = default!;
+        [System.Text.Json.Serialization.JsonPropertyName("context")]
+        public JsonElement? Context { get; set; } = default!;
 
     }
 
@@ -23435,72 +23158,6 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
-    /// <summary>
-    /// A wrong response to an item version (normalized for its type; null: not answered), how often, and its share of the counted answers.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class WrongResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("response")]
-        public string? Response { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("count")]
-        public long Count { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("share")]
-        public double Share { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// The parameters of a wrong-responses read, echoed in its answer.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class WrongResponsesParameters
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
-        public System.Guid AssessmentId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
-        public System.Guid ItemVersionId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid? CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("limit")]
-        public int Limit { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// The most common wrong responses, or why they are suppressed (too few attempts drew the item).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class WrongResponsesResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
-        public System.Guid AssessmentId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("itemVersionId")]
-        public System.Guid ItemVersionId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
-        public System.Guid? CohortId { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("answered")]
-        public long Answered { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
-        public string? Suppressed { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("responses")]
-        public System.Collections.Generic.ICollection<WrongResponse> Responses { get; set; } = new System.Collections.ObjectModel.Collection<WrongResponse>();
-
-    }
-
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum Method
     {
@@ -23537,6 +23194,45 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Runtime.Serialization.EnumMember(Value = @"due_time"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"due_time")]
         Due_time = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class Anonymous
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
+        public System.Guid LearnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("occurredAt")]
+        public System.DateTimeOffset OccurredAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("clientEventId")]
+        public string ClientEventId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("verb")]
+        public string Verb { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("object")]
+        public Object Object { get; set; } = new Object();
+
+        /// <summary>
+        /// As xAPI's result: score.scaled (-1..1), duration (ISO 8601), any other fields.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("result")]
+        public object? Result { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("context")]
+        public object? Context { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
 
     }
 
@@ -23813,6 +23509,27 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("steps")]
         public System.Collections.Generic.ICollection<string> Steps { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class Object
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
 
     }
 
