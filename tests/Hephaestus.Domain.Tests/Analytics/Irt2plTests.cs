@@ -15,7 +15,8 @@ public class Irt2plTests(ITestOutputHelper output)
         var trueB = Enumerable.Range(0, items).Select(i => -2 + (4.0 * i / (items - 1))).ToArray();
         var data = Simulate(trueA, trueB, learners, seed: 12);
 
-        // Processor time, not wall time: the fit runs on one thread, and a busy machine must not fail the test.
+        // Time is reported, not asserted: the process's processor time includes every test running beside this one, and
+        // speed belongs in bench/ (the brief), not in a unit test on a shared machine.
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var fit = Irt2pl.Fit(data);
@@ -30,7 +31,6 @@ public class Irt2plTests(ITestOutputHelper output)
         Assert.True(Correlation(a, trueA) >= 0.96, $"corr(a) {Correlation(a, trueA)}");
         Assert.True(Rmse(a, trueA) <= 0.10, $"RMSE(a) {Rmse(a, trueA)}");
         Assert.True(Correlation(b, trueB) >= 0.995, $"corr(b) {Correlation(b, trueB)}");
-        Assert.True(used < TimeSpan.FromSeconds(2), $"took {used} of processor time");
     }
 
     // The standard errors agree with the spread of the estimates: over repeated samples the fitted a and b of an item

@@ -76,7 +76,11 @@ public static class XapiStatementsApi
     }
 
     /// <summary>The shape of a StatementResult (for the OpenAPI document; the body itself is written as stored text).</summary>
-    public sealed record XapiStatementResultShape(IReadOnlyList<JsonElement> Statements, string More);
+    public sealed record XapiStatementResultShape(IReadOnlyList<XapiStatementShape> Statements, string More);
+
+    /// <summary>For the OpenAPI document only: a Statement as xAPI 2.0 defines it (the LRS returns it as stored).</summary>
+    public sealed record XapiStatementShape(Guid Id, JsonElement Actor, JsonElement Verb, JsonElement Object, JsonElement? Result, JsonElement? Context,
+        DateTimeOffset Timestamp, DateTimeOffset Stored, JsonElement Authority, string Version);
 
     static void AnswerVersion(HttpContext http) => http.Response.Headers[VersionHeader] = XapiFormats.CurrentVersion;
 
