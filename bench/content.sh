@@ -48,6 +48,13 @@ SELECT pg_reload_conf() \g /dev/null
 SET maintenance_work_mem = '1GB';
 CREATE FUNCTION pg_temp.uid(block text, i int) RETURNS uuid LANGUAGE sql IMMUTABLE AS
   $$ SELECT ('00000000-0000-7000-' || block || '-' || lpad(to_hex(i), 12, '0'))::uuid $$;
+-- A version id as the service makes it (Guid.CreateVersion7: the creation time's milliseconds first), so that id order
+-- is creation order and, versions being inserted as they are created, the heap's order too. The column's default
+-- (gen_random_uuid, version 4) would scatter id order over the heap: a walk of the primary key would then read one heap
+-- page per row, which no installation of the service sees.
+CREATE FUNCTION pg_temp.uuid7(at timestamptz, n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE AS
+  $$ SELECT (lpad(to_hex((extract(epoch FROM at) * 1000)::bigint), 12, '0') || '7' || lpad(to_hex(n % 4096), 3, '0')
+             || '8' || lpad(to_hex(n), 15, '0'))::uuid $$;
 INSERT INTO hephaestus.content_bodies (sha256, size_bytes, stored_by) VALUES (encode(sha256('bench body'), 'hex'), 10, :'admin'::uuid);
 INSERT INTO hephaestus.content_items (id, key, kind, title, latest_version, created_by)
   SELECT pg_temp.uid('8c01', i), 'bench/item-' || i, (ARRAY['lesson', 'explanation', 'worked_example', 'hint', 'item_stem'])[1 + i % 5],
@@ -55,9 +62,9 @@ INSERT INTO hephaestus.content_items (id, key, kind, title, latest_version, crea
   FROM generate_series(0, least(:items, :versions) - 1) i;
 CREATE TEMP TABLE saved_index AS SELECT pg_get_indexdef('hephaestus.ix_content_versions_metadata'::regclass) AS def;
 DROP INDEX hephaestus.ix_content_versions_metadata;
-INSERT INTO hephaestus.content_versions (content_item_id, version, body_sha256, media_type, origin, model_id, prompt_template_id,
+INSERT INTO hephaestus.content_versions (id, content_item_id, version, body_sha256, media_type, origin, model_id, prompt_template_id,
                                          prompt_template_version, input_tokens, output_tokens, metadata, created_by, created_at)
-  SELECT pg_temp.uid('8c01', n % :items), n / :items + 1, encode(sha256('bench body'), 'hex'), 'text/markdown',
+  SELECT pg_temp.uuid7(created, n), pg_temp.uid('8c01', n % :items), n / :items + 1, encode(sha256('bench body'), 'hex'), 'text/markdown',
          CASE WHEN human THEN 'human' ELSE 'generated' END,
          CASE WHEN NOT human THEN 'model-' || h % 3 END, CASE WHEN NOT human THEN 'lesson-template' END,
          CASE WHEN NOT human THEN 'v' || h % 4 END, CASE WHEN NOT human THEN 500 + h % 1000 END, CASE WHEN NOT human THEN 300 + h % 2000 END,
@@ -67,9 +74,10 @@ INSERT INTO hephaestus.content_versions (content_item_id, version, body_sha256, 
            'subject', (ARRAY['math', 'reading', 'science', 'history', 'geography', 'art', 'music', 'coding'])[1 + (h / 120) % 8],
            'tags', jsonb_build_array('topic-' || lpad(((h / 960) % 50)::text, 2, '0'), 'topic-' || lpad(((h / 48000) % 50)::text, 2, '0')),
            'reviewFlag', CASE WHEN n % 10000 = 7 THEN (ARRAY['bias', 'outdated'])[1 + (n / 10000) % 2] END)),
-         :'admin'::uuid, now() - make_interval(secs => n)
+         :'admin'::uuid, created
   FROM generate_series(0, :versions - 1) n,
-  LATERAL (SELECT hashint8(n) & 9223372036854775807 AS h, n % 4 = 0 AS human) x;
+  LATERAL (SELECT hashint8(n) & 9223372036854775807 AS h, n % 4 = 0 AS human, now() - make_interval(secs => :versions - n) AS created) x
+  ORDER BY n;
 DO $$ BEGIN EXECUTE (SELECT def FROM saved_index); END $$;
 
 INSERT INTO hephaestus.content_items (id, key, kind, title, latest_version, created_by)
@@ -210,7 +218,7 @@ SQL
   PGPASSWORD="$PG_APP_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U hephaestus -d hephaestus -Atq > "$OUT/content-search-explain-one.txt" <<SQL
 BEGIN;
 SELECT set_config('hephaestus.user_id', '$ADMIN_ID', true), set_config('hephaestus.roles', '{admin}', true) \g /dev/null
-\echo '--- $kind: $q (the service's statement as the application login)'
+\echo '--- $kind: $q (the statement of the service, as the application login)'
 EXPLAIN (ANALYZE, BUFFERS) $(search_sql "'$q'");
 ROLLBACK;
 SQL
