@@ -4,7 +4,7 @@
 #     the service's resident memory sampled throughout;
 #  2. metadata search by containment over many versions through the API (wrk), beside pgbench running the same SQL;
 #  3. publishing under concurrent publishers of one item (exactly one published version afterwards).
-#   bench/content.sh   (SIZE_MIB=100 RUNS=5 VERSIONS=1000000 ITEMS=5000 CONCURRENCY=8 DURATION=10s RACES=20 PUBLISHERS=8)
+#   bench/content.sh   (SIZE_MIB=100 RUNS=5 VERSIONS=1000000 ITEMS=5000 CONCURRENCY=8 DURATION=10s RACES=20 PUBLISHERS=8 LATENCY_CONNECTIONS=2)
 # The publish gate is configured off (no human review, no score thresholds): the race measures the publish transaction
 # and its one-published rule, not the scoring; the gate's reads are two indexed queries on the version's scores.
 set -euo pipefail
@@ -17,6 +17,9 @@ CONCURRENCY=${CONCURRENCY:-8}
 DURATION=${DURATION:-10s}
 RACES=${RACES:-20}
 PUBLISHERS=${PUBLISHERS:-8}
+# The search's latency is also measured with one connection per core: at CONCURRENCY (8) on 2 shared cores a request
+# mostly waits for a core, so that p99 measures the queue as much as the search.
+LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-2}
 
 need_tools
 mkdir -p "$OUT"
@@ -190,7 +193,7 @@ echo "RSS idle $(( IDLE_KB / 1024 )) MB, peak sampled $(( PEAK_KB / 1024 )) MB, 
 COLUMNS="v.id, v.content_item_id, v.version, v.body_sha256, b.size_bytes, v.media_type, v.derived_from, v.regenerated_from, v.origin, v.model_id, v.prompt_template_id, v.prompt_template_version, v.prompt_sha256, v.generation_parameters, v.grounding_sources, v.input_tokens, v.output_tokens, v.cost_usd, v.latency_ms, v.human_author_id, v.metadata, v.status, v.published_at, v.created_by, v.created_at"
 FROM_SQL="FROM hephaestus.content_versions v JOIN hephaestus.content_bodies b ON b.sha256 = v.body_sha256"
 # The service's statement (ContentStore.MetadataSearchSql): ids from content_version_ids_matching, rows through the policy.
-search_sql() { echo "SELECT $COLUMNS $FROM_SQL WHERE v.id IN (SELECT hephaestus.content_version_ids_matching($1::jsonb, NULL::jsonpath, NULL::uuid, 51)) ORDER BY v.id"; }
+search_sql() { echo "SELECT $COLUMNS $FROM_SQL WHERE v.id = ANY (ARRAY(SELECT hephaestus.content_version_ids_matching($1::jsonb, NULL::jsonpath, NULL::uuid, 51))) ORDER BY v.id"; }
 # The floor: the plain statement as the superuser (no policy), the planner's own choice of plan, for comparison.
 plain_sql() { echo "SELECT $COLUMNS $FROM_SQL WHERE v.metadata @> $1::jsonb ORDER BY v.id LIMIT 51"; }
 declare -A S
@@ -204,6 +207,10 @@ for kind in "${KINDS[@]}"; do
   api_n=$(awk '/requests in/ {print $1}' "$OUT/content-search-$slug-c$CONCURRENCY.wrk.txt")
   # None finished within DURATION: wrk prints zeros, which must not read as fast; the pgbench columns give the time.
   if [ "$api_n" = 0 ]; then api_p50="none finished in $DURATION" api_p99="> ${DURATION%s} s"; worst_p99=$(( ${DURATION%s} * 1000 )); fi
+  SEARCH_FILE="$OUT/search-$slug.txt" WRK_ARGS="--timeout 60s" wrk_run "content-search-$slug" "$LATENCY_CONNECTIONS" "$BENCH_DIR/lua/content-search.lua"
+  lat_p50=$(to_ms "$WRK_P50") lat_p99=$(to_ms "$WRK_P99")
+  lat_n=$(awk '/requests in/ {print $1}' "$OUT/content-search-$slug-c$LATENCY_CONNECTIONS.wrk.txt")
+  if [ "$lat_n" = 0 ]; then lat_p50="none finished in $DURATION" lat_p99="> ${DURATION%s} s"; worst_lat_p99=$(( ${DURATION%s} * 1000 )); fi
   cat > "$OUT/content-search-$slug.sql" <<SQL
 \set n random(1, $count)
 SELECT q FROM public.bench_queries WHERE kind = '$kind' AND n = :n \gset
@@ -228,7 +235,7 @@ SQL
   example=$(grep -m1 "Execution Time" "$OUT/content-search-explain-one.txt" | sed 's/.*: //')
   owner_time=$(awk '/as the superuser/ {on=1} on && /Execution Time/ {sub(/.*: /, ""); print; exit}' "$OUT/content-search-explain-one.txt")
   owner_plan=$(awk '/as the superuser/ {on=1; next} on && /(Index Scan|Seq Scan)[^(]*content_versions/ {sub(/^ *(->)? */, ""); sub(/ +\(cost.*/, ""); print; exit}' "$OUT/content-search-explain-one.txt")
-  S[$kind]="| \`$q\` ($kind, $count variants) | ~$matches | $api_rps ($api_n) | $api_p50 | $api_p99 | $PGB_TPS | $PGB_P50 | $PGB_P99 | $(ratio "$api_rps" "$PGB_TPS") | $example | $owner_plan, $owner_time |"
+  S[$kind]="| \`$q\` ($kind, $count variants) | ~$matches | $api_rps ($api_n) | $api_p50 | $api_p99 | $lat_p50 | $lat_p99 | $PGB_TPS | $PGB_P50 | $PGB_P99 | $(ratio "$api_rps" "$PGB_TPS") | $example | $owner_plan, $owner_time |"
 done
 
 # --- 3. Publish races --------------------------------------------------------------------------------------------------
@@ -287,7 +294,7 @@ table="$OUT/content-table.md"
 {
   echo "### Content: transfers, metadata search, publish races (issue 10)"
   echo
-  echo "Command: \`SIZE_MIB=$SIZE_MIB RUNS=$RUNS VERSIONS=$VERSIONS ITEMS=$ITEMS CONCURRENCY=$CONCURRENCY DURATION=$DURATION RACES=$RACES PUBLISHERS=$PUBLISHERS bench/content.sh\`"
+  echo "Command: \`SIZE_MIB=$SIZE_MIB RUNS=$RUNS VERSIONS=$VERSIONS ITEMS=$ITEMS CONCURRENCY=$CONCURRENCY DURATION=$DURATION RACES=$RACES PUBLISHERS=$PUBLISHERS LATENCY_CONNECTIONS=$LATENCY_CONNECTIONS bench/content.sh\`"
   echo "on $(machine_line) (2 cores shared by the service, PostgreSQL, curl/wrk/pgbench and other work; load average before the"
   echo "transfers $LOAD_BEFORE). Embedded default: objects on the local filesystem beside the data directory, the same disk as the"
   echo "raw copies. Warm-up before measuring: 15 s of searches of every kind (wrk, 4 connections) and a 1 MiB body up and down."
@@ -306,17 +313,19 @@ table="$OUT/content-table.md"
   echo
   echo "**Metadata search** by containment (\`GET …/content/versions?metadata=…\`, first page of 50) over $VERSIONS versions of $ITEMS items"
   echo "(content_versions $VERSIONS_SIZE with indexes, GIN jsonb_path_ops $GIN_SIZE, database $DB_SIZE; seeded by SQL in $SEED_LINE)."
-  echo "API: wrk, $CONCURRENCY connections, $DURATION per kind, one staff token. Raw: pgbench -M prepared, $CONCURRENCY clients, the service's transaction"
+  echo "API: wrk, $CONCURRENCY connections, then $LATENCY_CONNECTIONS, $DURATION per kind each, one staff token. Raw: pgbench -M prepared, $CONCURRENCY clients, the service's transaction"
   echo "(BEGIN, actor, the same SELECT, COMMIT) as the application login (row-level security applies) plus a primary-key read of the query"
   echo "variant; percentiles from its per-transaction log. Latencies in ms. For variant 1: the service's statement's EXPLAIN ANALYZE time as the"
   echo "application login, and the plain statement (\`metadata @> … ORDER BY id LIMIT 51\`) as the superuser, policy bypassed: the planner's own plan and time."
   echo
-  echo "| query (kind, variants) | rows matching | API req/s (requests) | API p50 | API p99 | raw tps | raw p50 | raw p99 | API ÷ raw | service's statement, ms | plain statement as the superuser (no RLS): scan, ms |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| query (kind, variants) | rows matching | API req/s (requests) | API p50 | API p99 | API p50, $LATENCY_CONNECTIONS conns | API p99, $LATENCY_CONNECTIONS conns | raw tps | raw p50 | raw p99 | API ÷ raw | service's statement, ms | plain statement as the superuser (no RLS): scan, ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for kind in "${KINDS[@]}"; do echo "${S[$kind]}"; done
   echo
   worst=$( (for kind in "${KINDS[@]}"; do echo "${S[$kind]}" | awk -F'|' '$6 !~ />/ {gsub(/ /, "", $6); print $6}'; done; echo "${worst_p99:-0}") | sort -g | tail -n 1)
-  echo "Goal p99 under 20 ms (at $CONCURRENCY connections, every kind): **$(verdict "$worst" '<' 20)** (worst p99 $worst ms$([ -n "${worst_p99:-}" ] && echo "; at least one kind had no request finish within $DURATION"))."
+  worst_lat=$( (for kind in "${KINDS[@]}"; do echo "${S[$kind]}" | awk -F'|' '$8 !~ />/ {gsub(/ /, "", $8); print $8}'; done; echo "${worst_lat_p99:-0}") | sort -g | tail -n 1)
+  echo "Goal p99 under 20 ms, every kind: at $LATENCY_CONNECTIONS connections (one per core) **$(verdict "$worst_lat" '<' 20)** (worst p99 $worst_lat ms);"
+  echo "at $CONCURRENCY connections, where requests queue for the 2 cores, **$(verdict "$worst" '<' 20)** (worst p99 $worst ms$([ -n "${worst_p99:-}" ] && echo "; at least one kind had no request finish within $DURATION"))."
   echo
   echo "**Publish races**: $RACES items × $PUBLISHERS concurrent publishers (curl processes started together), If-Match read before."
   echo
