@@ -6,7 +6,8 @@
 #  2. xAPI statements POSTed in batches of 100 to /xapi/statements (skipped while that route answers 404);
 #  3. the service's resident memory sampled every second through a long ingestion run (MEM_DURATION, 10 min for the record);
 #  4. timeline page p99 (GET /api/v1/learners/{id}/events, first page of 50, wrk) over TIMELINE_EVENTS events seeded by SQL
-#     (generate_series into the daily partitions of the last 30 days, over LEARNERS learners).
+#     (generate_series into the daily partitions of the last 30 days, over LEARNERS learners), beside pgbench running the
+#     service's statement.
 #   bench/events.sh   (CLIENTS=4 BATCH=2000 DURATION=30s XAPI_CLIENTS=4 MEM_DURATION=600 TIMELINE_EVENTS=100000000 LEARNERS=10000
 #                      TIMELINE_CONNECTIONS=8)
 # Durable commits throughout (synchronous_commit on, the default): each batch's answer comes after its commit is flushed.
@@ -37,7 +38,7 @@ seed "$LEARNERS" >/dev/null
 psql_super hephaestus -c "SELECT id FROM hephaestus.users WHERE 'learner' = ANY (roles) ORDER BY id LIMIT $LEARNERS" > "$OUT/learners.txt"
 RAW_CONN="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_SUPER_PASSWORD;Database=hephaestus;Max Auto Prepare=16"
 field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1==k {print $2}'; }
-rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$SERVICE_PID/status"; }
+rss_mb() { awk '/^VmRSS/ {printf "%.0f\n", $2 / 1024}' "/proc/$SERVICE_PID/status"; }
 
 # --- 1. Native over HTTP beside raw COPY --------------------------------------------------------------------------------
 echo "warm-up: 10 s of native batches"
@@ -108,7 +109,21 @@ wrk.headers["Authorization"] = "Bearer $TOKEN"
 request = function() return wrk.format("GET", "/api/v1/learners/" .. ids[math.random(#ids)] .. "/events?limit=50") end
 LUA
 wrk_run timeline "$TIMELINE_CONNECTIONS" "$OUT/timeline.lua"
-TIMELINE_P99=$(to_ms "$WRK_P99")
+TIMELINE_RPS=$WRK_RPS TIMELINE_P50=$(to_ms "$WRK_P50") TIMELINE_P99=$(to_ms "$WRK_P99")
+# The raw limit: pgbench (prepared) running the service's timeline statement (EventStore.TimelineSelect, no filter, the
+# first page) in a transaction with the actor set, as the application login, over the same 2,000 learners.
+ADMIN_ID=$(psql_super hephaestus -c "SELECT id FROM hephaestus.users WHERE email = 'bench-events@example.com'")
+psql_super hephaestus -c "CREATE TABLE public.timeline_learners (k int PRIMARY KEY, id uuid); GRANT SELECT ON public.timeline_learners TO hephaestus_app"
+nl -ba -w1 -s, "$OUT/timeline-learners.txt" | psql_super hephaestus -c "\copy public.timeline_learners FROM pstdin WITH (FORMAT csv)"
+cat > "$OUT/timeline.sql" <<SQL
+\set k random(1, $(wc -l < "$OUT/timeline-learners.txt"))
+SELECT id AS lid FROM public.timeline_learners WHERE k = :k \gset
+BEGIN;
+SELECT set_config('hephaestus.user_id', '$ADMIN_ID', true), set_config('hephaestus.roles', '{admin}', true);
+SELECT id, occurred_at, stored_at, source, client_event_id, verb, object_type, object_id, result, context FROM hephaestus.learning_events WHERE learner_id = :lid::uuid ORDER BY occurred_at DESC, id DESC LIMIT 51;
+COMMIT;
+SQL
+pgb timeline "$TIMELINE_CONNECTIONS" hephaestus hephaestus "$PG_APP_PASSWORD" -M prepared -f "$OUT/timeline.sql"
 TIMELINE_GOAL=$(python3 -c "import sys; print('**met**' if float(sys.argv[1]) < 10 else '**NOT met**')" "$TIMELINE_P99")
 
 cat > "$OUT/events-section.md" <<EOF
@@ -132,7 +147,9 @@ HTTP ÷ raw: $RATIO (goal ≥ 0.5×: $RATIO_GOAL); native ≥ 100,000 events/s: 
 peak $RSS_MAX MB, trend $RSS_SLOPE MB/min.
 
 **Timeline** (first page of 50, wrk, $TIMELINE_CONNECTIONS connections, $DURATION, 2,000 learners drawn at random) over $STORED stored events
-($TABLE_SIZE with indexes; seeded by SQL in $SEED_SECONDS s): $WRK_RPS req/s, p50 $(to_ms "$WRK_P50") ms, p99 $TIMELINE_P99 ms (goal under 10 ms: $TIMELINE_GOAL).
+($TABLE_SIZE with indexes; seeded by SQL in $SEED_SECONDS s): $TIMELINE_RPS req/s, p50 $TIMELINE_P50 ms, p99 $TIMELINE_P99 ms (goal under 10 ms: $TIMELINE_GOAL).
+Raw, same run: pgbench -M prepared, $TIMELINE_CONNECTIONS clients, the service's statement in a transaction with the actor set, as the
+application login: $PGB_TPS tps, p50 $PGB_P50 ms, p99 $PGB_P99 ms (API ÷ raw $(ratio "$TIMELINE_RPS" "$PGB_TPS")).
 Raw outputs are in bench/out/ (not committed).
 EOF
 write_section events "$OUT/events-section.md"

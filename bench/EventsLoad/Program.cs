@@ -99,7 +99,8 @@ byte[] Statements(int client, long n)
         json.WriteStartObject("actor");
         json.WriteString("objectType", "Agent");
         json.WriteStartObject("account");
-        json.WriteString("homePage", "https://hephaestus.example");
+        // The LRS maps an account to a user only on its own home page (Xapi:AccountHomePage, by default the service's URL).
+        json.WriteString("homePage", options.GetValueOrDefault("home") ?? options["url"]);
         json.WriteString("name", learner.ToString());
         json.WriteEndObject();
         json.WriteEndObject();
