@@ -255,6 +255,9 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
             ["max_connections"] = "200",
             ["shared_buffers"] = SharedBuffers(),
         };
+        // Statement statistics (EmbeddedProvisioner creates the extension): preloaded only when the server has the module,
+        // since a missing preload library stops the server from starting.
+        if (PostgresBinaries.HasModule(runner.BinDirectory, "pg_stat_statements")) settings["shared_preload_libraries"] = "'pg_stat_statements'";
         foreach (var (key, value) in options.InitialSettings) settings[key] = value;
         var conf = new StringBuilder("\n# Written by Hephaestus at initdb: a private server reachable on 127.0.0.1 only.\n");
         foreach (var (key, value) in settings) conf.Append(CultureInfo.InvariantCulture, $"{key} = {value}\n");

@@ -22,6 +22,25 @@ public static class EmbeddedProvisioner
             await ProvisionRolesAsync(connection, cluster.Secrets.OwnerPassword, cluster.Secrets.AppPassword, ct);
             await CreateDatabaseAsync(connection, DatabaseName, OwnerRole, ct);
         }
+
+        await EnableStatementStatisticsAsync(cluster, ct);
+    }
+
+    /// <summary>
+    /// pg_stat_statements in the service's database when the server preloads it (EmbeddedPostgres does, at initdb, when
+    /// the module is installed): which statements take the time, for the operator and the benchmarks. The owner role may
+    /// read every statement's text and figures (pg_read_all_stats), as a DBA would grant on a managed server.
+    /// </summary>
+    static async Task EnableStatementStatisticsAsync(EmbeddedPostgres cluster, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString(DatabaseName) + ";Pooling=false");
+        await connection.OpenAsync(ct);
+        await using (var preloaded = new NpgsqlCommand("SELECT 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))", connection))
+        {
+            if (await preloaded.ExecuteScalarAsync(ct) is not true) return;
+        }
+
+        await ExecuteAsync(connection, $"CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA public; GRANT pg_read_all_stats TO {OwnerRole};", ct);
     }
 
     /// <summary>Roles are cluster-wide: the tests provision them once and then create many databases.</summary>

@@ -63,6 +63,17 @@ public static class PostgresBinaries
             : throw new PostgresBinariesNotFoundException($"{program} was not found beside pg_ctl in {binDirectory}. {InstallHint}");
     }
 
+    /// <summary>
+    /// Whether the installation has a loadable module (pg_stat_statements): its library sits in ../lib of the folder the
+    /// server binary really is in (Debian's layout and PostgreSQL's default), whatever links point there.
+    /// </summary>
+    public static bool HasModule(string binDirectory, string module)
+    {
+        var server = new FileInfo(Path.Combine(binDirectory, "postgres"));
+        var real = server.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? server.FullName;
+        return File.Exists(Path.Combine(Path.GetDirectoryName(real)!, "..", "lib", module + ".so"));
+    }
+
     static bool HasServerBinaries(string dir) =>
         File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")) && File.Exists(Path.Combine(dir, "postgres"));
 

@@ -10,6 +10,9 @@ internal sealed class ServerProcessRunner(string binDirectory, string? runAsUser
 {
     public sealed record Result(int ExitCode, string Output);
 
+    /// <summary>The folder the server binaries were found in (links to them, possibly).</summary>
+    public string BinDirectory => binDirectory;
+
     /// <param name="environment">Extra variables for the program (pg_basebackup's PGPASSWORD: a password on the command line
     /// would be visible to every user in the process list). runuser passes them on: it resets only HOME, SHELL, USER and LOGNAME.</param>
     public async Task<Result> RunAsync(string binary, IReadOnlyList<string> arguments, CancellationToken ct,

@@ -77,11 +77,14 @@ public static class ApiHosting
 
     public static WebApplication UseHephaestusApi(this WebApplication app)
     {
+        var timed = app.Configuration.GetValue<bool>(ServerTiming.SettingName);
+        if (timed) app.UseMiddleware<ServerTiming>();
         app.UseMiddleware<ResponseHeaders>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Authentication before routing: `me` in a learner route is rewritten to the signed-in user's id, then routed.
         app.UseAuthentication();
+        if (timed) app.Use(ServerTiming.MarkAuthenticated);
         app.UseMiddleware<LearnerAlias>();
         app.UseRouting();
         app.UseMiddleware<MalformedIds>();

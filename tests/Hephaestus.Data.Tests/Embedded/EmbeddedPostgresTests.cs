@@ -127,6 +127,24 @@ public sealed class EmbeddedPostgresTests : IDisposable
         Assert.Matches("/usr/lib/postgresql/[0-9]+/bin", debian);
     }
 
+    [Fact]
+    public void A_module_is_found_beside_the_real_server_binary_even_through_links()
+    {
+        // An installation's layout: <root>/bin/postgres and <root>/lib/<module>.so; a PATH folder holds only links to bin.
+        var installation = Path.Combine(_root, "pg", "15");
+        Directory.CreateDirectory(Path.Combine(installation, "bin"));
+        Directory.CreateDirectory(Path.Combine(installation, "lib"));
+        File.WriteAllText(Path.Combine(installation, "bin", "postgres"), "");
+        File.WriteAllText(Path.Combine(installation, "lib", "pg_stat_statements.so"), "");
+        var links = Path.Combine(_root, "links");
+        Directory.CreateDirectory(links);
+        File.CreateSymbolicLink(Path.Combine(links, "postgres"), Path.Combine(installation, "bin", "postgres"));
+
+        Assert.True(PostgresBinaries.HasModule(Path.Combine(installation, "bin"), "pg_stat_statements"));
+        Assert.True(PostgresBinaries.HasModule(links, "pg_stat_statements"));
+        Assert.False(PostgresBinaries.HasModule(links, "citus"));
+    }
+
     /// <summary>A stopped postmaster may linger as a zombie until its adoptive parent reaps it; that is not running.</summary>
     static bool IsRunning(string pid)
     {
