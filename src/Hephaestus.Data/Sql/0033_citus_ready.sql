@@ -20,6 +20,10 @@ CREATE TABLE hephaestus.user_identities (
 COMMENT ON TABLE hephaestus.user_identities IS
     'One row per user: the case-folded email and the subject, unique across all users (a reference table on Citus), and the target of foreign keys naming a person other than the row''s learner. Kept by triggers on users; personal data exported and erased with the user.';
 
+-- Row-level security with no policy: the application role reads and writes nothing here; the owner's triggers below keep
+-- it, and foreign key checks and actions do not go through policies.
+ALTER TABLE hephaestus.user_identities ENABLE ROW LEVEL SECURITY;
+
 INSERT INTO hephaestus.user_identities (id, email_lower, external_subject)
 SELECT id, lower(email), external_subject FROM hephaestus.users;
 
