@@ -126,3 +126,51 @@ PY
 machine_line() {
   echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $(psql_super hephaestus -c 'SHOW server_version' | cut -d' ' -f1), .NET $(dotnet --version), $(date -u +%Y-%m-%d)"
 }
+
+# arrange_submissions ATTEMPTS_PER_LEARNER: a scored assessment and, for every seeded learner, that many prepared open
+# attempts with a saved answer; writes "$OUT/attempts.txt" (lines "<learnerId> <attemptId> <token>", learners
+# interleaved) for lua/submit.lua. Used by submit.sh and pgbouncer.sh.
+arrange_submissions() {
+# A framework, a skill, one single-choice item aligned to it, an assessment; then prepared open attempts with a saved
+# answer for every seeded learner (as the superuser: arranging, not measuring).
+psql_super hephaestus <<'SQL'
+INSERT INTO hephaestus.mastery_scales VALUES ('00000000-0000-7000-8000-0000000000a1', '00000000-0000-7000-8000-0000000000a1', 1, 'Default', now());
+INSERT INTO hephaestus.mastery_levels (scale_id, rank, name, threshold, is_mastery) VALUES
+  ('00000000-0000-7000-8000-0000000000a1', 0, 'attempted', 0, false), ('00000000-0000-7000-8000-0000000000a1', 1, 'familiar', 0.5, false),
+  ('00000000-0000-7000-8000-0000000000a1', 2, 'proficient', 0.8, false), ('00000000-0000-7000-8000-0000000000a1', 3, 'mastered', 0.95, true);
+INSERT INTO hephaestus.competency_frameworks (id, code, title, scale_id) VALUES ('00000000-0000-7000-8000-000000000002', 'math', 'Math', '00000000-0000-7000-8000-0000000000a1');
+INSERT INTO hephaestus.skills (id, framework_id, code, title) VALUES ('00000000-0000-7000-8000-000000000003', '00000000-0000-7000-8000-000000000002', 'fractions', 'Fractions');
+INSERT INTO hephaestus.items (id, code) VALUES ('00000000-0000-7000-8000-000000000004', 'q1');
+INSERT INTO hephaestus.item_versions (id, item_id, version, type, definition, points) VALUES ('00000000-0000-7000-8000-000000000005', '00000000-0000-7000-8000-000000000004', 1, 'single_choice',
+  '{"type":"single_choice","prompt":"1/2 + 1/4?","points":1,"options":[{"id":"a","text":"2/6"},{"id":"b","text":"3/4"}],"correctOptionId":"b"}', 1);
+INSERT INTO hephaestus.item_version_skills VALUES ('00000000-0000-7000-8000-000000000005', '00000000-0000-7000-8000-000000000003', 1);
+INSERT INTO hephaestus.assessments (id, title, settings) VALUES ('00000000-0000-7000-8000-000000000006', 'Quiz', '{"feedback":"score"}');
+INSERT INTO hephaestus.assessment_versions (assessment_id, version, settings) VALUES ('00000000-0000-7000-8000-000000000006', 1, '{"feedback":"score"}');
+INSERT INTO hephaestus.assessment_parts (assessment_id, version, position, item_id) VALUES ('00000000-0000-7000-8000-000000000006', 1, 0, '00000000-0000-7000-8000-000000000004');
+SQL
+psql_super hephaestus -v n="$1" <<'SQL'
+CREATE TABLE public.bench_attempts AS
+  SELECT row_number() OVER () AS n, u.id AS learner_id, u.email,
+         ('00000000-0000-7000-' || lpad(to_hex(k), 4, '0') || '-' || substr(md5(u.id::text), 1, 12))::uuid AS attempt_id, k
+  FROM hephaestus.users u, generate_series(1, :n) AS k WHERE u.roles = '{learner}';
+INSERT INTO hephaestus.attempts (learner_id, id, assessment_id, number, item_version_ids)
+  SELECT learner_id, attempt_id, '00000000-0000-7000-8000-000000000006', k, ARRAY['00000000-0000-7000-8000-000000000005'::uuid] FROM public.bench_attempts;
+INSERT INTO hephaestus.attempt_responses (learner_id, attempt_id, item_version_id, response)
+  SELECT learner_id, attempt_id, '00000000-0000-7000-8000-000000000005', CASE WHEN k % 3 = 0 THEN '{"optionId":"a"}' ELSE '{"optionId":"b"}' END::jsonb FROM public.bench_attempts;
+CREATE UNIQUE INDEX ON public.bench_attempts (n);
+GRANT SELECT ON public.bench_attempts TO hephaestus_app;
+ANALYZE;
+SQL
+psql_super hephaestus -c "SELECT email FROM hephaestus.users WHERE roles = '{learner}' ORDER BY id" > "$OUT/learner-emails.txt"
+(cd "$OUT/app" && "$APP" token --users-file "$OUT/learner-emails.txt" 2>/dev/null) > "$OUT/learner-tokens.txt"
+# Attempts interleaved across learners (k-major), so consecutive submissions are mostly different learners.
+psql_super hephaestus -F ' ' -c "SELECT learner_id, attempt_id, email FROM public.bench_attempts ORDER BY k, learner_id" > "$OUT/attempts-by-email.txt"
+python3 - "$OUT/learner-tokens.txt" "$OUT/attempts-by-email.txt" "$OUT/attempts.txt" <<'PY'
+import sys
+tokens = dict(line.split() for line in open(sys.argv[1]) if line.strip())
+with open(sys.argv[3], "w") as out:
+    for line in open(sys.argv[2]):
+        learner, attempt, email = line.split()
+        out.write(f"{learner} {attempt} {tokens[email]}\n")
+PY
+}

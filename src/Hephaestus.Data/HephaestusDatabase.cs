@@ -40,6 +40,29 @@ public sealed record DatabaseLimits(
     /// </summary>
     public static DatabaseLimits Maintenance { get; } = new(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, null, null, TimeSpan.Zero);
 
+    /// <summary>
+    /// The connections go through a pooler in transaction mode (PgBouncer's pool_mode = transaction; Database:Pooler =
+    /// transaction): each transaction may run on another server session, so nothing may outlive a transaction. Auto-prepare
+    /// is off (PgBouncer before 1.21 carries no protocol-level prepared statements), the startup packet carries no
+    /// <c>options</c> (PgBouncer refuses them), so the limits must be the login's own settings (<see cref="RoleSettingsSql"/>),
+    /// and no reset is sent when a connection returns to Npgsql's pool (the server session was never this client's).
+    /// </summary>
+    public bool TransactionPooler { get; init; }
+
+    /// <summary>
+    /// The limits as the login's defaults in one database, for a DBA to run once when the service connects through a
+    /// transaction pooler (docs/operations.md): what the startup options would otherwise set on each connection.
+    /// </summary>
+    public string RoleSettingsSql(string role, string database)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(role);
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        var target = $"ALTER ROLE \"{role.Replace("\"", "\"\"", StringComparison.Ordinal)}\" IN DATABASE \"{database.Replace("\"", "\"\"", StringComparison.Ordinal)}\" SET";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{target} statement_timeout = {(long)StatementTimeout.TotalMilliseconds}; {target} lock_timeout = {(long)LockTimeout.TotalMilliseconds}; " +
+            $"{target} idle_in_transaction_session_timeout = {(long)IdleInTransactionTimeout.TotalMilliseconds};");
+    }
+
     /// <summary>The settings as startup options, e.g. <c>-c statement_timeout=10000 -c lock_timeout=2000 …</c> (milliseconds).</summary>
     public string StartupOptions => string.Create(CultureInfo.InvariantCulture,
         $"-c statement_timeout={(long)StatementTimeout.TotalMilliseconds} -c lock_timeout={(long)LockTimeout.TotalMilliseconds} " +
@@ -58,13 +81,23 @@ public static class HephaestusDatabase
         settings.ApplicationName ??= "hephaestus";
         // Automatic preparation of the statements a process repeats: measured at +55% requests/s on the profile read
         // (docs/benchmarks.md). A connection string that names Max Auto Prepare keeps its own value (0 behind a
-        // PgBouncer older than 1.21, which cannot carry prepared statements in transaction mode).
+        // PgBouncer older than 1.21, which cannot carry prepared statements in transaction mode; TransactionPooler forces 0).
         var named = NamedKeys(connectionString);
-        if (!named.Contains("maxautoprepare")) settings.MaxAutoPrepare = 64;
+        if (limits.TransactionPooler) settings.MaxAutoPrepare = 0;
+        else if (!named.Contains("maxautoprepare")) settings.MaxAutoPrepare = 64;
         if (limits.MaxPoolSize is { } poolSize && !named.Overlaps(["maxpoolsize", "maximumpoolsize"])) settings.MaxPoolSize = poolSize;
         if (limits.PoolWait is { } wait && !named.Contains("timeout")) settings.Timeout = (int)Math.Ceiling(wait.TotalSeconds);
         if (limits.CommandTimeout is { } command && !named.Contains("commandtimeout")) settings.CommandTimeout = (int)Math.Ceiling(command.TotalSeconds);
-        settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? limits.StartupOptions : limits.StartupOptions + " " + settings.Options;
+        if (limits.TransactionPooler)
+        {
+            // The reset (DISCARD ALL or its parts) would run on whichever server session PgBouncer picks next: a wasted
+            // round trip that resets nothing of ours.
+            settings.NoResetOnClose = true;
+        }
+        else
+        {
+            settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? limits.StartupOptions : limits.StartupOptions + " " + settings.Options;
+        }
         configure?.Invoke(builder);
         return builder.Build();
     }

@@ -45,11 +45,14 @@ public class ApiDatabase : TestDatabase
 
     public ApiFactory Api => _factory ?? throw new InvalidOperationException("not initialised");
 
+    /// <summary>Configuration the service of this fixture runs with, beside the test defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? ApiSettings => null;
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
         await Catalog.InsertLessonAsync(this);
-        _factory = new ApiFactory(this);
+        _factory = new ApiFactory(this, ApiSettings);
         _ = _factory.Server; // start the host now, so the first test does not pay for it inside its timing
     }
 

@@ -21,7 +21,13 @@ public class TestDatabase : IAsyncLifetime
     public string Name { get; private set; } = "";
     public TestCluster Cluster => _cluster ?? throw new InvalidOperationException("not initialised");
     public string OwnerConnectionString => Cluster.ConnectionString(Name, EmbeddedProvisioner.OwnerRole, TestCluster.OwnerPassword);
-    public string AppConnectionString => Cluster.ConnectionString(Name, EmbeddedProvisioner.AppLogin, TestCluster.AppPassword);
+    public string DirectAppConnectionString => Cluster.ConnectionString(Name, EmbeddedProvisioner.AppLogin, TestCluster.AppPassword);
+
+    /// <summary>How the service and <see cref="App"/> reach the database: directly, or through a pooler (<see cref="PgBouncerApiDatabase"/>).</summary>
+    public virtual string AppConnectionString => DirectAppConnectionString;
+
+    /// <summary>The application data source's limits (a pooler's fixture marks them as behind a transaction pooler).</summary>
+    protected virtual DatabaseLimits AppLimits => DatabaseLimits.Interactive;
 
     /// <summary>Acts as the schema owner: arranges and inspects data regardless of row-level security.</summary>
     public NpgsqlDataSource Owner => _owner ?? throw new InvalidOperationException("not initialised");
@@ -34,8 +40,12 @@ public class TestDatabase : IAsyncLifetime
         _cluster = await TestCluster.GetAsync();
         Name = await _cluster.CreateDatabaseAsync(GetType().Name);
         _owner = HephaestusDatabase.CreateDataSource(OwnerConnectionString, DatabaseLimits.Maintenance);
-        _app = HephaestusDatabase.CreateDataSource(AppConnectionString, DatabaseLimits.Interactive);
+        await PrepareAppAccessAsync();
+        _app = HephaestusDatabase.CreateDataSource(AppConnectionString, AppLimits);
     }
+
+    /// <summary>Runs before the application data source is built (a pooler's fixture starts the pooler here).</summary>
+    protected virtual Task PrepareAppAccessAsync() => Task.CompletedTask;
 
     public virtual async ValueTask DisposeAsync()
     {

@@ -19,34 +19,53 @@ public static class EventPartitions
     const string TryLock = "SELECT pg_try_advisory_lock(hashtext('hephaestus.learning_events.maintenance'))";
     const string Unlock = "SELECT pg_advisory_unlock(hashtext('hephaestus.learning_events.maintenance'))";
 
+    // Behind a transaction pooler a session lock would stay with whichever server session took it (and the unlock go to
+    // another): each step takes the same key for its own transaction instead, and runs only when it got it (null: busy).
+    const string StepLock = "pg_try_advisory_xact_lock(hashtext('hephaestus.learning_events.maintenance'))";
+
     /// <summary>How often a drop whose lock was not granted at once is tried again within a run.</summary>
     public const int DropAttempts = 5;
 
-    public static async Task<EventMaintenance> MaintainAsync(NpgsqlDataSource db, EventRetention retention, DateTimeOffset now, CancellationToken ct)
+    /// <param name="transactionScoped">
+    /// Behind a transaction pooler (Database:Pooler=transaction): no session lock for the run; each step (one partition made
+    /// or dropped, each idempotent) takes the lock for its own transaction, and the run stops as skipped at the first step
+    /// another instance holds it for. The owner's CONCURRENTLY detach (which cannot run in a transaction) is left out: the
+    /// drop door detaches and drops in one transaction. CLI verbs connect directly and keep the session lock.
+    /// </param>
+    public static async Task<EventMaintenance> MaintainAsync(NpgsqlDataSource db, EventRetention retention, DateTimeOffset now, CancellationToken ct,
+        bool transactionScoped = false)
     {
         ArgumentNullException.ThrowIfNull(retention);
         await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await ScalarAsync<bool>(connection, TryLock, null, ct)) return new EventMaintenance(true, [], [], []);
+        if (!transactionScoped && !await ScalarAsync<bool>(connection, TryLock, null, ct)) return new EventMaintenance(true, [], [], []);
         try
         {
             var (first, last) = retention.DaysNeeded(now);
             var created = new List<DateOnly>();
             for (var day = first; day <= last; day = day.AddDays(1))
             {
-                if (await ScalarAsync<bool>(connection, "SELECT hephaestus.create_event_partition($1)", day, ct)) created.Add(day);
+                switch (await StepAsync(connection, "hephaestus.create_event_partition($1)", day, transactionScoped, ct))
+                {
+                    case null: return new EventMaintenance(true, created, [], []);
+                    case true: created.Add(day); break;
+                }
             }
 
             var dropped = new List<DateOnly>();
             var deferred = new List<DateOnly>();
             if (retention.FirstDayKept(now) is { } kept)
             {
-                var owner = await ScalarAsync<bool>(connection, OwnsEvents, null, ct);
+                var owner = !transactionScoped && await ScalarAsync<bool>(connection, OwnsEvents, null, ct);
                 foreach (var day in await DaysAsync(connection, ct))
                 {
                     if (day >= kept) break;
                     if (owner) await DetachConcurrentlyAsync(connection, day, ct);
-                    if (await DropAsync(connection, day, ct)) dropped.Add(day);
-                    else deferred.Add(day);
+                    switch (await DropAsync(connection, day, transactionScoped, ct))
+                    {
+                        case null: return new EventMaintenance(true, created, dropped, deferred);
+                        case true: dropped.Add(day); break;
+                        case false: deferred.Add(day); break;
+                    }
                 }
             }
 
@@ -54,8 +73,17 @@ public static class EventPartitions
         }
         finally
         {
-            await ScalarAsync<bool>(connection, Unlock, null, CancellationToken.None);
+            if (!transactionScoped) await ScalarAsync<bool>(connection, Unlock, null, CancellationToken.None);
         }
+    }
+
+    /// <summary>One step of a run: under the run's session lock as it is, or under the step's own transaction lock (null when busy).</summary>
+    static async Task<bool?> StepAsync(NpgsqlConnection connection, string call, DateOnly day, bool transactionScoped, CancellationToken ct)
+    {
+        var sql = transactionScoped ? $"SELECT CASE WHEN {StepLock} THEN {call} END" : "SELECT " + call;
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = day });
+        return await command.ExecuteScalarAsync(ct) is bool done ? done : null;
     }
 
     /// <summary>Makes the partitions of these days when missing (ingestion's fallback when maintenance is behind).</summary>
@@ -106,15 +134,17 @@ public static class EventPartitions
         }
     }
 
-    /// <summary>Drops one day's partition; false when its lock was not granted within <see cref="DropAttempts"/> tries.</summary>
-    static async Task<bool> DropAsync(NpgsqlConnection connection, DateOnly day, CancellationToken ct)
+    /// <summary>
+    /// Drops one day's partition; false when its lock was not granted within <see cref="DropAttempts"/> tries, null when
+    /// another instance holds the maintenance lock (transaction-scoped runs only).
+    /// </summary>
+    static async Task<bool?> DropAsync(NpgsqlConnection connection, DateOnly day, bool transactionScoped, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await ScalarAsync<bool>(connection, "SELECT hephaestus.drop_event_partition($1)", day, ct);
-                return true;
+                return await StepAsync(connection, "hephaestus.drop_event_partition($1)", day, transactionScoped, ct) is null ? null : true;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < DropAttempts)
             {

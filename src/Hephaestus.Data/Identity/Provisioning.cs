@@ -8,11 +8,11 @@ public sealed record ProvisionedUser(Guid Id, string ExternalSubject, string[] R
 /// <summary>Users made by the service's own tooling (the token verb), as the schema owner, outside any actor.</summary>
 public static class Provisioning
 {
-    // An existing account is never changed: DO NOTHING, so two token commands for the same new user cannot both insert.
+    // An existing account is never changed: a taken email (or subject) fails the insert with 23505 from user_identities
+    // (Sql/0033_citus_ready.sql), so two token commands for the same new user cannot both insert; the loser reads the winner.
     const string Insert = """
         INSERT INTO hephaestus.users (id, external_subject, email, display_name, roles)
         VALUES ($1, $2, $2, split_part($2, '@', 1), coalesce($3, ARRAY['learner']))
-        ON CONFLICT ((lower(email))) DO NOTHING
         RETURNING id, external_subject, roles
         """;
 
@@ -36,7 +36,14 @@ public static class Provisioning
                 insert.Parameters.Add(SqlParameters.Uuid(Guid.CreateVersion7()));
                 insert.Parameters.Add(SqlParameters.Text(normalized));
                 insert.Parameters.Add(SqlParameters.TextArray(roles.Length > 0 ? roles : null));
-                if (await ReadAsync(insert, created: true, ct) is { } created) return created;
+                try
+                {
+                    if (await ReadAsync(insert, created: true, ct) is { } created) return created;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+                {
+                    // taken: read the account that holds it
+                }
             }
 
             await using var select = owner.CreateCommand(ByEmail);

@@ -307,6 +307,7 @@ public static class UserStore
         return await command.ExecuteScalarAsync(ct) is uint version ? version : null;
     }
 
+    // The unique indexes live on user_identities (Sql/0033_citus_ready.sql) and kept these names for this mapping.
     static UserWrite Duplicate(PostgresException e)
     {
         var field = e.ConstraintName switch

@@ -46,8 +46,20 @@ public static class DatabaseHosting
             IdleInTransactionTimeout = Seconds("Database:IdleInTransactionTimeoutSeconds", defaults.IdleInTransactionTimeout),
             MaxPoolSize = configuration.GetValue("Database:MaxPoolSize", defaults.MaxPoolSize),
             PoolWait = Seconds("Database:PoolWaitSeconds", defaults.PoolWait!.Value),
+            TransactionPooler = BehindTransactionPooler(configuration),
         };
     }
+
+    /// <summary>
+    /// Database:Pooler: <c>none</c> (the default: the service talks to PostgreSQL, or to a session-mode pool) or
+    /// <c>transaction</c> (PgBouncer or another pooler in transaction mode; docs/operations.md, "Behind PgBouncer").
+    /// </summary>
+    public static bool BehindTransactionPooler(IConfiguration configuration) => configuration["Database:Pooler"]?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "none" => false,
+        "transaction" => true,
+        var other => throw new InvalidOperationException($"Database:Pooler is '{other}'; it must be 'none' (the default) or 'transaction'."),
+    };
 }
 
 /// <summary>Opens the database endpoint at start, brings or checks the schema, and closes the endpoint at stop.</summary>

@@ -10,19 +10,20 @@ namespace Hephaestus.Server.Hosting;
 /// </summary>
 // The data source is resolved when the service runs, not when it is built: hosted services are all constructed before
 // any starts, and the data source exists only once DatabaseLifetime has opened the endpoint.
-public sealed partial class EventMaintenanceService(IServiceProvider services, EventOptions options, ILogger<EventMaintenanceService> log)
+public sealed partial class EventMaintenanceService(IServiceProvider services, IConfiguration configuration, EventOptions options, ILogger<EventMaintenanceService> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.MaintenanceInterval <= TimeSpan.Zero) return;
         var db = services.GetRequiredService<NpgsqlDataSource>();
+        var pooled = DatabaseHosting.BehindTransactionPooler(configuration);
         using var timer = new PeriodicTimer(options.MaintenanceInterval);
         do
         {
             try
             {
-                var run = await EventPartitions.MaintainAsync(db, options.Retention, DateTimeOffset.UtcNow, stoppingToken);
+                var run = await EventPartitions.MaintainAsync(db, options.Retention, DateTimeOffset.UtcNow, stoppingToken, transactionScoped: pooled);
                 if (run.Created.Count + run.Dropped.Count + run.Deferred.Count > 0) Maintained(run.Created.Count, run.Dropped.Count, run.Deferred.Count);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)

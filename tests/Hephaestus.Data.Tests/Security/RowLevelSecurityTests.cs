@@ -142,6 +142,6 @@ public class RowLevelSecurityTests(TestDatabase db) : IClassFixture<TestDatabase
 
         Assert.Contains("ix_users_profile", await PlanAsync("SELECT id FROM hephaestus.users WHERE profile @> '{\"goals\":[\"algebra\"]}'::jsonb"), StringComparison.Ordinal);
         Assert.Contains("pk_users", await PlanAsync($"SELECT * FROM hephaestus.users WHERE id = '{Guid.NewGuid()}'"), StringComparison.Ordinal);
-        Assert.Contains("ux_users_email_lower", await PlanAsync("SELECT id FROM hephaestus.users WHERE lower(email) = 'a@b.c'"), StringComparison.Ordinal);
+        Assert.Contains("ix_users_email_lower_lookup", await PlanAsync("SELECT id FROM hephaestus.users WHERE lower(email) = 'a@b.c'"), StringComparison.Ordinal);
     }
 }
