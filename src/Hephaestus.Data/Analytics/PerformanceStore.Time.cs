@@ -19,9 +19,9 @@ public static partial class PerformanceStore
     /// What counts (docs/architecture.md, "Analytics: performance"): every learning event of a learner in scope with a
     /// duration_ms, occurred in [$7, $8) when given. A step's: events whose object is the step's reference (object type
     /// the step's kind — skill, content, assessment — and object id its ref id), or for a content step a content_version
-    /// of its item; only for learners enrolled on the step's version. A skill's (the skills in scope): object type skill
+    /// of its item (any version: hephaestus.content_versions_of, whatever the reader may see of the versions themselves); only for learners enrolled on the step's version. A skill's (the skills in scope): object type skill
     /// with the skill's id, an activity aligned to the skill (event_activity_alignments.skill_id, object id matched
-    /// exactly), or a content_version of an item aligned to the skill (content_item_skills). An event counts once per
+    /// exactly), or a content item aligned to the skill (content_item_skills) or a content_version of one. An event counts once per
     /// subject however many of these name it.
     /// </summary>
     const string TimeSql = ScopeSql + InScopeSkillsSql + """
@@ -35,9 +35,9 @@ public static partial class PerformanceStore
             SELECT ps.id AS step_id, ps.path_version_id, ps.kind AS object_type, ps.ref_id::text AS object_id
             FROM hephaestus.path_steps ps JOIN versions v ON v.id = ps.path_version_id
             UNION
-            SELECT ps.id, ps.path_version_id, 'content_version', cv.id::text
+            SELECT ps.id, ps.path_version_id, 'content_version', cv.content_version_id::text
             FROM hephaestus.path_steps ps JOIN versions v ON v.id = ps.path_version_id
-            JOIN hephaestus.content_versions cv ON cv.content_item_id = ps.ref_id
+            CROSS JOIN LATERAL hephaestus.content_versions_of(ARRAY[ps.ref_id]) cv
             WHERE ps.kind = 'content'
         ), per_step AS (
             SELECT step_id, learner_id, sum(duration_ms) AS ms
@@ -51,9 +51,11 @@ public static partial class PerformanceStore
             UNION
             SELECT a.skill_id, NULL, a.activity_id FROM hephaestus.event_activity_alignments a JOIN in_scope i ON i.id = a.skill_id
             UNION
-            SELECT cs.skill_id, 'content_version', cv.id::text
+            SELECT cs.skill_id, 'content', cs.content_item_id::text FROM hephaestus.content_item_skills cs JOIN in_scope i ON i.id = cs.skill_id
+            UNION
+            SELECT cs.skill_id, 'content_version', cv.content_version_id::text
             FROM hephaestus.content_item_skills cs JOIN in_scope i ON i.id = cs.skill_id
-            JOIN hephaestus.content_versions cv ON cv.content_item_id = cs.content_item_id
+            CROSS JOIN LATERAL hephaestus.content_versions_of(ARRAY[cs.content_item_id]) cv
         ), per_skill AS (
             SELECT skill_id, learner_id, sum(duration_ms) AS ms
             FROM (SELECT DISTINCT t.skill_id, e.id, e.learner_id, e.duration_ms

@@ -30,3 +30,12 @@ $$;
 
 CREATE TRIGGER learner_skill_mastery_mastered_at BEFORE INSERT OR UPDATE ON hephaestus.learner_skill_mastery
     FOR EACH ROW EXECUTE FUNCTION hephaestus.stamp_mastered_at();
+
+-- Time on task names a content step or a skill by the content versions a learner viewed (Data/Analytics/PerformanceStore.Time).
+-- Row-level security shows learners and educators only some versions (published ones), but an event about a version they
+-- no longer see still counts for its item: this door maps item ids to all their version ids, and nothing else (no body,
+-- no metadata), for anyone signed in.
+CREATE FUNCTION hephaestus.content_versions_of(items uuid[]) RETURNS TABLE (content_version_id uuid, content_item_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
+    AS $$ SELECT v.id, v.content_item_id FROM hephaestus.content_versions v WHERE v.content_item_id = ANY (items) AND hephaestus.is_signed_in() $$;
+GRANT EXECUTE ON FUNCTION hephaestus.content_versions_of(uuid[]) TO hephaestus_app;
