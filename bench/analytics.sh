@@ -197,7 +197,7 @@ perf_table="$OUT/analytics-performance.md"
   echo "Command: \`LEARNERS=$LEARNERS RUNS=$RUNS SECTIONS=performance bench/analytics.sh\` on $(machine_line)."
   echo "Every seeded learner enrolled in one path version (20 skill steps and an assessment, 0..21 completed), 20 mastery rows,"
   echo "one scored attempt and 10 events each; seeded by SQL in ${PERF_SEED_SECONDS} s. Scope: the whole path version (every learner);"
-  echo "compare: two seeded cohorts. API p95 of $RUNS sequential requests by curl (analyst token, read where the answers say: `source`); naive: psql \\\\timing, p95 of $RUNS."
+  echo "compare: two seeded cohorts. API p95 of $RUNS sequential requests by curl (analyst token, read where each answer says it was read); naive: psql \\\\timing, p95 of $RUNS."
   echo
   echo "| endpoint | API p95 (ms) | naive p95 (ms) | API under 500 ms |"
   echo "|---|---|---|---|"
