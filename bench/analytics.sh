@@ -159,7 +159,7 @@ SELECT id, pg_temp.uid('0205', n), pg_temp.uid('0204', n), 1, round(sum(x)::nume
 FROM marks GROUP BY id, n;
 INSERT INTO hephaestus.item_analysis_attempts (learner_id, assessment_id, result_id, attempt_id, total, max_total, item_version_ids, marks)
 SELECT learner_id, assessment_id, result_id, attempt_id, total, max_total, item_version_ids, marks FROM hephaestus.item_analysis_counted(NULL, :'quiz');
-SELECT hephaestus.create_event_partition((now() - d * interval '1 day')::date) FROM generate_series(0, 10) d;
+DO $$ BEGIN PERFORM hephaestus.create_event_partition((now() - d * interval '1 day')::date) FROM generate_series(0, 10) d; END $$;
 INSERT INTO hephaestus.learning_events (learner_id, occurred_at, id, source, verb, object_type, object_id, duration_ms)
 SELECT b.id, now() - k * interval '1 day', gen_random_uuid(), 'native', 'experienced', 'skill', pg_temp.uid('0104', (b.n + k) % 20 + 1)::text,
        (hashint4(b.n * 17 + k) & 65535) * 10
