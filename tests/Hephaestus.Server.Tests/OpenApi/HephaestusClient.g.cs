@@ -22251,6 +22251,1000 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Mastery distribution per skill and per module
+        /// </summary>
+        /// <remarks>
+        /// Per skill in scope (the paths' target skills, else the framework's, else every skill the learners have a mastery row for): learners assessed, mastered, their share, the mean value, counts per level. Per module (a skill with descendants: the subtree's skills in scope): per learner the share of its skills mastered, its mean and median, and the learners who mastered all. Scope: learnerId (one learner; a learner naming no one gets their own figures), or cohortId (its learners), or neither (the learners enrolled in the paths); pathVersionId (one path version) or paths (a program: comma-separated path ids, every published or retired version of each); frameworkId narrows the skills. Analysts and admins see everything, educators their cohorts and their learners (cohortId or learnerId required), learners their own figures only. JSON, or CSV (format=csv or Accept: text/csv).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfPerformanceParametersAndMasteryPerformance>> PerformanceMasteryAsync(System.Guid? learnerId = null, System.Guid? cohortId = null, System.Guid? pathVersionId = null, string? paths = null, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/performance/mastery"
+                    urlBuilder_.Append("api/v1/analytics/performance/mastery");
+                    urlBuilder_.Append('?');
+                    if (learnerId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("learnerId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathVersionId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathVersionId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathVersionId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (paths != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("paths")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(paths, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfPerformanceParametersAndMasteryPerformance>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfPerformanceParametersAndMasteryPerformance>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Completion and drop-off per step
+        /// </summary>
+        /// <remarks>
+        /// Per step of each path version in scope (pathVersionId or paths required): enrolled, reached (not locked), in progress, completed, skipped, stopped here (unfinished enrollments whose first open step is this one) and of those withdrawn, completion rate (completed / enrolled) and drop-off rate (stopped here / reached). Scope: learnerId (one learner; a learner naming no one gets their own figures), or cohortId (its learners), or neither (the learners enrolled in the paths); pathVersionId (one path version) or paths (a program: comma-separated path ids, every published or retired version of each); frameworkId narrows the skills. Analysts and admins see everything, educators their cohorts and their learners (cohortId or learnerId required), learners their own figures only. JSON, or CSV (format=csv or Accept: text/csv).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfPerformanceParametersAndStepsPerformance>> PerformanceStepsAsync(System.Guid? learnerId = null, System.Guid? cohortId = null, System.Guid? pathVersionId = null, string? paths = null, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/performance/steps"
+                    urlBuilder_.Append("api/v1/analytics/performance/steps");
+                    urlBuilder_.Append('?');
+                    if (learnerId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("learnerId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathVersionId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathVersionId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathVersionId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (paths != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("paths")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(paths, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfPerformanceParametersAndStepsPerformance>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfPerformanceParametersAndStepsPerformance>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Assessment score distributions
+        /// </summary>
+        /// <remarks>
+        /// Per assessment (the paths' assessment steps when paths are named): each learner's score as the assessment's attempt policy counts it (0..1); learners, mean, standard deviation (n - 1), minimum, quartiles (linear interpolation), median, maximum. Scope: learnerId (one learner; a learner naming no one gets their own figures), or cohortId (its learners), or neither (the learners enrolled in the paths); pathVersionId (one path version) or paths (a program: comma-separated path ids, every published or retired version of each); frameworkId narrows the skills. Analysts and admins see everything, educators their cohorts and their learners (cohortId or learnerId required), learners their own figures only. JSON, or CSV (format=csv or Accept: text/csv).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfPerformanceParametersAndScoresPerformance>> PerformanceScoresAsync(System.Guid? learnerId = null, System.Guid? cohortId = null, System.Guid? pathVersionId = null, string? paths = null, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/performance/scores"
+                    urlBuilder_.Append("api/v1/analytics/performance/scores");
+                    urlBuilder_.Append('?');
+                    if (learnerId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("learnerId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathVersionId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathVersionId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathVersionId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (paths != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("paths")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(paths, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfPerformanceParametersAndScoresPerformance>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfPerformanceParametersAndScoresPerformance>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Time on task per learner, step and skill
+        /// </summary>
+        /// <remarks>
+        /// Sums of learning events' duration_ms (occurred in [since, until) when given): the learners' total, per step (events whose object is the step's skill, content item or assessment, or a version of its content item) and per skill (object type skill, an activity aligned to the skill, a version of content aligned to it); learners with time, total, mean and median per learner in ms. Scope: learnerId (one learner; a learner naming no one gets their own figures), or cohortId (its learners), or neither (the learners enrolled in the paths); pathVersionId (one path version) or paths (a program: comma-separated path ids, every published or retired version of each); frameworkId narrows the skills. Analysts and admins see everything, educators their cohorts and their learners (cohortId or learnerId required), learners their own figures only. JSON, or CSV (format=csv or Accept: text/csv).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfTimeOnTaskParametersAndTimePerformance>> PerformanceTimeOnTaskAsync(System.Guid? learnerId = null, System.Guid? cohortId = null, System.Guid? pathVersionId = null, string? paths = null, System.Guid? frameworkId = null, System.DateTimeOffset? since = null, System.DateTimeOffset? until = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/performance/time"
+                    urlBuilder_.Append("api/v1/analytics/performance/time");
+                    urlBuilder_.Append('?');
+                    if (learnerId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("learnerId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathVersionId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathVersionId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathVersionId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (paths != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("paths")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(paths, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (since != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("since")).Append('=').Append(System.Uri.EscapeDataString(since.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (until != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("until")).Append('=').Append(System.Uri.EscapeDataString(until.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfTimeOnTaskParametersAndTimePerformance>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfTimeOnTaskParametersAndTimePerformance>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Progress per week
+        /// </summary>
+        /// <remarks>
+        /// Weeks (Monday 00:00 UTC) ending with the week of until (default today), weeks of them (default 12, at most 104): skills mastered in the week (by when they were mastered), steps completed in the week, and both up to the week's end. Scope: learnerId (one learner; a learner naming no one gets their own figures), or cohortId (its learners), or neither (the learners enrolled in the paths); pathVersionId (one path version) or paths (a program: comma-separated path ids, every published or retired version of each); frameworkId narrows the skills. Analysts and admins see everything, educators their cohorts and their learners (cohortId or learnerId required), learners their own figures only. JSON, or CSV (format=csv or Accept: text/csv).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfProgressParametersAndProgressPerformance>> PerformanceProgressAsync(System.Guid? learnerId = null, System.Guid? cohortId = null, System.Guid? pathVersionId = null, string? paths = null, System.Guid? frameworkId = null, System.DateTimeOffset? until = null, int? weeks = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/performance/progress"
+                    urlBuilder_.Append("api/v1/analytics/performance/progress");
+                    urlBuilder_.Append('?');
+                    if (learnerId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("learnerId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(learnerId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathVersionId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathVersionId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathVersionId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (paths != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("paths")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(paths, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (until != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("until")).Append('=').Append(System.Uri.EscapeDataString(until.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (weeks != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("weeks")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(weeks, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfProgressParametersAndProgressPerformance>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfProgressParametersAndProgressPerformance>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Two cohorts side by side
+        /// </summary>
+        /// <remarks>
+        /// cohortA and cohortB over the same pathVersionId or paths and frameworkId: per skill the mastered share, per step (paths named) the completion rate, per assessment the mean and median score, and the mean time on task per learner, each with the difference B - A (null where either side is suppressed or has no figure). Analysts, admins, and educators who teach both cohorts. JSON or CSV.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfCohortComparisonParametersAndCohortComparison>> PerformanceCohortComparisonAsync(System.Guid? cohortA = null, System.Guid? cohortB = null, System.Guid? pathVersionId = null, string? paths = null, System.Guid? frameworkId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/performance/cohorts/compare"
+                    urlBuilder_.Append("api/v1/analytics/performance/cohorts/compare");
+                    urlBuilder_.Append('?');
+                    if (cohortA != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortA")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortA, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortB != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortB")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortB, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathVersionId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathVersionId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathVersionId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (paths != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("paths")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(paths, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (frameworkId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("frameworkId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(frameworkId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfCohortComparisonParametersAndCohortComparison>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfCohortComparisonParametersAndCohortComparison>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The token\'s subject is not a provisioned user, or lacks the role or the right.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Align an activity to a skill or an item
         /// </summary>
         /// <remarks>
@@ -23026,6 +24020,38 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfCohortComparisonParametersAndCohortComparison
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public CohortComparisonParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public CohortComparison? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AnalyticsResponseOfCohortMasteryParametersAndCohortMasteryDistribution
     {
 
@@ -23145,6 +24171,166 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("data")]
         public System.Collections.Generic.ICollection<LearnerSkillMastery>? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfPerformanceParametersAndMasteryPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public PerformanceParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public MasteryPerformance? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfPerformanceParametersAndScoresPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public PerformanceParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public ScoresPerformance? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfPerformanceParametersAndStepsPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public PerformanceParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public StepsPerformance? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfProgressParametersAndProgressPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public ProgressParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public ProgressPerformance? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfTimeOnTaskParametersAndTimePerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public TimeOnTaskParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public TimePerformance? Data { get; set; } = default!;
 
     }
 
@@ -23588,6 +24774,48 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// Two cohorts side by side over the same paths or framework.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CohortComparison
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("a")]
+        public CohortSide A { get; set; } = new CohortSide();
+
+        [System.Text.Json.Serialization.JsonPropertyName("b")]
+        public CohortSide B { get; set; } = new CohortSide();
+
+        [System.Text.Json.Serialization.JsonPropertyName("rows")]
+        public System.Collections.Generic.ICollection<ComparisonRow> Rows { get; set; } = new System.Collections.ObjectModel.Collection<ComparisonRow>();
+
+    }
+
+    /// <summary>
+    /// A comparison's parameters: the two cohorts and what they are compared over.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CohortComparisonParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortA")]
+        public System.Guid CohortA { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortB")]
+        public System.Guid CohortB { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathVersionId")]
+        public System.Guid? PathVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("paths")]
+        public string? Paths { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// A cohort's mastery per skill: its learner count, and per skill the distribution (each suppressed on its own).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -23680,6 +24908,53 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One cohort of a comparison: its learners, and why its figures are suppressed (too few learners).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CohortSide
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One measure of one subject for both cohorts and B − A: masteredShare per skill (mastered / assessed), completionRate
+    /// <br/>per step (completed / enrolled), meanScore and medianScore per assessment (0..1), meanTimeMs per learner with time.
+    /// <br/>A side is null where its figure is suppressed or it has none; the difference then too.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ComparisonRow
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("measure")]
+        public string Measure { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("subjectId")]
+        public System.Guid? SubjectId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("subject")]
+        public string Subject { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("a")]
+        public double? A { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("b")]
+        public double? B { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("difference")]
+        public double? Difference { get; set; } = default!;
 
     }
 
@@ -25784,6 +27059,27 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// The mastery panel: the learners in scope, and the distribution per skill and per module.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class MasteryPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skills")]
+        public System.Collections.Generic.ICollection<SkillPerformance> Skills { get; set; } = new System.Collections.ObjectModel.Collection<SkillPerformance>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("modules")]
+        public System.Collections.Generic.ICollection<ModulePerformance> Modules { get; set; } = new System.Collections.ObjectModel.Collection<ModulePerformance>();
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class MasteryResponse
     {
@@ -25922,6 +27218,44 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("remaining")]
         public int Remaining { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A module (a skill with descendants: the subtree's skills in scope, itself included) over the learners with a mastery row
+    /// <br/>on any of them: per learner the share of the module's skills mastered (a skill without a row counts as not mastered),
+    /// <br/>its mean and median, and how many learners mastered every skill of it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ModulePerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("moduleSkillId")]
+        public System.Guid ModuleSkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("moduleCode")]
+        public string ModuleCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("moduleTitle")]
+        public string ModuleTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skills")]
+        public long Skills { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("meanMasteredShare")]
+        public double? MeanMasteredShare { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("medianMasteredShare")]
+        public double? MedianMasteredShare { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnersMasteredAll")]
+        public long? LearnersMasteredAll { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
 
     }
 
@@ -26636,6 +27970,30 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// Whose performance over what, echoed in the answer: paths is the comma-separated list as given.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PerformanceParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
+        public System.Guid? LearnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathVersionId")]
+        public System.Guid? PathVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("paths")]
+        public string? Paths { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class PersonalDataExportResponse
     {
@@ -26750,6 +28108,91 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("instance")]
         public string? Instance { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The progress panel's parameters: the scope, the last day and the number of weeks.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ProgressParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
+        public System.Guid? LearnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathVersionId")]
+        public System.Guid? PathVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("paths")]
+        public string? Paths { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("until")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset Until { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("weeks")]
+        public int Weeks { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The progress panel: the learners in scope and the weeks from From to the week holding Until.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ProgressPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("from")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset From { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("until")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset Until { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("weeks")]
+        public System.Collections.Generic.ICollection<ProgressWeek> Weeks { get; set; } = new System.Collections.ObjectModel.Collection<ProgressWeek>();
+
+    }
+
+    /// <summary>
+    /// One week (Monday 00:00 UTC to the next) of the learners in scope: skills mastered that week (learner × skill, by
+    /// <br/>learner_skill_mastery.mastered_at: skills mastered now, in the week they were reached), steps completed that week (the
+    /// <br/>path versions' steps, by the time of the step's last status change), and both counted from the start up to the
+    /// <br/>week's end.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ProgressWeek
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("weekStart")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset WeekStart { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("masteredSkills")]
+        public long? MasteredSkills { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("completedSteps")]
+        public long? CompletedSteps { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("masteredSkillsToDate")]
+        public long? MasteredSkillsToDate { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("completedStepsToDate")]
+        public long? CompletedStepsToDate { get; set; } = default!;
 
     }
 
@@ -27378,6 +28821,66 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// One assessment's score distribution over the learners in scope who have a counted attempt: each learner's score is
+    /// <br/>what the assessment's attempt policy counts (the item analysis contributions: highest by default; the mean of the
+    /// <br/>counted attempts under "average"), as a fraction of the maximum (0..1). Quartiles interpolate linearly
+    /// <br/>(percentile_cont: the median of 0.2, 0.4, 0.9 and 1.0 is 0.65); the standard deviation divides by n − 1.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ScoreDistribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
+        public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mean")]
+        public double? Mean { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("standardDeviation")]
+        public double? StandardDeviation { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimum")]
+        public double? Minimum { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("firstQuartile")]
+        public double? FirstQuartile { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("median")]
+        public double? Median { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("thirdQuartile")]
+        public double? ThirdQuartile { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maximum")]
+        public double? Maximum { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The scores panel: the learners in scope, and per assessment (the paths' assessment steps when paths are named) the distribution.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ScoresPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessments")]
+        public System.Collections.Generic.ICollection<ScoreDistribution> Assessments { get; set; } = new System.Collections.ObjectModel.Collection<ScoreDistribution>();
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ScoreWithRubricRequest
     {
@@ -27488,6 +28991,43 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("children")]
         public System.Collections.Generic.ICollection<SkillNode> Children { get; set; } = new System.Collections.ObjectModel.Collection<SkillNode>();
+
+    }
+
+    /// <summary>
+    /// One skill over the learners in scope who have a mastery row on it: how many mastered it, the mean value and the count
+    /// <br/>at each level; figures null (the reason in Suppressed) when fewer learners than the minimum group size.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SkillPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillCode")]
+        public string SkillCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillTitle")]
+        public string SkillTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
+        public long? Mastered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("masteredShare")]
+        public double? MasteredShare { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("meanValue")]
+        public double? MeanValue { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("levels")]
+        public System.Collections.Generic.ICollection<LevelCount>? Levels { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
 
     }
 
@@ -27628,6 +29168,76 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// One step of a path version over the enrollments in scope: enrolled (enrollments on the version), reached (the step is
+    /// <br/>no longer locked), in progress, completed, skipped, stopped here (unfinished enrollments whose first step neither
+    /// <br/>completed nor skipped is this one: where an active learner is now, or where a withdrawn one left off), and of those
+    /// <br/>withdrawn; completion rate = completed / enrolled, drop-off rate = stopped here / reached. Counts are null (the reason
+    /// <br/>in Suppressed) when the version has fewer enrollments in scope than the minimum group size.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StepPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathVersionId")]
+        public System.Guid PathVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathId")]
+        public System.Guid PathId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathCode")]
+        public string PathCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public int Version { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stepId")]
+        public System.Guid StepId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stepKey")]
+        public string StepKey { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        public string Kind { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("position")]
+        public int Position { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("enrolled")]
+        public long Enrolled { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("reached")]
+        public long? Reached { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("inProgress")]
+        public long? InProgress { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("completed")]
+        public long? Completed { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skipped")]
+        public long? Skipped { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stoppedHere")]
+        public long? StoppedHere { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("withdrawnHere")]
+        public long? WithdrawnHere { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("completionRate")]
+        public double? CompletionRate { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("dropOffRate")]
+        public double? DropOffRate { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class StepProgressRow
     {
@@ -27688,6 +29298,21 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("prerequisites")]
         public System.Collections.Generic.ICollection<string> Prerequisites { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+    }
+
+    /// <summary>
+    /// The steps panel: the learners in scope and each step of each path version in scope, in path and step order.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StepsPerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("steps")]
+        public System.Collections.Generic.ICollection<StepPerformance> Steps { get; set; } = new System.Collections.ObjectModel.Collection<StepPerformance>();
 
     }
 
@@ -27828,6 +29453,98 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("context")]
         public JsonElement? Context { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Time on task over one subject (the learners' total, a step, a skill): the learners with time on it, their summed
+    /// <br/>duration_ms, and the mean and median per such learner (ms). Null figures (the reason in Suppressed) when fewer learners
+    /// <br/>than the minimum group size.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class TimeOnTask
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        public string Kind { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("subjectId")]
+        public System.Guid? SubjectId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("code")]
+        public string? Code { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string? Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathVersionId")]
+        public System.Guid? PathVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("totalMs")]
+        public long? TotalMs { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("meanMsPerLearner")]
+        public double? MeanMsPerLearner { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("medianMsPerLearner")]
+        public double? MedianMsPerLearner { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The time panel's parameters: the scope and the window of occurrence.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class TimeOnTaskParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
+        public System.Guid? LearnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathVersionId")]
+        public System.Guid? PathVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("paths")]
+        public string? Paths { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("frameworkId")]
+        public System.Guid? FrameworkId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("since")]
+        public System.DateTimeOffset? Since { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("until")]
+        public System.DateTimeOffset? Until { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The time panel: the learners in scope, their total, and the time per step (paths named) and per skill.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class TimePerformance
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public TimeOnTask Total { get; set; } = new TimeOnTask();
+
+        [System.Text.Json.Serialization.JsonPropertyName("steps")]
+        public System.Collections.Generic.ICollection<TimeOnTask> Steps { get; set; } = new System.Collections.ObjectModel.Collection<TimeOnTask>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("skills")]
+        public System.Collections.Generic.ICollection<TimeOnTask> Skills { get; set; } = new System.Collections.ObjectModel.Collection<TimeOnTask>();
 
     }
 
