@@ -45,6 +45,8 @@ public static class AnalyticsApi
             .WithSummary("My mastery per skill")
             .WithDescription("The signed-in learner's value, level and mastered flag per skill, as JSON or CSV.")
             .ProducesProblems(StatusCodes.Status404NotFound);
+        analytics.MapContentEffectiveness();
+        analytics.MapPatterns();
         return routes;
     }
 

@@ -1,0 +1,2 @@
+DROP INDEX hephaestus.ix_enrollments_path;
+DROP INDEX hephaestus.ix_content_exposures_version_learner;
