@@ -1,2 +1,1 @@
-DROP INDEX hephaestus.ix_enrollments_path;
 DROP INDEX hephaestus.ix_content_exposures_version_learner;
