@@ -83,6 +83,11 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
         Row("POST retire", ("author", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
             ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         // Item analysis: analysts and admins reach the lookup (an unknown assessment: 404); educators only through a cohort.
+        // Content effectiveness and patterns: staff only; an educator through a cohort they teach (an unknown item: 404 after that).
+        Row("GET content effectiveness", ("analyst", notFound), ("admin", notFound), ("cohort educator", forbidden), ("self", forbidden),
+            ("author", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
+        Row("GET cohort patterns", ("analyst", ok), ("admin", ok), ("cohort educator", ok), ("other educator", notFound), ("self", forbidden),
+            ("author", forbidden), ("reviewer", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET item analysis", ("analyst", notFound), ("admin", notFound), ("self", forbidden), ("cohort educator", forbidden),
             ("author", forbidden), ("reviewer", forbidden), ("unprovisioned", unauthorized), ("anonymous", unauthorized));
         Row("GET cohort item analysis", ("cohort educator", notFound), ("other educator", notFound), ("analyst", notFound), ("self", forbidden),
@@ -120,6 +125,8 @@ public class AuthorizationMatrixTests(MatrixWorld world) : IClassFixture<MatrixW
             "GET assessments" => await selfClient.GetAsync("/api/v1/assessments"),
             "PATCH assessment" => await selfClient.PatchAsync($"/api/v1/assessments/{Guid.NewGuid()}", new { title = "T" }, "\"1\""),
             "POST retire" => await selfClient.PostAsync($"/api/v1/assessments/{Guid.NewGuid()}/retire", null),
+            "GET content effectiveness" => await selfClient.GetAsync($"/api/v1/analytics/content/items/{Guid.NewGuid()}/effectiveness"),
+            "GET cohort patterns" => await selfClient.GetAsync($"/api/v1/analytics/patterns/stuck?cohortId={world.Cohort}"),
             "GET item analysis" => await selfClient.GetAsync($"/api/v1/analytics/assessments/{Guid.NewGuid()}/item-analysis"),
             "GET cohort item analysis" => await selfClient.GetAsync($"/api/v1/analytics/assessments/{Guid.NewGuid()}/item-analysis?cohortId={world.Cohort}"),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),

@@ -46,6 +46,8 @@ public static class AnalyticsApi
             .WithDescription("The signed-in learner's value, level and mastered flag per skill, as JSON or CSV.")
             .ProducesProblems(StatusCodes.Status404NotFound);
         routes.MapPerformanceAnalytics();
+        analytics.MapContentEffectiveness();
+        analytics.MapPatterns();
         return routes;
     }
 

@@ -1,0 +1,1 @@
+DROP INDEX hephaestus.ix_content_exposures_version_learner;
