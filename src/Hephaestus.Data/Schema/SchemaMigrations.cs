@@ -91,5 +91,8 @@ public static class SchemaMigrations
         new("20261202010600_ContentSearchPlans",
             Up: ["0029_content_search_plans.sql"],
             Down: ["20261202010600_ContentSearchPlans.down.sql"]),
+        new("20261202010900_EventsGaps",
+            Up: ["0032_events_gaps.sql"],
+            Down: ["20261202010900_EventsGaps.down.sql"]),
     ];
 }
