@@ -186,45 +186,47 @@ public class EventExportTests(TestDatabase db) : IClassFixture<TestDatabase>
         Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
     }
 
-    [Fact]
-    public async Task A_late_event_for_a_day_exported_already_goes_out_as_that_days_next_file()
+    /// <summary>Two days of events exported (one file each) to a fresh filesystem store, and how to run the export again.</summary>
+    async Task<(DateOnly First, FileSystemObjectStore Store, Func<Task<IReadOnlyList<ExportedFile>>> Export)> ExportedAsync()
     {
         var (first, _) = await EventsAsync(perDay: 40);
         var store = new FileSystemObjectStore(Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N")));
         var work = Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N"));
         var until = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
-        PublishObject publish = async (name, body, ct) => await store.PutNamedAsync(name, body, ct);
-        Assert.Equal(2, (await EventExport.RunAsync(db.Owner, publish, until, null, new EventExportOptions(), work, Ct)).Count);
+        Task<IReadOnlyList<ExportedFile>> Export() =>
+            EventExport.RunAsync(db.Owner, async (name, body, ct) => await store.PutNamedAsync(name, body, ct), until, null, new EventExportOptions(), work, Ct);
+        Assert.Equal(2, (await Export()).Count);
+        return (first, store, Export);
+    }
+
+    [Fact]
+    public async Task A_late_event_for_a_day_exported_already_goes_out_as_that_days_next_file()
+    {
+        var (first, store, export) = await ExportedAsync();
 
         // Dated before every row of its day that went out, stored after them: the day's second file, holding it alone.
         await using (var connection = await db.Owner.OpenConnectionAsync(Ct)) await LateEventAsync(connection, first);
-        var late = await EventExport.RunAsync(db.Owner, publish, until, null, new EventExportOptions(), work, Ct);
-        Assert.Equal([new ExportedFile(first, 2, EventExport.ObjectName("events", first, 2), 1)], late);
-        Assert.Empty(await EventExport.RunAsync(db.Owner, publish, until, null, new EventExportOptions(), work, Ct));
+        Assert.Equal([new ExportedFile(first, 2, EventExport.ObjectName("events", first, 2), 1)], await export());
+        Assert.Empty(await export());
         Assert.Equal(await TableAsync(), await ReadBackAsync(store, "events/"));
     }
 
     [Fact]
     public async Task An_event_whose_transaction_runs_while_the_export_starts_is_neither_skipped_nor_repeated()
     {
-        var (first, _) = await EventsAsync(perDay: 40);
-        var store = new FileSystemObjectStore(Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N")));
-        var work = Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N"));
-        var until = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
-        PublishObject publish = async (name, body, ct) => await store.PutNamedAsync(name, body, ct);
-        await EventExport.RunAsync(db.Owner, publish, until, null, new EventExportOptions(), work, Ct);
+        var (first, store, export) = await ExportedAsync();
 
         // A late event stored (stored_at = its transaction's start) before the export begins but committed only after
         // the export took its horizon: the export waits for that transaction to end, then writes the row.
         await using var connection = await db.Owner.OpenConnectionAsync(Ct);
         await using var transaction = await connection.BeginTransactionAsync(Ct);
         await LateEventAsync(connection, first, transaction);
-        var export = EventExport.RunAsync(db.Owner, publish, until, null, new EventExportOptions(), work, Ct);
+        var running = export();
         await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
-        Assert.False(export.IsCompleted);
+        Assert.False(running.IsCompleted);
         await transaction.CommitAsync(Ct);
-        Assert.Equal(1L, (await export).Sum(f => f.Rows));
-        Assert.Empty(await EventExport.RunAsync(db.Owner, publish, until, null, new EventExportOptions(), work, Ct));
+        Assert.Equal(1L, (await running).Sum(f => f.Rows));
+        Assert.Empty(await export());
         Assert.Equal(await TableAsync(), await ReadBackAsync(store, "events/"));
     }
 
