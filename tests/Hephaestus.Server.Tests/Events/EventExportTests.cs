@@ -231,6 +231,32 @@ public class EventExportTests(TestDatabase db) : IClassFixture<TestDatabase>
     }
 
     [Fact]
+    public async Task A_day_exported_in_the_former_occurred_order_resumes_after_its_last_row_and_takes_late_events()
+    {
+        var (first, second) = await EventsAsync(perDay: 40);
+        // As the export before migration 20261202010900 recorded it: the day's first 25 rows in (occurred_at, id) order.
+        await db.ExecuteAsync("""
+            INSERT INTO hephaestus.event_exports (day, file_number, object_name, row_count, first_occurred_at, first_id, last_occurred_at, last_id)
+            SELECT $1, 1, 'former/part-00001.parquet', 25, min(occurred_at), (array_agg(id ORDER BY occurred_at, id))[1], max(occurred_at),
+                   (array_agg(id ORDER BY occurred_at DESC, id DESC))[1]
+            FROM (SELECT occurred_at, id FROM hephaestus.learning_events WHERE occurred_at >= $1::date AND occurred_at < $1::date + 1
+                  ORDER BY occurred_at, id LIMIT 25) r
+            """, first.ToDateTime(TimeOnly.MinValue));
+        await using (var connection = await db.Owner.OpenConnectionAsync(Ct)) await LateEventAsync(connection, first);
+        var store = new FileSystemObjectStore(Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N")));
+        var work = Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N"));
+        var until = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        Task<IReadOnlyList<ExportedFile>> Export() =>
+            EventExport.RunAsync(db.Owner, async (name, body, ct) => await store.PutNamedAsync(name, body, ct), until, null, new EventExportOptions(), work, Ct);
+
+        // The 15 rows after the former watermark and the late one (dated before it, stored after it was recorded).
+        Assert.Equal([(first, 2, 16L), (second, 1, 40L)], (await Export()).Select(f => (f.Day, f.FileNumber, f.Rows)));
+        Assert.Empty(await Export());
+        var late = await ReadBackAsync(store, "events/date=" + first.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "/");
+        Assert.Contains(late, row => row.Contains("|late|", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task One_export_runs_at_a_time()
     {
         await EventsAsync(perDay: 10);
