@@ -5,57 +5,84 @@ using static Hephaestus.Data.SqlParameters;
 
 namespace Hephaestus.Data.Xapi;
 
+/// <summary>A Hephaestus user an xAPI agent names: the id, and the name and email a Person object shows.</summary>
+public sealed record XapiAgentUser(Guid Id, string Email, string DisplayName);
+
 /// <summary>
-/// xAPI Agents and Hephaestus users. An Agent names a user by <c>mbox</c> (mailto: the user's email, ignoring case),
-/// <c>mbox_sha1sum</c> (the SHA-1 of that mailto IRI, lowercased) or <c>account</c> {homePage = the service's xAPI
-/// home page (Xapi:AccountHomePage), name = the user id}; an <c>openid</c>, another home page or an unknown address
-/// names nobody. The lookup is <c>hephaestus.xapi_agent_users</c> (SECURITY DEFINER: an activity provider reads no
-/// users), which answers only for users the actor may write for.
+/// xAPI Agents and Hephaestus users: the one mapping, for Statements, documents and the Agents resource. An Agent names a
+/// user by <c>mbox</c> (mailto: the user's email, ignoring case), <c>mbox_sha1sum</c> (the SHA-1 of that mailto IRI,
+/// lowercased) or <c>account</c> {homePage = the service's xAPI home page (Xapi:AccountHomePage), name = the user id};
+/// an <c>openid</c>, another home page or an unknown address names nobody. The lookup is
+/// <c>hephaestus.xapi_agent_users</c> (SECURITY DEFINER: an activity provider reads no users), which answers only for
+/// users the actor may write for, and for a provider scoped to a cohort only for that cohort's learners. (The native
+/// event path names learners by user id and takes no provider credentials, so it needs no mapping.)
 /// </summary>
 public static class XapiAgents
 {
-    /// <summary>The lookup key of the user an Agent may name, or null when its identifier can never name one.</summary>
+    const string Lookup = "SELECT agent_key, user_id, email, display_name FROM hephaestus.xapi_agent_users($1, $2)";
+
+    /// <summary>The lookup key of the user an Agent (as a Statement carries it) may name, or null when its identifier can never name one.</summary>
     public static string? UserKey(JsonElement agent, string accountHomePage)
     {
         if (agent.ValueKind != JsonValueKind.Object) return null;
-        if (agent.TryGetProperty("mbox", out var mbox) && mbox.ValueKind == JsonValueKind.String)
+        string? Text(JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var account = agent.TryGetProperty("account", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        return UserKey(Text(agent, "mbox"), Text(agent, "mbox_sha1sum"),
+            account.ValueKind == JsonValueKind.Object ? Text(account, "homePage") : null,
+            account.ValueKind == JsonValueKind.Object ? Text(account, "name") : null, accountHomePage);
+    }
+
+    /// <summary>The lookup key of the user an Agent (as a document or Agents request names it) may name, or null.</summary>
+    public static string? UserKey(XapiAgentIdentity agent, string accountHomePage)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return UserKey(agent.Mbox, agent.MboxSha1Sum, agent.AccountHomePage, agent.AccountName, accountHomePage);
+    }
+
+    static string? UserKey(string? mbox, string? mboxSha1Sum, string? homePage, string? accountName, string accountHomePage)
+    {
+        if (mbox is not null)
         {
-            return "mbox:" + mbox.GetString()!["mailto:".Length..];
+            return mbox.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) ? "mbox:" + mbox["mailto:".Length..] : null;
         }
 
-        if (agent.TryGetProperty("mbox_sha1sum", out var sha1) && sha1.ValueKind == JsonValueKind.String) return "mbox_sha1sum:" + sha1.GetString()!.ToLowerInvariant();
-        if (agent.TryGetProperty("account", out var account) && account.ValueKind == JsonValueKind.Object
-            && account.TryGetProperty("homePage", out var home) && home.ValueKind == JsonValueKind.String
-            && account.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
-            && SameHomePage(home.GetString()!, accountHomePage) && Guid.TryParse(name.GetString(), out var id))
-        {
-            return "account:" + id.ToString("D");
-        }
-
-        return null;
+        if (mboxSha1Sum is not null) return "mbox_sha1sum:" + mboxSha1Sum.ToLowerInvariant();
+        return homePage is not null && SameHomePage(homePage, accountHomePage) && Guid.TryParse(accountName, out var id) ? "account:" + id.ToString("D") : null;
     }
 
     static bool SameHomePage(string a, string b) => string.Equals(a.TrimEnd('/'), b.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The users the keys name, for the actor (keys naming nobody it may write for are absent).</summary>
-    public static async Task<Dictionary<string, Guid>> UsersAsync(ActorScope scope, IReadOnlyCollection<string> keys, CancellationToken ct)
+    /// <summary>
+    /// The users the keys name, for the actor (keys naming nobody it may write for are absent); <paramref name="learnerScope"/>
+    /// is a scoped provider's cohort.
+    /// </summary>
+    public static async Task<Dictionary<string, XapiAgentUser>> UsersAsync(ActorScope scope, IReadOnlyCollection<string> keys, Guid? learnerScope, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        var users = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        ArgumentNullException.ThrowIfNull(keys);
+        var users = new Dictionary<string, XapiAgentUser>(StringComparer.Ordinal);
         if (keys.Count == 0) return users;
-        await using var command = scope.Command("SELECT agent_key, user_id FROM hephaestus.xapi_agent_users($1)");
+        await using var command = scope.Command(Lookup);
         command.Parameters.Add(TextArray([.. keys]));
+        command.Parameters.Add(NullableUuid(learnerScope));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) users.TryAdd(reader.GetString(0), reader.GetGuid(1));
+        while (await reader.ReadAsync(ct)) users.TryAdd(reader.GetString(0), new XapiAgentUser(reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
         return users;
     }
 
-    /// <summary>Whether the key names the actor themselves.</summary>
-    public static async Task<bool> NamesActorAsync(NpgsqlDataSource db, Actor actor, string key, CancellationToken ct)
+    /// <summary>The user one key names, as the actor may see them; null for none (or none of the actor's to know).</summary>
+    public static async Task<XapiAgentUser?> FindAsync(ActorScope scope, string? key, Guid? learnerScope, CancellationToken ct) =>
+        key is null ? null : (await UsersAsync(scope, [key], learnerScope, ct)).GetValueOrDefault(key);
+
+    /// <summary>As <see cref="FindAsync(ActorScope, string?, Guid?, CancellationToken)"/>, in a transaction of its own.</summary>
+    public static async Task<XapiAgentUser?> FindAsync(NpgsqlDataSource db, Actor actor, string? key, Guid? learnerScope, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        return (await UsersAsync(scope, [key], ct)).TryGetValue(key, out var user) && user == actor.UserId;
+        var user = await FindAsync(scope, key, learnerScope, ct);
+        await scope.CommitAsync(ct);
+        return user;
     }
 
     /// <summary>A user as an xAPI Agent: their account on this service (the authority of what they send with their own token).</summary>

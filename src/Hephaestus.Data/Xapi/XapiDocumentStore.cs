@@ -109,8 +109,6 @@ public static class XapiDocumentStore
 
     const string DeleteEvery = $"DELETE FROM hephaestus.xapi_documents WHERE {KeyWhere}";
 
-    const string OwnEmail = "SELECT email FROM hephaestus.users WHERE id = hephaestus.current_user_id()";
-
     public static async Task<XapiDocumentResult> GetAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiDocumentAddress address, string documentId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -248,25 +246,11 @@ public static class XapiDocumentStore
             return !write || privileged || actor.Has(Domain.Identity.Role.Author) ? (XapiDocumentOutcome.Done, null) : (XapiDocumentOutcome.Forbidden, null);
         }
 
-        var userId = (await XapiAgentUsers.FindAsync(scope, caller, agent, ct))?.Id;
+        var userId = (await XapiAgents.FindAsync(scope, XapiAgents.UserKey(agent, caller.AccountHomePage), caller.IsProvider ? caller.LearnerScope : null, ct))?.Id;
 
         if (caller.IsProvider && caller.LearnerScope is not null) return userId is null ? (XapiDocumentOutcome.Forbidden, null) : (XapiDocumentOutcome.Done, userId);
         if (privileged) return (XapiDocumentOutcome.Done, userId);
-        if (userId == actor.UserId) return (XapiDocumentOutcome.Done, userId);
-        if (agent.MboxSha1Sum is { } sum && await OwnMboxSha1Async(scope, ct) is { } own && string.Equals(sum, own, StringComparison.OrdinalIgnoreCase))
-        {
-            return (XapiDocumentOutcome.Done, actor.UserId);
-        }
-
-        return (XapiDocumentOutcome.Forbidden, null);
-    }
-
-    static async Task<string?> OwnMboxSha1Async(ActorScope scope, CancellationToken ct)
-    {
-        await using var command = scope.Command(OwnEmail);
-        return await command.ExecuteScalarAsync(ct) is string email
-            ? Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes("mailto:" + email)))
-            : null;
+        return userId == actor.UserId ? (XapiDocumentOutcome.Done, userId) : (XapiDocumentOutcome.Forbidden, null);
     }
 
     /// <summary>The specification's merge: the posted object's top-level properties replace the existing ones; null unless both are JSON objects.</summary>
@@ -332,46 +316,6 @@ public static class XapiDocumentStore
         XapiDocumentKind.ActivityProfile => "activity_profile",
         _ => "agent_profile",
     };
-}
-
-/// <summary>A Hephaestus user an xAPI agent names: the id, and the name and email a Person object shows.</summary>
-public sealed record XapiAgentUser(Guid Id, string Email, string DisplayName);
-
-/// <summary>
-/// Maps an agent to the Hephaestus user it names: an mbox with the user's email (ignoring case), or an account on this
-/// service's home page whose name is the user id (mbox_sha1sum and openid name no one here). Through the door
-/// <c>xapi_agent_user</c>, which answers admins, providers (a scoped one only within its cohort) and users about
-/// themselves. The Statements resource keeps its own mapping (Data/Xapi/XapiAgents); this one serves documents and the
-/// Agents resource until the two are merged.
-/// </summary>
-public static class XapiAgentUsers
-{
-    const string Sql = "SELECT id, email, display_name FROM hephaestus.xapi_agent_user($1, $2, $3)";
-
-    public static async Task<XapiAgentUser?> FindAsync(ActorScope scope, XapiDocumentCaller caller, XapiAgentIdentity agent, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(scope);
-        ArgumentNullException.ThrowIfNull(caller);
-        ArgumentNullException.ThrowIfNull(agent);
-        Guid? accountUser = agent.AccountHomePage == caller.AccountHomePage && Guid.TryParse(agent.AccountName, out var id) ? id : null;
-        if (agent.Email is null && accountUser is null) return null;
-        await using var command = scope.Command(Sql);
-        command.Parameters.Add(SqlParameters.Text(agent.Email));
-        command.Parameters.Add(SqlParameters.NullableUuid(accountUser));
-        command.Parameters.Add(SqlParameters.NullableUuid(caller.IsProvider ? caller.LearnerScope : null));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new XapiAgentUser(reader.GetGuid(0), reader.GetString(1), reader.GetString(2)) : null;
-    }
-
-    /// <summary>The user an agent names as the caller may see them (null: none, or not the caller's to know).</summary>
-    public static async Task<XapiAgentUser?> FindAsync(NpgsqlDataSource db, XapiDocumentCaller caller, XapiAgentIdentity agent, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        await using var scope = await ActorScope.BeginAsync(db, caller.Actor, ct);
-        var user = await FindAsync(scope, caller, agent, ct);
-        await scope.CommitAsync(ct);
-        return user;
-    }
 }
 
 /// <summary>A user's xAPI documents (state and agent profiles naming them), for their personal data export; bodies as text when JSON, else base64.</summary>

@@ -9,12 +9,15 @@ using static Hephaestus.Data.SqlParameters;
 
 namespace Hephaestus.Data.Xapi;
 
-/// <summary>Who writes or reads Statements: the actor, the activity provider whose credentials were used (if any), and the authority Agent.</summary>
-public sealed record XapiCaller(Actor Actor, Guid? ProviderId, string AuthorityJson);
+/// <summary>
+/// Who writes or reads Statements: the actor, the activity provider whose credentials were used (if any), the authority
+/// Agent, and a scoped provider's cohort (its Statements may name only that cohort's learners).
+/// </summary>
+public sealed record XapiCaller(Actor Actor, Guid? ProviderId, string AuthorityJson, Guid? LearnerScope = null);
 
 /// <summary>A valid Statement of a request, as the client sent it.</summary>
 /// <param name="ClientText">The Statement's own JSON text, byte for byte as received.</param>
-/// <param name="LearnerKey">The lookup key of the user its actor names (<see cref="XapiAgents.UserKey"/>); null when it names none.</param>
+/// <param name="LearnerKey">The lookup key of the user its actor names (<see cref="XapiAgents.UserKey(System.Text.Json.JsonElement, string)"/>); null when it names none.</param>
 /// <param name="Attachments">Its attachment headers with the object-store address of each body that came with the request.</param>
 public sealed record XapiNewStatement(string ClientText, XapiStatementFacts Facts, string? LearnerKey, string? ResultJson, string? ContextJson,
     IReadOnlyList<XapiAttachmentObject> Attachments);
@@ -63,7 +66,7 @@ public sealed record XapiStoredAttachment(Guid StatementId, int Position, string
 /// The Statements of the LRS: stored all or nothing per request, each also a learning event, and read back by id or query.
 /// <para>Writes lock in one global order so concurrent batches never deadlock: Statement ids (the inserts run in id
 /// order and wait on each other's uncommitted ids), then voided targets (in id order), then attachment bodies (the
-/// content body lock, in address order), then the events' effects.</para>
+/// content body lock, in address order), then the canonical Activity definitions (in id order), then the events' effects.</para>
 /// <para>Consistency of reads: a writer marks its transaction (application_name <see cref="WriterMark"/>) before it
 /// takes its stored time from the clock; a reader's bound (<see cref="ConsistentThroughSql"/>) is the earlier of its own
 /// clock and the start of every marked transaction still running. Every Statement stored before the bound is committed
@@ -130,17 +133,18 @@ public static class XapiStatementStore
         }
 
         var keys = statements.Select(s => s.LearnerKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var users = await XapiAgents.UsersAsync(scope, keys, ct);
+        var users = await XapiAgents.UsersAsync(scope, keys, caller.LearnerScope, ct);
         for (var i = 0; i < statements.Count; i++)
         {
             if (statements[i].LearnerKey is not { } key || !users.ContainsKey(key)) return new(XapiStoreOutcome.UnknownActor, [], i);
         }
 
         var storedText = stored.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var made = new Queue<Guid>(MadeIds(statements.Count(s => s.Facts.Id is null), stored));
         var rows = statements.Select((s, i) =>
         {
-            var id = s.Facts.Id ?? Guid.CreateVersion7(stored);
-            return new Row(i, id, users[s.LearnerKey!], s.Facts.Timestamp ?? stored, Guid.CreateVersion7(s.Facts.Timestamp ?? stored), s,
+            var id = s.Facts.Id ?? made.Dequeue();
+            return new Row(i, id, users[s.LearnerKey!].Id, s.Facts.Timestamp ?? stored, Guid.CreateVersion7(s.Facts.Timestamp ?? stored), s,
                 XapiStatementText.Complete(s.ClientText, new XapiAdditions(id, storedText, caller.AuthorityJson)));
         }).OrderBy(r => r.Id).ToList();
 
@@ -149,6 +153,10 @@ public static class XapiStatementStore
         var fresh = rows.Where(r => inserted.Contains(r.Id)).ToList();
         if (await VoidAsync(scope, fresh, ct) is { } voidRefusal) return voidRefusal;
         if (await AttachAsync(scope, fresh, objectIsStored, ct) is { } vanished) return new(XapiStoreOutcome.AttachmentVanished, [], vanished);
+        // The canonical definitions (xAPI: the LRS SHOULD keep them) in the same transaction: a request refused above
+        // defines nothing, and a Statement sent again (stored before) has defined its activities already.
+        await XapiActivityStore.RecordDefinitionsAsync(scope,
+            [.. fresh.OrderBy(r => r.Index).SelectMany(r => r.Statement.Facts.ActivityDefinitions).Select(d => new XapiActivityDefinition(d.Id, d.Definition))], ct);
         await InsertEventsAsync(scope, fresh, stored, ct);
         // Only the Statements this request stored become events with effects: one sent again changes nothing.
         await EventEffects.ApplyAsync(scope, learning, [.. fresh.Select(r => new StoredEvent(r.Learner, r.Occurred, r.EventId, "xapi", r.Statement.Facts.Verb,
@@ -157,6 +165,15 @@ public static class XapiStatementStore
         await scope.CommitAsync(ct);
         return new(XapiStoreOutcome.Stored, [.. rows.OrderBy(r => r.Index).Select(r => r.Id)]);
     }
+
+    /// <summary>
+    /// Ids for the Statements of a request that came without one, ascending as PostgreSQL orders uuids (byte by byte,
+    /// the order of their hex text), to be given out in request order. Queries order Statements of one stored time by
+    /// id, so a batch reads back in the order it was sent (newest first: last sent first). Version 7 ids of one
+    /// millisecond differ only in their random bits, which would otherwise order a batch at random.
+    /// </summary>
+    static IEnumerable<Guid> MadeIds(int count, DateTimeOffset stored) =>
+        Enumerable.Range(0, count).Select(_ => Guid.CreateVersion7(stored)).OrderBy(id => id.ToString("N"), StringComparer.Ordinal);
 
     sealed record Row(int Index, Guid Id, Guid Learner, DateTimeOffset Occurred, Guid EventId, XapiNewStatement Statement, string Text);
 

@@ -33,6 +33,12 @@ public sealed record XapiStatementFacts(
     IReadOnlyList<string> RelatedActivityIds,
     IReadOnlyList<XapiAttachmentHeader> Attachments)
 {
+    /// <summary>
+    /// The Activity definitions the Statement carries (its object, its context Activities, and those of a SubStatement),
+    /// in document order, for the LRS's canonical definitions (GET /xapi/activities).
+    /// </summary>
+    public IReadOnlyList<(string Id, JsonElement Definition)> ActivityDefinitions { get; init; } = [];
+
     /// <summary>Reads a Statement that <see cref="XapiStatementValidator"/> found valid.</summary>
     public static XapiStatementFacts From(JsonElement statement)
     {
@@ -50,7 +56,8 @@ public sealed record XapiStatementFacts(
         if (objectType is "Agent" or "Group") agentKeys.AddRange(Keys(obj));
         var related = new List<string>();
         var activities = new List<string>();
-        Related(statement, related, activities);
+        var definitions = new List<(string, JsonElement)>();
+        Related(statement, related, activities, definitions);
         if (statement.TryGetProperty("authority", out var authority)) related.AddRange(Keys(authority, members: true));
         double? scaled = null;
         long? durationMs = null;
@@ -78,19 +85,27 @@ public sealed record XapiStatementFacts(
             agentKeys.Distinct(StringComparer.Ordinal).ToList(),
             related.Distinct(StringComparer.Ordinal).ToList(),
             activities.Distinct(StringComparer.Ordinal).ToList(),
-            attachments);
+            attachments)
+        { ActivityDefinitions = definitions };
     }
 
     /// <summary>The agents and activities a Statement (or its SubStatement) relates to, for related_agents and related_activities.</summary>
-    static void Related(JsonElement statement, List<string> agents, List<string> activities)
+    static void Related(JsonElement statement, List<string> agents, List<string> activities, List<(string, JsonElement)> definitions)
     {
+        void Activity(JsonElement activity)
+        {
+            var id = Str(activity, "id")!;
+            activities.Add(id);
+            if (activity.TryGetProperty("definition", out var definition) && definition.ValueKind == JsonValueKind.Object) definitions.Add((id, definition));
+        }
+
         agents.AddRange(Keys(statement.GetProperty("actor"), members: true));
         var obj = statement.GetProperty("object");
         switch (Str(obj, "objectType") ?? "Activity")
         {
-            case "Activity": activities.Add(Str(obj, "id")!); break;
+            case "Activity": Activity(obj); break;
             case "Agent" or "Group": agents.AddRange(Keys(obj, members: true)); break;
-            case "SubStatement": Related(obj, agents, activities); break;
+            case "SubStatement": Related(obj, agents, activities, definitions); break;
         }
 
         if (!statement.TryGetProperty("context", out var context)) return;
@@ -113,8 +128,14 @@ public sealed record XapiStatementFacts(
         {
             foreach (var kind in kinds.EnumerateObject())
             {
-                if (kind.Value.ValueKind == JsonValueKind.Array) activities.AddRange(kind.Value.EnumerateArray().Select(a => Str(a, "id")!));
-                else activities.Add(Str(kind.Value, "id")!);
+                if (kind.Value.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var activity in kind.Value.EnumerateArray()) Activity(activity);
+                }
+                else
+                {
+                    Activity(kind.Value);
+                }
             }
         }
     }

@@ -42,7 +42,8 @@ public sealed class TextInputGuard(RequestDelegate next)
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
             context.Request.Body.Position = 0;
-            if (FirstRefused(body.GetBuffer().AsSpan(0, (int)body.Length)) is (var pointer, var message)) v.Add(pointer, message);
+            var maxLength = metadata?.GetMetadata<BodyBoundsStrings>() is null ? MaxStringLength : int.MaxValue;
+            if (FirstRefused(body.GetBuffer().AsSpan(0, (int)body.Length), maxLength) is (var pointer, var message)) v.Add(pointer, message);
         }
 
         if (!v.IsValid)
@@ -59,9 +60,10 @@ public sealed class TextInputGuard(RequestDelegate next)
 
     /// <summary>
     /// The pointer of the first string (value or property name) that cannot be stored or is longer than
-    /// <see cref="MaxStringLength"/>, with why; null when all are fine, or the JSON is malformed.
+    /// <paramref name="maxLength"/> (by default <see cref="MaxStringLength"/>), with why; null when all are fine, or the
+    /// JSON is malformed.
     /// </summary>
-    public static (string Pointer, string Message)? FirstRefused(ReadOnlySpan<byte> json)
+    public static (string Pointer, string Message)? FirstRefused(ReadOnlySpan<byte> json, int maxLength = MaxStringLength)
     {
         // One frame per open container: its pointer, whether it is an array, the next index or the current property.
         var frames = new List<(string Pointer, bool Array, int Index, string? Name)>();
@@ -79,7 +81,7 @@ public sealed class TextInputGuard(RequestDelegate next)
                     case JsonTokenType.PropertyName:
                         var top = frames[^1];
                         var name = Text(ref reader);
-                        if (Refuse(name) is { } refusedName) return (top.Pointer + "/" + Escape(name ?? ""), refusedName);
+                        if (Refuse(name, maxLength) is { } refusedName) return (top.Pointer + "/" + Escape(name ?? ""), refusedName);
                         frames[^1] = top with { Name = name };
                         continue;
                 }
@@ -93,7 +95,7 @@ public sealed class TextInputGuard(RequestDelegate next)
                         frames.Add((pointer, reader.TokenType == JsonTokenType.StartArray, 0, null));
                         break;
                     case JsonTokenType.String:
-                        if (Refuse(Text(ref reader)) is { } refused) return (pointer, refused);
+                        if (Refuse(Text(ref reader), maxLength) is { } refused) return (pointer, refused);
                         Advance(frames);
                         break;
                     default:
@@ -110,7 +112,8 @@ public sealed class TextInputGuard(RequestDelegate next)
         return null;
     }
 
-    static string? Refuse(string? text) => text is null || !IsStorable(text) ? Refusal : text.Length > MaxStringLength ? TooLong : null;
+    static string? Refuse(string? text, int maxLength) =>
+        text is null || !IsStorable(text) ? Refusal : text.Length > maxLength ? $"must be at most {maxLength} characters long" : null;
 
     static void Advance(List<(string Pointer, bool Array, int Index, string? Name)> frames)
     {
@@ -144,6 +147,16 @@ public sealed class TextInputGuard(RequestDelegate next)
 /// the whole body to check it first.
 /// </summary>
 public sealed record StreamedBody;
+
+/// <summary>
+/// Endpoint metadata: the body's strings are bounded by the endpoint's body limit and its own rules rather than by
+/// <see cref="TextInputGuard.MaxStringLength"/> (xAPI Statements, whose descriptions and extensions may rightly be long and
+/// are stored whole), while NUL and unpaired surrogates are still refused before anything reads the body.
+/// </summary>
+public sealed record BodyBoundsStrings
+{
+    public static readonly BodyBoundsStrings Instance = new();
+}
 
 /// <summary>
 /// Endpoint metadata: the body is stored as bytes and never as text (xAPI documents, which a client may fill with long

@@ -14,7 +14,7 @@ internal static class EventExportCommand
     {
         var until = new Option<string?>("--until")
         {
-            Description = "Export events that occurred before this time (ISO 8601, e.g. 2026-12-02T00:00:00Z). Default: the start of the current UTC day.",
+            Description = "Export the whole UTC days before this time (ISO 8601, e.g. 2026-12-02T00:00:00Z). Default: the start of the current UTC day.",
         };
         var partition = new Option<string?>("--partition")
         {
@@ -22,8 +22,9 @@ internal static class EventExportCommand
         };
         var json = new Option<bool>("--json") { Description = "Write the files exported as JSON instead of lines." };
         var export = new Command("export",
-            "Write events to the object store (Storage:Kind) as Parquet, per partition (UTC day), resuming after the last file each day recorded: "
-            + "an interrupted run neither skips nor repeats rows. Names: <Events:Export:Prefix>/date=YYYY-MM-DD/part-NNNNN.parquet.")
+            "Write events to the object store (Storage:Kind) as Parquet, per partition (UTC day), in the order they were stored, resuming after the "
+            + "last file each day recorded: an interrupted run neither skips nor repeats rows, and events stored late for a day exported already go "
+            + "out as its next file. Names: <Events:Export:Prefix>/date=YYYY-MM-DD/part-NNNNN.parquet.")
         {
             until, partition, json,
         };

@@ -7,7 +7,8 @@ namespace Hephaestus.Server.Tests.Events;
 
 /// <summary>
 /// The Parquet export (issue 11, part 6) against both object stores: every file read back equals the table row for row,
-/// and a run interrupted after some files resumes without skipping or repeating a row.
+/// a run interrupted after some files resumes without skipping or repeating a row, and an event stored late for a day
+/// exported already goes out with the next run (also while its transaction is still open when the export starts).
 /// </summary>
 public class EventExportTests(TestDatabase db) : IClassFixture<TestDatabase>
 {
@@ -93,14 +94,15 @@ public class EventExportTests(TestDatabase db) : IClassFixture<TestDatabase>
         return rows;
     }
 
-    /// <summary>The same rows from the table, in the export's order and text.</summary>
+    /// <summary>The same rows from the table, in the export's order (per day, as stored) and text.</summary>
     async Task<List<string>> TableAsync()
     {
         var rows = new List<string>();
         await using var command = db.Owner.CreateCommand("""
             SELECT learner_id::text, occurred_at, id::text, stored_at, source, client_event_id, verb, object_type, object_id, result::text, context::text,
                    score_scaled, duration_ms
-            FROM hephaestus.learning_events WHERE occurred_at < date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' ORDER BY occurred_at, id
+            FROM hephaestus.learning_events WHERE occurred_at < date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            ORDER BY date_trunc('day', occurred_at AT TIME ZONE 'UTC'), stored_at, learner_id, occurred_at, id
             """);
         await using var reader = await command.ExecuteReaderAsync(Ct);
         while (await reader.ReadAsync(Ct))
@@ -170,6 +172,88 @@ public class EventExportTests(TestDatabase db) : IClassFixture<TestDatabase>
         var server = await TestS3.GetAsync();
         using var store = new S3ObjectStore(await server.CreateBucketAsync());
         await Export_interrupted_then_resumed_reads_back_equal_to_the_table(store);
+    }
+
+    /// <summary>One late event of the first day (dated before every row exported), as the owner writes it, on the given connection.</summary>
+    static async Task LateEventAsync(Npgsql.NpgsqlConnection connection, DateOnly day, Npgsql.NpgsqlTransaction? transaction = null)
+    {
+        await using var command = new Npgsql.NpgsqlCommand("""
+            INSERT INTO hephaestus.learning_events (learner_id, occurred_at, id, source, client_event_id, verb, object_type, object_id)
+            SELECT learner_id, $1::date + interval '0.5 second', gen_random_uuid(), 'native', 'late-' || gen_random_uuid(), 'answered', 'question', 'late'
+            FROM hephaestus.learning_events LIMIT 1
+            """, connection, transaction);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<DateOnly> { TypedValue = day });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
+    }
+
+    /// <summary>Two days of events exported (one file each) to a fresh filesystem store, and how to run the export again.</summary>
+    async Task<(DateOnly First, FileSystemObjectStore Store, Func<Task<IReadOnlyList<ExportedFile>>> Export)> ExportedAsync()
+    {
+        var (first, _) = await EventsAsync(perDay: 40);
+        var store = new FileSystemObjectStore(Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N")));
+        var work = Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N"));
+        var until = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        Task<IReadOnlyList<ExportedFile>> Export() =>
+            EventExport.RunAsync(db.Owner, async (name, body, ct) => await store.PutNamedAsync(name, body, ct), until, null, new EventExportOptions(), work, Ct);
+        Assert.Equal(2, (await Export()).Count);
+        return (first, store, Export);
+    }
+
+    [Fact]
+    public async Task A_late_event_for_a_day_exported_already_goes_out_as_that_days_next_file()
+    {
+        var (first, store, export) = await ExportedAsync();
+
+        // Dated before every row of its day that went out, stored after them: the day's second file, holding it alone.
+        await using (var connection = await db.Owner.OpenConnectionAsync(Ct)) await LateEventAsync(connection, first);
+        Assert.Equal([new ExportedFile(first, 2, EventExport.ObjectName("events", first, 2), 1)], await export());
+        Assert.Empty(await export());
+        Assert.Equal(await TableAsync(), await ReadBackAsync(store, "events/"));
+    }
+
+    [Fact]
+    public async Task An_event_whose_transaction_runs_while_the_export_starts_is_neither_skipped_nor_repeated()
+    {
+        var (first, store, export) = await ExportedAsync();
+
+        // A late event stored (stored_at = its transaction's start) before the export begins but committed only after
+        // the export took its horizon: the export waits for that transaction to end, then writes the row.
+        await using var connection = await db.Owner.OpenConnectionAsync(Ct);
+        await using var transaction = await connection.BeginTransactionAsync(Ct);
+        await LateEventAsync(connection, first, transaction);
+        var running = export();
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        Assert.False(running.IsCompleted);
+        await transaction.CommitAsync(Ct);
+        Assert.Equal(1L, (await running).Sum(f => f.Rows));
+        Assert.Empty(await export());
+        Assert.Equal(await TableAsync(), await ReadBackAsync(store, "events/"));
+    }
+
+    [Fact]
+    public async Task A_day_exported_in_the_former_occurred_order_resumes_after_its_last_row_and_takes_late_events()
+    {
+        var (first, second) = await EventsAsync(perDay: 40);
+        // As the export before migration 20261202010900 recorded it: the day's first 25 rows in (occurred_at, id) order.
+        await db.ExecuteAsync("""
+            INSERT INTO hephaestus.event_exports (day, file_number, object_name, row_count, first_occurred_at, first_id, last_occurred_at, last_id)
+            SELECT $1, 1, 'former/part-00001.parquet', 25, min(occurred_at), (array_agg(id ORDER BY occurred_at, id))[1], max(occurred_at),
+                   (array_agg(id ORDER BY occurred_at DESC, id DESC))[1]
+            FROM (SELECT occurred_at, id FROM hephaestus.learning_events WHERE occurred_at >= $1::date AND occurred_at < $1::date + 1
+                  ORDER BY occurred_at, id LIMIT 25) r
+            """, first.ToDateTime(TimeOnly.MinValue));
+        await using (var connection = await db.Owner.OpenConnectionAsync(Ct)) await LateEventAsync(connection, first);
+        var store = new FileSystemObjectStore(Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N")));
+        var work = Path.Combine(Path.GetTempPath(), "hephaestus-export-test", Guid.NewGuid().ToString("N"));
+        var until = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        Task<IReadOnlyList<ExportedFile>> Export() =>
+            EventExport.RunAsync(db.Owner, async (name, body, ct) => await store.PutNamedAsync(name, body, ct), until, null, new EventExportOptions(), work, Ct);
+
+        // The 15 rows after the former watermark and the late one (dated before it, stored after it was recorded).
+        Assert.Equal([(first, 2, 16L), (second, 1, 40L)], (await Export()).Select(f => (f.Day, f.FileNumber, f.Rows)));
+        Assert.Empty(await Export());
+        var late = await ReadBackAsync(store, "events/date=" + first.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "/");
+        Assert.Contains(late, row => row.Contains("|late|", StringComparison.Ordinal));
     }
 
     [Fact]

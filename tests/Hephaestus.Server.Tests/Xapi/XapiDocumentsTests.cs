@@ -180,7 +180,7 @@ public class XapiDocumentsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
-    public async Task A_provider_scoped_to_a_cohort_names_only_its_learners()
+    public async Task A_provider_scoped_to_a_cohort_names_only_its_learners_by_any_identifier_in_documents_and_statements()
     {
         var inEmail = $"scope-in-{Guid.NewGuid():N}@example.org";
         var (inside, _) = await db.UserAsync(inEmail, "learner");
@@ -194,6 +194,19 @@ public class XapiDocumentsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal(204, (int)(await provider.SendAsync(Send(HttpMethod.Put, State(activity, Mbox(inEmail), "s"), "{}"))).StatusCode);
         await Json.ProblemAsync(await provider.SendAsync(Send(HttpMethod.Put, State(activity, Mbox(outEmail), "s"), "{}")), 403);
         await Json.ProblemAsync(await provider.SendAsync(Send(HttpMethod.Put, State(activity, Mbox("stranger@example.org"), "s"), "{}")), 403);
+
+        // One mapping for every door: the SHA-1 of a learner's mailto IRI names them for documents too (stored as theirs).
+        string Sha1(string email) => $"{{\"mbox_sha1sum\":\"{Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes("mailto:" + email)))}\"}}";
+        Assert.Equal(204, (int)(await provider.SendAsync(Send(HttpMethod.Put, State(activity, Sha1(inEmail), "hashed"), "{}"))).StatusCode);
+        Assert.Equal(inside, await db.ScalarAsync<Guid>("SELECT user_id FROM hephaestus.xapi_documents WHERE activity_id = $1 AND document_id = 'hashed'", activity));
+        await Json.ProblemAsync(await provider.SendAsync(Send(HttpMethod.Put, State(activity, Sha1(outEmail), "hashed"), "{}")), 403);
+
+        // And the Statements resource keeps the same scope: a Statement about a learner outside the cohort is refused.
+        string Statement(string email) => XapiStatementsTests.Statement(email, activity: activity);
+        Assert.Equal(200, (int)(await provider.SendAsync(Send(HttpMethod.Post, XapiStatementsTests.Url, Statement(inEmail)))).StatusCode);
+        var refused = await Json.ProblemAsync(await provider.SendAsync(Send(HttpMethod.Post, XapiStatementsTests.Url, $"[{Statement(inEmail)},{Statement(outEmail)}]")), 403);
+        Assert.Equal("/1/actor", refused.GetProperty("field").GetString());
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.xapi_statements WHERE activity_id = $1", activity));
     }
 
     [Fact]

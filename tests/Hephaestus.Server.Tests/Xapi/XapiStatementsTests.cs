@@ -125,10 +125,10 @@ public class XapiStatementsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
             return [.. result.GetProperty("statements").EnumerateArray().Select(s => s.GetProperty("id").GetGuid())];
         }
 
-        // Both were stored by one request, at one stored time, so their order within it is not what this test is about
-        // (paging order across stored times is XapiStatementsTests' paging test); both come back either way.
-        Assert.Equal(ids.Order(), (await Ids($"agent={agent}")).Order());
-        Assert.Equal(ids.Order(), (await Ids($"agent={agent}&ascending=true")).Order());
+        // Both were stored by one request, at one stored time: newest first is the reverse of the order sent, and
+        // ascending is the exact reverse of that.
+        Assert.Equal(ids.Reverse(), await Ids($"agent={agent}"));
+        Assert.Equal(ids, await Ids($"agent={agent}&ascending=true"));
         Assert.Equal([ids[0]], await Ids($"agent={agent}&activity={Uri.EscapeDataString(activity)}"));
         Assert.Equal(ids.Reverse(), await Ids($"agent={agent}&activity={Uri.EscapeDataString(activity)}&related_activities=true"));
         Assert.Equal([ids[1]], await Ids($"agent={agent}&verb={Uri.EscapeDataString("http://adlnet.gov/expapi/verbs/passed")}"));
@@ -251,6 +251,114 @@ public class XapiStatementsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
         Assert.Equal(seen.Count, seen.Distinct().Count());
         Assert.Equal(second.Reverse().Concat(first.Reverse()).ToList().Count, seen.Count);
         await Json.ProblemAsync(await SendAsync(client, HttpMethod.Get, $"{Url}?cursor=bm9wZQ"), 400);
+    }
+
+    [Fact]
+    public async Task Ascending_is_the_exact_reverse_of_the_default_order_and_more_pages_neither_repeat_nor_skip_either_way()
+    {
+        var (_, email, client) = await LearnerAsync();
+        var agent = Uri.EscapeDataString($"{{\"mbox\":\"mailto:{email}\"}}");
+        // Three requests: ids made by the LRS, ids sent by the client (random, so only the tiebreaker orders them within
+        // their stored time), and a mix.
+        var made = await PostAsync(client, "[" + string.Join(',', Enumerable.Range(0, 5).Select(i => Statement(email, activity: $"http://example.com/m/{i}"))) + "]");
+        var sent = await PostAsync(client, "[" + string.Join(',', Enumerable.Range(0, 4).Select(i => Statement(email, id: Guid.NewGuid().ToString(), activity: $"http://example.com/s/{i}"))) + "]");
+        var mixed = await PostAsync(client, "[" + string.Join(',', Enumerable.Range(0, 4).Select(i =>
+            Statement(email, id: i % 2 == 0 ? Guid.NewGuid().ToString() : null, activity: $"http://example.com/x/{i}"))) + "]");
+        await Task.Delay(5); // the first page's bound lies after every Statement above
+
+        async Task<List<Guid>> WalkAsync(string query)
+        {
+            var seen = new List<Guid>();
+            var url = $"{Url}?agent={agent}&limit=2{query}";
+            while (url.Length > 0)
+            {
+                var result = await Json.ReadAsync(await SendAsync(client, HttpMethod.Get, url));
+                seen.AddRange(result.GetProperty("statements").EnumerateArray().Select(s => s.GetProperty("id").GetGuid()));
+                url = result.GetProperty("more").GetString()!;
+            }
+
+            return seen;
+        }
+
+        var newestFirst = await WalkAsync("");
+        var oldestFirst = await WalkAsync("&ascending=true");
+        Assert.Equal(made.Concat(sent).Concat(mixed).Order().ToList(), newestFirst.Order().ToList());
+        Assert.Equal(newestFirst.Count, newestFirst.Distinct().Count());
+        Assert.Equal(Enumerable.Reverse(newestFirst).ToList(), oldestFirst);
+        // Ids the LRS makes for one request read back in the order they were sent.
+        Assert.Equal(made, oldestFirst.Where(made.Contains));
+        // The one-page answers agree with the walks.
+        var all = await Json.ReadAsync(await SendAsync(client, HttpMethod.Get, $"{Url}?agent={agent}&ascending=true&limit=0"));
+        Assert.Equal(oldestFirst, all.GetProperty("statements").EnumerateArray().Select(s => s.GetProperty("id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task Stored_statements_keep_their_activities_definitions_for_the_activities_resource()
+    {
+        var (_, email, client) = await LearnerAsync();
+        var (course, module) = ($"http://example.com/course/{Guid.NewGuid():N}", $"http://example.com/module/{Guid.NewGuid():N}");
+        async Task<JsonElement> DefinitionAsync(string id) =>
+            (await Json.ReadAsync(await SendAsync(client, HttpMethod.Get, $"/xapi/activities?activityId={Uri.EscapeDataString(id)}"))).GetProperty("definition");
+
+        var withDefinitions = $"{{\"actor\":{{\"mbox\":\"mailto:{email}\"}},\"verb\":{{\"id\":\"http://example.com/v\"}},"
+            + $"\"object\":{{\"id\":\"{module}\",\"definition\":{{\"name\":{{\"en-US\":\"Halves\"}}}}}},"
+            + $"\"context\":{{\"contextActivities\":{{\"parent\":[{{\"id\":\"{course}\",\"definition\":{{\"name\":{{\"en-US\":\"Fractions\"}},\"type\":\"http://adlnet.gov/expapi/activities/course\"}}}}]}}}}}}";
+        // A refused request defines nothing.
+        await Json.ProblemAsync(await SendAsync(client, HttpMethod.Post, Url, $"[{withDefinitions},{Statement("nobody-" + Guid.NewGuid().ToString("N") + "@example.org")}]"), 403);
+        var bare = await Json.ReadAsync(await SendAsync(client, HttpMethod.Get, $"/xapi/activities?activityId={Uri.EscapeDataString(module)}"));
+        Assert.False(bare.TryGetProperty("definition", out _));
+
+        await PostAsync(client, withDefinitions);
+        Assert.Equal("Halves", (await DefinitionAsync(module)).GetProperty("name").GetProperty("en-US").GetString());
+        var parent = await DefinitionAsync(course);
+        Assert.Equal("Fractions", parent.GetProperty("name").GetProperty("en-US").GetString());
+        Assert.Equal("http://adlnet.gov/expapi/activities/course", parent.GetProperty("type").GetString());
+
+        // A later definition's properties replace the earlier ones; the others stay.
+        await PostAsync(client, Statement(email, activity: course).Replace($"\"id\":\"{course}\"}}",
+            $"\"id\":\"{course}\",\"definition\":{{\"description\":{{\"en-US\":\"Parts of a whole\"}}}}}}", StringComparison.Ordinal));
+        parent = await DefinitionAsync(course);
+        Assert.Equal("Fractions", parent.GetProperty("name").GetProperty("en-US").GetString());
+        Assert.Equal("Parts of a whole", parent.GetProperty("description").GetProperty("en-US").GetString());
+    }
+
+    [Fact]
+    public async Task A_statement_with_a_50000_character_description_is_stored_whole_and_nul_is_still_refused()
+    {
+        var (_, email, client) = await LearnerAsync();
+        var activity = $"http://example.com/long/{Guid.NewGuid():N}";
+        var description = string.Concat(Enumerable.Repeat("A long description of a simulation step. ", 1_250))[..50_000];
+        var statement = Statement(email, activity: activity).Replace($"\"id\":\"{activity}\"}}",
+            $"\"id\":\"{activity}\",\"definition\":{{\"description\":{{\"en-US\":\"{description}\"}},\"extensions\":{{\"http://example.com/ext/log\":\"{description}\"}}}}}}",
+            StringComparison.Ordinal);
+        var id = (await PostAsync(client, statement))[0];
+        var stored = await Json.ReadAsync(await SendAsync(client, HttpMethod.Get, $"{Url}?statementId={id}"));
+        Assert.Equal(description, stored.GetProperty("object").GetProperty("definition").GetProperty("description").GetProperty("en-US").GetString());
+
+        // The body limit and the storable-text rule still hold: a NUL is refused before anything is stored.
+        var problem = await Json.ProblemAsync(await SendAsync(client, HttpMethod.Post, Url, Statement(email, activity: activity).Replace("}}", ",\"definition\":{\"description\":{\"en-US\":\"a\\u0000b\"}}}}", StringComparison.Ordinal)), 400);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("/object/definition/description/en-US", out _));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.xapi_statements WHERE activity_id = $1", activity));
+    }
+
+    [Fact]
+    public async Task The_alternate_request_syntax_of_xapi_1_0_3_is_answered_as_an_unknown_parameter()
+    {
+        var (_, email, client) = await LearnerAsync();
+        var activity = $"http://example.com/alt/{Guid.NewGuid():N}";
+        // As xAPI 1.0.3's Communication 1.3 sends it: POST, the method in the query, headers and content as form fields.
+        var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["X-Experience-API-Version"] = "1.0.3",
+            ["Content-Type"] = "application/json",
+            ["content"] = Statement(email, activity: activity),
+        });
+        var problem = await Json.ProblemAsync(await client.PostAsync($"{Url}?method=PUT", form), 400);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("/method", out _));
+        var withVersion = Request(HttpMethod.Post, $"{Url}?method=POST");
+        withVersion.Content = form;
+        await Json.ProblemAsync(await client.SendAsync(withVersion), 400);
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.xapi_statements WHERE activity_id = $1", activity));
     }
 
     [Fact]

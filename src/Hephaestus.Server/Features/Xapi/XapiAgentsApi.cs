@@ -54,7 +54,7 @@ public static partial class XapiAgentsApi
         var agent = query.Agent("agent", required: true);
         if (!query.Validation.IsValid || agent is null) return query.Validation.ToProblem();
         var caller = XapiApi.Caller(http, configuration);
-        var user = await XapiAgentUsers.FindAsync(db, caller, agent, ct);
+        var user = await XapiAgents.FindAsync(db, caller.Actor, XapiAgents.UserKey(agent, caller.AccountHomePage), caller.IsProvider ? caller.LearnerScope : null, ct);
         var names = new List<string>();
         var mboxes = new List<string>();
         var accounts = new List<XapiAccount>();

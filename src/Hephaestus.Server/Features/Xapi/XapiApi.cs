@@ -32,8 +32,9 @@ public static partial class XapiApi
         builder.WithMetadata(new FixedResponseHeader(VersionHeader, Version));
         builder.RequireAuthorization(Policies.XapiClient);
         builder.AddEndpointFilter(async (context, next) =>
-            context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<AnyXapiVersion>() is null
-            && VersionProblem(context.HttpContext.Request.Headers[VersionHeader].ToString()) is { } problem
+            AlternateSyntaxProblem(context.HttpContext.Request) is { } alternate ? alternate
+            : context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<AnyXapiVersion>() is null
+              && VersionProblem(context.HttpContext.Request.Headers[VersionHeader].ToString()) is { } problem
                 ? problem
                 : await next(context));
         return builder;
@@ -66,6 +67,19 @@ public static partial class XapiApi
             : $"{VersionHeader} {header} is not spoken here: this LRS speaks xAPI 2.0 (send {Version}); 1.0.x clients need an LRS of that version.";
         return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unsupported xAPI version", detail: detail);
     }
+
+    /// <summary>
+    /// xAPI 1.0.3's Alternate Request Syntax (Communication 1.3: a POST with the intended method in a <c>method</c> query
+    /// parameter, headers and content as form fields) is not part of xAPI 2.0: IEEE 9274.1.1 has no such section, so to a
+    /// 2.0 LRS <c>method</c> is a parameter it does not recognise, which 2.0 answers with 400 Bad Request. Checked before
+    /// the version (such a request carries its version header as a form field) so that the answer says what happened.
+    /// </summary>
+    internal static ValidationProblem? AlternateSyntaxProblem(HttpRequest request) =>
+        request.Query.ContainsKey("method")
+            ? new Validation().Add("/method", "is not a parameter of xAPI 2.0: the Alternate Request Syntax (POST with ?method=, headers and content "
+                + "as form fields) belongs to xAPI 1.0.3 and was left out of 2.0").ToProblem(
+                "xAPI 2.0, which this LRS speaks, has no Alternate Request Syntax: send the request with its own HTTP method, headers and body.")
+            : null;
 
     [GeneratedRegex(@"^2\.0(\.[0-9]{1,6})?$")]
     private static partial Regex AcceptedVersion();

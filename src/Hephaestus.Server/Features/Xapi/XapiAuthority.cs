@@ -27,7 +27,8 @@ public static class XapiAuthority
         if (http.User.FindFirst(ProviderClaim)?.Value is { } provider && Guid.TryParse(provider, out var providerId))
         {
             var name = http.User.FindFirst(ProviderNameClaim)?.Value ?? providerId.ToString("D");
-            return new XapiCaller(new Actor(Guid.Empty, [ProviderRole]), providerId, XapiAgents.ProviderAgentJson(name, accountHomePage));
+            Guid? scope = Guid.TryParse(http.User.FindFirst(XapiBasic.LearnerScopeClaim)?.Value, out var cohort) ? cohort : null;
+            return new XapiCaller(new Actor(Guid.Empty, [ProviderRole]), providerId, XapiAgents.ProviderAgentJson(name, accountHomePage), scope);
         }
 
         return http.User.ToActor() is { } actor ? new XapiCaller(actor, null, XapiAgents.UserAgentJson(actor.UserId, accountHomePage)) : null;

@@ -43,7 +43,7 @@ public static class XapiStatementsApi
         statements.MapPut("", (HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IObjectStore store, IConfiguration configuration, CancellationToken ct) =>
                 PutAsync(http, db, learning, store, configuration, maxBytes, ct))
             .WithName("PutXapiStatement")
-            .WithMetadata(new BodySizeLimit(maxBytes))
+            .WithMetadata(new BodySizeLimit(maxBytes), BodyBoundsStrings.Instance)
             .WithSummary("Store one xAPI Statement under its id")
             .WithDescription("xAPI 2.0 PUT /statements?statementId=: the body is one Statement (application/json, or multipart/mixed with attachment and "
                 + "signature parts). 204 when stored, or when the same Statement is stored under that id already; 409 when another is. The actor must name "
@@ -54,7 +54,7 @@ public static class XapiStatementsApi
         statements.MapPost("", (HttpContext http, NpgsqlDataSource db, LearnerRecord learning, IObjectStore store, IConfiguration configuration, CancellationToken ct) =>
                 PostAsync(http, db, learning, store, configuration, maxBytes, ct))
             .WithName("PostXapiStatements")
-            .WithMetadata(new BodySizeLimit(maxBytes))
+            .WithMetadata(new BodySizeLimit(maxBytes), BodyBoundsStrings.Instance)
             .WithSummary("Store xAPI Statements")
             .WithDescription("xAPI 2.0 POST /statements: one Statement or an array, all or nothing; 200 with the array of their ids (made by the LRS "
                 + "where a Statement has none). As PUT otherwise: a Statement whose id is stored already with the same content is accepted, with "
@@ -263,7 +263,7 @@ public static class XapiStatementsApi
         if (filter.AgentKeys is null || caller.ProviderId is not null || caller.Actor.Has("admin") || caller.Actor.Has("educator")) return false;
         using var agent = JsonDocument.Parse(query["agent"].ToString());
         if (XapiAgents.UserKey(agent.RootElement, homePage) is not { } key) return true;
-        return !await XapiAgents.NamesActorAsync(db, caller.Actor, key, ct);
+        return (await XapiAgents.FindAsync(db, caller.Actor, key, null, ct))?.Id != caller.Actor.UserId;
     }
 
     static void Headers(HttpContext http, DateTimeOffset consistentThrough, DateTimeOffset? lastModified)
