@@ -22251,6 +22251,1113 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Mastery change after each version of a content item
+        /// </summary>
+        /// <remarks>
+        /// Per version of the content item: learners shown it (each learner counts once, under the version of their first exposure), those measured (their window has ended), and the mean and standard deviation of their mastery change: per learner, the mean over the item's aligned skills of mastery at exposure + `window` days (default 14, 1 to 365) minus mastery at exposure, replayed from the evidence log (before any evidence: BKT's prior, 0 under other methods). Per pair of versions: the difference of means (second minus first) with Welch's 95% interval (Welch–Satterthwaite degrees of freedom, the t quantile used). Versions measured on fewer learners than Analytics:MinimumGroupSize are suppressed. `cohortId` limits it to a cohort's learners (required for educators). JSON, or CSV (one row per version, then one per pair). Analysts, admins, educators (their cohorts).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfEffectivenessParametersAndContentEffectiveness>> ContentEffectivenessAsync(System.Guid contentItemId, int? window = null, System.Guid? cohortId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (contentItemId == null)
+                throw new System.ArgumentNullException("contentItemId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/content/items/{contentItemId}/effectiveness"
+                    urlBuilder_.Append("api/v1/analytics/content/items/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(contentItemId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/effectiveness");
+                    urlBuilder_.Append('?');
+                    if (window != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("window")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(window, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfEffectivenessParametersAndContentEffectiveness>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfEffectivenessParametersAndContentEffectiveness>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Which version of a content item to keep
+        /// </summary>
+        /// <remarks>
+        /// From the figures of the effectiveness read: versions measured on at least `minimumLearners` (default 20, and never fewer than Analytics:MinimumGroupSize) take part. Fewer than two such versions: `not_enough_evidence`, with the counts. Otherwise the version with the highest mean change is compared with each other one by Welch's 95% interval; `keep` only when every interval for best minus other lies above 0, else `no_clear_difference`, naming the interval that contains 0 (never a recommendation on such an interval). JSON, or CSV (one row per comparison). Analysts, admins, educators (their cohorts).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfRecommendationParametersAndRecommendationResponse>> ContentEffectivenessRecommendationAsync(System.Guid contentItemId, int? window = null, System.Guid? cohortId = null, int? minimumLearners = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (contentItemId == null)
+                throw new System.ArgumentNullException("contentItemId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/content/items/{contentItemId}/effectiveness/recommendation"
+                    urlBuilder_.Append("api/v1/analytics/content/items/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(contentItemId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/effectiveness/recommendation");
+                    urlBuilder_.Append('?');
+                    if (window != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("window")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(window, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (minimumLearners != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("minimumLearners")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(minimumLearners, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfRecommendationParametersAndRecommendationResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfRecommendationParametersAndRecommendationResponse>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Skills where learners get stuck
+        /// </summary>
+        /// <remarks>
+        /// For `cohortId` (its learners), `pathId` (the learners enrolled in it) or both (the cohort's learners on the path); one of them is required, and educators pass a cohort they teach. Per skill: the group's learners with evidence on it, and those stuck: at least `minimumEvidence` (default 5) evidence rows and not mastered, with their share and mean evidence count; most stuck first. A skill with fewer learners than Analytics:MinimumGroupSize is suppressed. JSON or CSV.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfStuckParametersAndStuckReport>> PatternStuckSkillsAsync(System.Guid? cohortId = null, System.Guid? pathId = null, int? minimumEvidence = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/patterns/stuck"
+                    urlBuilder_.Append("api/v1/analytics/patterns/stuck");
+                    urlBuilder_.Append('?');
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (minimumEvidence != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("minimumEvidence")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(minimumEvidence, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfStuckParametersAndStuckReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfStuckParametersAndStuckReport>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Time to mastery per skill
+        /// </summary>
+        /// <remarks>
+        /// For `cohortId` (its learners), `pathId` (the learners enrolled in it) or both (the cohort's learners on the path); one of them is required, and educators pass a cohort they teach. Per skill, over the learners who mastered it: days from their first evidence to the moment they first reached mastery (replayed from the evidence log under the skill's method): minimum, quartiles (linear interpolation), maximum, mean. Suppressed below Analytics:MinimumGroupSize learners who mastered it. JSON or CSV.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfMasteryTimeParametersAndMasteryTimeReport>> PatternTimeToMasteryAsync(System.Guid? cohortId = null, System.Guid? pathId = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/patterns/time-to-mastery"
+                    urlBuilder_.Append("api/v1/analytics/patterns/time-to-mastery");
+                    urlBuilder_.Append('?');
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfMasteryTimeParametersAndMasteryTimeReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfMasteryTimeParametersAndMasteryTimeReport>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Early quits per path
+        /// </summary>
+        /// <remarks>
+        /// For `cohortId` (its learners), `pathId` (the learners enrolled in it) or both (the cohort's learners on the path); one of them is required, and educators pass a cohort they teach. Per path: the group's enrollments, and those that quit early: withdrawn, or active and unchanged for `idleDays` (default 14), with at most `maximumSteps` (default 2) steps completed; split by the number of steps completed. A path with fewer enrollments than Analytics:MinimumGroupSize is suppressed. JSON or CSV.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfEarlyQuitParametersAndEarlyQuitReport>> PatternEarlyQuitsAsync(System.Guid? cohortId = null, System.Guid? pathId = null, int? maximumSteps = null, int? idleDays = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/patterns/early-quits"
+                    urlBuilder_.Append("api/v1/analytics/patterns/early-quits");
+                    urlBuilder_.Append('?');
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (maximumSteps != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("maximumSteps")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(maximumSteps, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (idleDays != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("idleDays")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(idleDays, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfEarlyQuitParametersAndEarlyQuitReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfEarlyQuitParametersAndEarlyQuitReport>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Items where learners repeat a wrong answer
+        /// </summary>
+        /// <remarks>
+        /// For `cohortId` (its learners), `pathId` (the learners enrolled in it) or both (the cohort's learners on the path); one of them is required, and educators pass a cohort they teach. Per item (all its versions): learners who answered it in two or more submitted attempts, those who gave the same wrong response (compared as JSON; wrong by the attempt's current result) at least `minimumRepeats` times (default 2), their share, and the response repeated by most learners. Suppressed below Analytics:MinimumGroupSize learners answering it twice. JSON or CSV.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfRepeatedWrongParametersAndRepeatedWrongReport>> PatternRepeatedWrongAnswersAsync(System.Guid? cohortId = null, System.Guid? pathId = null, int? minimumRepeats = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/patterns/repeated-wrong-answers"
+                    urlBuilder_.Append("api/v1/analytics/patterns/repeated-wrong-answers");
+                    urlBuilder_.Append('?');
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (minimumRepeats != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("minimumRepeats")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(minimumRepeats, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfRepeatedWrongParametersAndRepeatedWrongReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfRepeatedWrongParametersAndRepeatedWrongReport>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Learners at risk
+        /// </summary>
+        /// <remarks>
+        /// For `cohortId` (its learners), `pathId` (the learners enrolled in it) or both (the cohort's learners on the path); one of them is required, and educators pass a cohort they teach. The group's learners who are idle (no evidence and no enrollment change for `idleDays`, default 14) or whose mastery of a skill fell by at least `fallingBy` (default 0.1) over the last `fallingDays` (default 14; replayed from the evidence log), with the skills that fell. Individual rows for staff who may read those learners, so not suppressed. A keyset page by learner id (`after`, `limit`, default 50, at most 200). JSON or CSV (one row per learner).
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ApiResponse<AnalyticsResponseOfAtRiskParametersAndAtRiskReport>> PatternLearnersAtRiskAsync(System.Guid? cohortId = null, System.Guid? pathId = null, int? idleDays = null, int? fallingDays = null, double? fallingBy = null, System.Guid? after = null, int? limit = null, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/analytics/patterns/at-risk"
+                    urlBuilder_.Append("api/v1/analytics/patterns/at-risk");
+                    urlBuilder_.Append('?');
+                    if (cohortId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cohortId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cohortId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pathId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pathId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pathId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (idleDays != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("idleDays")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(idleDays, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (fallingDays != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("fallingDays")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(fallingDays, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (fallingBy != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("fallingBy")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(fallingBy, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (after != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("after")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(after, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AnalyticsResponseOfAtRiskParametersAndAtRiskReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return new ApiResponse<AnalyticsResponseOfAtRiskParametersAndAtRiskReport>(status_, headers_, objectResponse_.Object);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("No valid bearer token.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("Past the caller\'s rate limit; Retry-After says when to come back.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<Problem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<Problem>("The database is away or saturated, or the learner\'s writes queue; retry after Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Mastery distribution per skill and per module
         /// </summary>
         /// <remarks>
@@ -23994,6 +25101,24 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// A skill a content item is aligned to.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlignedSkill
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("code")]
+        public string Code { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// An activity to align: its id (an xAPI activity IRI or a native event's object id) and a skill (with a weight) or an item.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -24011,6 +25136,38 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("weight")]
         public double? Weight { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfAtRiskParametersAndAtRiskReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public AtRiskParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public AtRiskReport? Data { get; set; } = default!;
 
     }
 
@@ -24075,6 +25232,70 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("data")]
         public CohortMasteryDistribution? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfEarlyQuitParametersAndEarlyQuitReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public EarlyQuitParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public EarlyQuitReport? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfEffectivenessParametersAndContentEffectiveness
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public EffectivenessParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public ContentEffectiveness? Data { get; set; } = default!;
 
     }
 
@@ -24171,6 +25392,38 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("data")]
         public System.Collections.Generic.ICollection<LearnerSkillMastery>? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfMasteryTimeParametersAndMasteryTimeReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public MasteryTimeParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public MasteryTimeReport? Data { get; set; } = default!;
 
     }
 
@@ -24299,6 +25552,102 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("data")]
         public ProgressPerformance? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfRecommendationParametersAndRecommendationResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public RecommendationParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public RecommendationResponse? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfRepeatedWrongParametersAndRepeatedWrongReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public RepeatedWrongParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public RepeatedWrongReport? Data { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Every analytics answer in one envelope: the query's parameters, the moment the data reflects (`asOf`), where it
+    /// <br/>was read (`source`: primary or replica), the replica's lag, why a configured replica was not used
+    /// <br/>(`sourceNote`), the minimum group size suppression applied, and the data.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AnalyticsResponseOfStuckParametersAndStuckReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("parameters")]
+        public StuckParameters? Parameters { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public System.DateTimeOffset AsOf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("source")]
+        public AnalyticsSourceKind Source { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("replicaLagSeconds")]
+        public double? ReplicaLagSeconds { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sourceNote")]
+        public string? SourceNote { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumGroupSize")]
+        public int MinimumGroupSize { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("data")]
+        public StuckReport? Data { get; set; } = default!;
 
     }
 
@@ -24568,6 +25917,78 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Runtime.Serialization.EnumMember(Value = @"retired"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"retired")]
         Retired = 1,
+
+    }
+
+    /// <summary>
+    /// A learner at risk: idle (no evidence or progress since LastProgressAt, null: never), falling mastery, or both.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AtRiskLearner
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnerId")]
+        public System.Guid LearnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("displayName")]
+        public string DisplayName { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lastProgressAt")]
+        public System.DateTimeOffset? LastProgressAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("idle")]
+        public bool Idle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fallingSkills")]
+        public System.Collections.Generic.ICollection<FallingSkill> FallingSkills { get; set; } = new System.Collections.ObjectModel.Collection<FallingSkill>();
+
+    }
+
+    /// <summary>
+    /// The parameters of the at-risk panel, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AtRiskParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathId")]
+        public System.Guid? PathId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("idleDays")]
+        public int IdleDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fallingDays")]
+        public int FallingDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fallingBy")]
+        public double FallingBy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("after")]
+        public System.Guid? After { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("limit")]
+        public int Limit { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AtRiskReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("idleDays")]
+        public int IdleDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fallingDays")]
+        public int FallingDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fallingBy")]
+        public double FallingBy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public PageOfAtRiskLearner Learners { get; set; } = new PageOfAtRiskLearner();
 
     }
 
@@ -24959,6 +26380,42 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// A content item's effectiveness: the window, its aligned skills, each version and each pair of versions.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ContentEffectiveness
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("contentItemId")]
+        public System.Guid ContentItemId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("key")]
+        public string Key { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("windowDays")]
+        public int WindowDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("alignedSkills")]
+        public System.Collections.Generic.ICollection<AlignedSkill> AlignedSkills { get; set; } = new System.Collections.ObjectModel.Collection<AlignedSkill>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("versions")]
+        public System.Collections.Generic.ICollection<VersionEffectiveness> Versions { get; set; } = new System.Collections.ObjectModel.Collection<VersionEffectiveness>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("differences")]
+        public System.Collections.Generic.ICollection<VersionDifference> Differences { get; set; } = new System.Collections.ObjectModel.Collection<VersionDifference>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("note")]
+        public string? Note { get; set; } = default!;
+
+    }
+
+    /// <summary>
     /// A flag on a version: it needs regenerating, from whom (a person, or a source such as item analysis) and why.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -25327,6 +26784,114 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// The parameters of the early-quits panel, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EarlyQuitParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathId")]
+        public System.Guid? PathId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maximumSteps")]
+        public int MaximumSteps { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("idleDays")]
+        public int IdleDays { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A path's early quits: withdrawn, or active and idle, after at most the given number of completed steps.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EarlyQuitPath
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathId")]
+        public System.Guid PathId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("code")]
+        public string Code { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("enrollments")]
+        public long Enrollments { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("withdrawn")]
+        public long? Withdrawn { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("idle")]
+        public long? Idle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("share")]
+        public double? Share { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("byStepsCompleted")]
+        public System.Collections.Generic.ICollection<StepsQuits>? ByStepsCompleted { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EarlyQuitReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("maximumSteps")]
+        public int MaximumSteps { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("idleDays")]
+        public int IdleDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("paths")]
+        public System.Collections.Generic.ICollection<EarlyQuitPath> Paths { get; set; } = new System.Collections.ObjectModel.Collection<EarlyQuitPath>();
+
+    }
+
+    /// <summary>
+    /// The parameters of a content item's effectiveness, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EffectivenessParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("contentItemId")]
+        public System.Guid ContentItemId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("window")]
+        public int Window { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// What the recommendation says. Wire names are snake_case.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum EffectivenessVerdict
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"keep"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"keep")]
+        Keep = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"not_enough_evidence"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"not_enough_evidence")]
+        Not_enough_evidence = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"no_clear_difference"), System.Text.Json.Serialization.JsonStringEnumMemberName(@"no_clear_difference")]
+        No_clear_difference = 2,
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class EnrollmentResponse
     {
@@ -25585,6 +27150,27 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("sequence")]
         public int Sequence { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A skill whose mastery fell over the window: its replayed value then and now.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class FallingSkill
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("code")]
+        public string Code { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("before")]
+        public double Before { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("now")]
+        public double Now { get; set; } = default!;
 
     }
 
@@ -27159,6 +28745,76 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// Time to mastery of a skill (days from a learner's first evidence to the moment they first reached mastery), as a
+    /// <br/>distribution over the learners who mastered it: quartiles by linear interpolation (as percentile_cont).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class MasteryTime
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("code")]
+        public string Code { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mastered")]
+        public long Mastered { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumDays")]
+        public double? MinimumDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("firstQuartileDays")]
+        public double? FirstQuartileDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("medianDays")]
+        public double? MedianDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("thirdQuartileDays")]
+        public double? ThirdQuartileDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("maximumDays")]
+        public double? MaximumDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("meanDays")]
+        public double? MeanDays { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The parameters of the time-to-mastery panel, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class MasteryTimeParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathId")]
+        public System.Guid? PathId { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class MasteryTimeReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skills")]
+        public System.Collections.Generic.ICollection<MasteryTime> Skills { get; set; } = new System.Collections.ObjectModel.Collection<MasteryTime>();
+
+    }
+
+    /// <summary>
     /// One learner moved: what was kept, added and removed, and which kept steps changed status.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -27489,6 +29145,21 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<AssessmentResponseBody> Items { get; set; } = new System.Collections.ObjectModel.Collection<AssessmentResponseBody>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("next")]
+        public string? Next { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A page of a keyset-paged list: the items and the cursor of the next page (null on the last page).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PageOfAtRiskLearner
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<AtRiskLearner> Items { get; set; } = new System.Collections.ObjectModel.Collection<AtRiskLearner>();
 
         [System.Text.Json.Serialization.JsonPropertyName("next")]
         public string? Next { get; set; } = default!;
@@ -28443,6 +30114,58 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
+    /// The parameters of a recommendation, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RecommendationParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("contentItemId")]
+        public System.Guid ContentItemId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("window")]
+        public int Window { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumLearners")]
+        public int MinimumLearners { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Which version to keep: the verdict (keep, not_enough_evidence, no_clear_difference), the version when there is one, the
+    /// <br/>reason in words, the minimum number of measured learners a version needed, the comparisons and the versions' figures.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RecommendationResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("verdict")]
+        public EffectivenessVerdict Verdict { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("keepVersionId")]
+        public System.Guid? KeepVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("keepVersion")]
+        public int? KeepVersion { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("reason")]
+        public string Reason { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumLearners")]
+        public long MinimumLearners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("comparisons")]
+        public System.Collections.Generic.ICollection<VersionComparison> Comparisons { get; set; } = new System.Collections.ObjectModel.Collection<VersionComparison>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("versions")]
+        public System.Collections.Generic.ICollection<VersionEffectiveness> Versions { get; set; } = new System.Collections.ObjectModel.Collection<VersionEffectiveness>();
+
+    }
+
+    /// <summary>
     /// A version waiting for regeneration: the dimensions whose current mean lies below the gate's threshold
     /// <br/>(`[{dimension, value, threshold}]`), and its flags (how many, and the latest few).
     /// </summary>
@@ -28527,6 +30250,70 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("depth")]
         public int Depth { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// An item where learners repeat a wrong answer: learners who answered it in two or more attempts, those who gave the same
+    /// <br/>wrong response at least the minimum number of times, and the response most often repeated (JSON as answered).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RepeatedWrongItem
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("itemId")]
+        public System.Guid ItemId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("code")]
+        public string? Code { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnersRetrying")]
+        public long LearnersRetrying { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnersRepeating")]
+        public long? LearnersRepeating { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("share")]
+        public double? Share { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("topResponse")]
+        public string? TopResponse { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("topResponseLearners")]
+        public long? TopResponseLearners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The parameters of the repeated-wrong-answers panel, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RepeatedWrongParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathId")]
+        public System.Guid? PathId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumRepeats")]
+        public int MinimumRepeats { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RepeatedWrongReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumRepeats")]
+        public int MinimumRepeats { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<RepeatedWrongItem> Items { get; set; } = new System.Collections.ObjectModel.Collection<RepeatedWrongItem>();
 
     }
 
@@ -29316,6 +31103,24 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// Early quits among the enrollments of one path that ended with at most that many completed steps.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StepsQuits
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("stepsCompleted")]
+        public int StepsCompleted { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("withdrawn")]
+        public long Withdrawn { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("idle")]
+        public long Idle { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class StoredBodyResponse
     {
@@ -29325,6 +31130,69 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("size")]
         public long Size { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// The parameters of the stuck-skills panel, echoed in its answer.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StuckParameters
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("cohortId")]
+        public System.Guid? CohortId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathId")]
+        public System.Guid? PathId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumEvidence")]
+        public int MinimumEvidence { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StuckReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("minimumEvidence")]
+        public int MinimumEvidence { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("skills")]
+        public System.Collections.Generic.ICollection<StuckSkill> Skills { get; set; } = new System.Collections.ObjectModel.Collection<StuckSkill>();
+
+    }
+
+    /// <summary>
+    /// A skill where learners get stuck: assessed learners, those with at least the minimum evidence and no mastery.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class StuckSkill
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("skillId")]
+        public System.Guid SkillId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("code")]
+        public string Code { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learners")]
+        public long Learners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stuck")]
+        public long? Stuck { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("stuckShare")]
+        public double? StuckShare { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("meanEvidenceOfStuck")]
+        public double? MeanEvidenceOfStuck { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
 
     }
 
@@ -29722,6 +31590,111 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// The best version against another: Welch's interval for best − other.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class VersionComparison
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("betterVersionId")]
+        public System.Guid BetterVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("betterVersion")]
+        public int BetterVersion { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("otherVersionId")]
+        public System.Guid OtherVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("otherVersion")]
+        public int OtherVersion { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("interval")]
+        public WelchInterval? Interval { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Welch's 95% interval for the difference between two versions' mean changes (second minus first); null figures with the
+    /// <br/>reason when either version is suppressed or has fewer than two measured learners.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class VersionDifference
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("firstVersionId")]
+        public System.Guid FirstVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("firstVersion")]
+        public int FirstVersion { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("secondVersionId")]
+        public System.Guid SecondVersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("secondVersion")]
+        public int SecondVersion { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("difference")]
+        public double? Difference { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("standardError")]
+        public double? StandardError { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("degreesOfFreedom")]
+        public double? DegreesOfFreedom { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("tQuantile")]
+        public double? TQuantile { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lower")]
+        public double? Lower { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("upper")]
+        public double? Upper { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("containsZero")]
+        public bool? ContainsZero { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One version's learners and their mastery change: shown (their first exposure to the item was this version), measured
+    /// <br/>(their window has ended), and the mean and standard deviation of the measured changes; null with the reason in
+    /// <br/>Suppressed when fewer learners than the minimum group size were measured.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class VersionEffectiveness
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("versionId")]
+        public System.Guid VersionId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public int Version { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        public string Status { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnersShown")]
+        public long LearnersShown { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("learnersMeasured")]
+        public long LearnersMeasured { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("meanChange")]
+        public double? MeanChange { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("standardDeviation")]
+        public double? StandardDeviation { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("suppressed")]
+        public string? Suppressed { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class VersionQualityResponse
     {
@@ -29731,6 +31704,40 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("dimensions")]
         public System.Collections.Generic.ICollection<DimensionQuality> Dimensions { get; set; } = new System.Collections.ObjectModel.Collection<DimensionQuality>();
+
+    }
+
+    /// <summary>
+    /// A confidence interval for the difference of two means by Welch's t: the difference (second minus first), its standard
+    /// <br/>error, the Welch–Satterthwaite degrees of freedom, the t quantile used and the interval's ends.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class WelchInterval
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("difference")]
+        public double Difference { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("standardError")]
+        public double StandardError { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("degreesOfFreedom")]
+        public double DegreesOfFreedom { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("tQuantile")]
+        public double TQuantile { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("lower")]
+        public double Lower { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("upper")]
+        public double Upper { get; set; } = default!;
+
+        /// <summary>
+        /// Whether 0 lies in the interval: the data are then consistent with no difference at all.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("containsZero")]
+        public bool? ContainsZero { get; set; } = default!;
 
     }
 
