@@ -58,7 +58,7 @@ public sealed class TestPgBouncer
             WriteConfiguration(directory, server.Host ?? "127.0.0.1", server.Port, port);
             if (runAs is not null) HandOver(directory, runAs);
             var process = Start(executable, directory, runAs);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => StopQuietly(process, directory);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => HelperProcess.StopQuietly(process, directory, "pgbouncer");
             try
             {
                 await WaitUntilAnsweringAsync(process, directory, port, cluster);
@@ -67,7 +67,7 @@ public sealed class TestPgBouncer
             catch (Exception e) when (e is InvalidOperationException or TimeoutException)
             {
                 last = e; // most likely the port was taken between choosing it and binding it: try another
-                StopQuietly(process, directory);
+                HelperProcess.StopQuietly(process, directory, "pgbouncer");
             }
         }
 
@@ -197,24 +197,6 @@ public sealed class TestPgBouncer
             return; // it never started: the tests that needed it failed with the reason
         }
 
-        await Task.Run(() => StopQuietly(bouncer._process, bouncer._directory));
-    }
-
-    static void StopQuietly(Process process, string directory)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"Could not clean up pgbouncer in {directory}: {e.Message}");
-        }
+        await Task.Run(() => HelperProcess.StopQuietly(bouncer._process, bouncer._directory, "pgbouncer"));
     }
 }

@@ -86,7 +86,7 @@ public sealed partial class TestS3
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopQuietly(process, directory);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => HelperProcess.StopQuietly(process, directory, "s3rver");
 
         Uri serviceUrl;
         try
@@ -95,7 +95,7 @@ public sealed partial class TestS3
         }
         catch
         {
-            StopQuietly(process, directory);
+            HelperProcess.StopQuietly(process, directory, "s3rver");
             throw;
         }
 
@@ -150,25 +150,7 @@ public sealed partial class TestS3
         }
 
         server._admin.Dispose();
-        await Task.Run(() => StopQuietly(server._process, server._directory));
-    }
-
-    static void StopQuietly(Process process, string directory)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"Could not clean up s3rver in {directory}: {e.Message}");
-        }
+        await Task.Run(() => HelperProcess.StopQuietly(server._process, server._directory, "s3rver"));
     }
 
     [GeneratedRegex(@"S3rver listening on [^:]+:(?<port>\d+)")]
