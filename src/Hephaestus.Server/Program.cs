@@ -16,6 +16,7 @@ using Hephaestus.Server.Features.Paths;
 using Hephaestus.Server.Features.Users;
 using Hephaestus.Server.Features.Xapi;
 using Hephaestus.Server.Hosting;
+using Hephaestus.Server.Web;
 
 // `hephaestus` serves the API; `hephaestus <verb>` runs a CLI verb on the same configuration; any other word is an error.
 switch (HephaestusCli.Classify(args))
@@ -32,6 +33,7 @@ builder.AddHephaestusAnalytics();
 builder.AddHephaestusStorage();
 builder.AddHephaestusAuth();
 builder.AddHephaestusApi();
+builder.AddHephaestusWeb();
 builder.AddHephaestusTelemetry();
 builder.AddPersonalDataSections();
 builder.Services.AddEventEffects(builder.Configuration);
@@ -66,6 +68,7 @@ app.MapXapiCredentials();
 app.MapItemAnalysis();
 app.MapAnalytics();
 app.MapEventAlignments();
+app.MapWebApp();
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -53,6 +53,15 @@ public static class Provisioning
         }
     }
 
+    /// <summary>The existing account with this email (any case), or null: for verbs that act only on accounts that exist.</summary>
+    public static async Task<ProvisionedUser?> FindByEmailAsync(NpgsqlDataSource owner, string email, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        await using var select = owner.CreateCommand(ByEmail);
+        select.Parameters.Add(SqlParameters.Text(email));
+        return await ReadAsync(select, created: false, ct);
+    }
+
     static async Task<ProvisionedUser?> ReadAsync(NpgsqlCommand command, bool created, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -103,5 +103,8 @@ public static class SchemaMigrations
         new("20261202011000_CitusReady",
             Up: ["0033_citus_ready.sql"],
             Down: ["20261202011000_CitusReady.down.sql"]),
+        new("20261202011100_WebSignIn",
+            Up: ["0034_web_sign_in.sql"],
+            Down: ["20261202011100_WebSignIn.down.sql"]),
     ];
 }

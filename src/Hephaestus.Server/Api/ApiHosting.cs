@@ -81,7 +81,9 @@ public static class ApiHosting
         if (timed) app.UseMiddleware<ServerTiming>();
         app.UseMiddleware<ResponseHeaders>();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // An empty error answers as a problem detail on the API, and as a page in the web app (Web/Components/Pages/Error).
+        app.UseWhen(context => !Web.WebPaths.IsWeb(context), api => api.UseStatusCodePages());
+        app.UseWhen(Web.WebPaths.IsWeb, web => web.UseStatusCodePagesWithReExecute("/error/{0}", createScopeForStatusCodePages: true));
         // Authentication before routing: `me` in a learner route is rewritten to the signed-in user's id, then routed.
         app.UseAuthentication();
         if (timed) app.Use(ServerTiming.MarkAuthenticated);

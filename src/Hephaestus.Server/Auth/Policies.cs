@@ -100,7 +100,8 @@ internal sealed class ForbiddenAsProblem(IProblemDetailsService problems) : IAut
     {
         var roles = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement>()
             .SelectMany(r => r.AllowedRoles).ToList();
-        if (!authorizeResult.Forbidden || roles is not { Count: > 0 })
+        // The web app's pages answer a refusal with a page (the cookie scheme's redirect to /forbidden), not JSON.
+        if (!authorizeResult.Forbidden || roles is not { Count: > 0 } || Web.WebPaths.IsWeb(context))
         {
             await _default.HandleAsync(next, context, policy, authorizeResult);
             return;

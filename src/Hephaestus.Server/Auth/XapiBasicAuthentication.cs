@@ -38,8 +38,10 @@ public static class XapiBasic
     /// <summary>Revocation takes effect within this in every instance (at once in the one that revoked).</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
+    /// <summary>The web app's pages sign in with a session cookie (Web/WebSignIn); the API never accepts one.</summary>
     public static string Select(HttpContext context) =>
-        context.Request.Path.StartsWithSegments("/xapi")
+        Web.WebPaths.IsWeb(context) ? Web.WebSignIn.CookieScheme
+        : context.Request.Path.StartsWithSegments("/xapi")
         && !context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             ? Scheme
             : JwtBearerDefaults.AuthenticationScheme;

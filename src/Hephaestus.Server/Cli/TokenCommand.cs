@@ -19,7 +19,8 @@ internal static class TokenCommand
         var usersFile = new Option<FileInfo?>("--users-file") { Description = "Mint one token per email in this file; prints 'email token' lines (load tests)." };
         var roles = new Option<string[]>("--role", "-r") { Description = "Role(s) of a user the verb creates: learner, educator, author, analyst, admin (default learner). An existing account keeps its roles; asking for one it does not hold is refused (an admin changes roles with PATCH /api/v1/users/{id}).", Arity = ArgumentArity.ZeroOrMore };
         var hours = new Option<double>("--hours") { Description = "Lifetime of the token in hours.", DefaultValueFactory = _ => 12 };
-        var command = new Command("token", "Mint a bearer token for a user (embedded default or Auth:SigningKey), creating the user with the given roles when no account has the email; an existing account's roles are never changed.") { user, usersFile, roles, hours };
+        var link = new Option<bool>("--link") { Description = "Print a one-time sign-in link to the web app for an existing user instead of a token (usable once, within 10 minutes, from this machine only)." };
+        var command = new Command("token", "Mint a bearer token for a user (embedded default or Auth:SigningKey), creating the user with the given roles when no account has the email; an existing account's roles are never changed. With --link, a one-time sign-in link to the web app instead.") { user, usersFile, roles, hours, link };
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {
             var emails = parse.GetValue(usersFile) is { } file
@@ -47,6 +48,8 @@ internal static class TokenCommand
             }
 
             await cli.EnsureEmbeddedSchemaAsync(ct);
+            if (parse.GetValue(link)) return await PrintLinkAsync(cli, emails, wanted, parse.GetValue(usersFile) is not null, ct);
+
             var key = AuthHosting.SigningKey(cli.Configuration, () => cli.Endpoint.EmbeddedSigningKey);
             var exit = 0;
             foreach (var email in emails)
@@ -67,6 +70,39 @@ internal static class TokenCommand
             return exit;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A one-time sign-in link for one existing account (the web app signs its holder in as that account, once, on
+    /// loopback). It never creates an account or grants a role: whoever runs the verb already reaches the database.
+    /// </summary>
+    static async Task<int> PrintLinkAsync(CliDatabase cli, List<string> emails, string[] roles, bool fromFile, CancellationToken ct)
+    {
+        if (fromFile || emails.Count != 1 || roles.Length > 0)
+        {
+            await Console.Error.WriteLineAsync("--link signs in one existing user: give --user EMAIL, without --users-file or --role.");
+            return 1;
+        }
+
+        var account = await Provisioning.FindByEmailAsync(cli.Owner, emails[0], ct);
+        if (account is null)
+        {
+            await Console.Error.WriteLineAsync($"{emails[0]}: no account has this email; create it first (hephaestus token --user {emails[0]} --role …, or POST /api/v1/users).");
+            return 1;
+        }
+
+        var code = await SignInLinks.CreateAsync(cli.Owner, account.Id, ct);
+        Console.WriteLine($"{ServiceUrl(cli.Configuration)}/sign-in/link/{code}");
+        return 0;
+    }
+
+    /// <summary>Where the service listens (its first configured URL), as a loopback address a browser on this machine opens.</summary>
+    internal static string ServiceUrl(IConfiguration configuration)
+    {
+        var first = (configuration["Urls"] ?? "http://127.0.0.1:5080").Split(';', StringSplitOptions.RemoveEmptyEntries)[0];
+        var uri = new UriBuilder(first.Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal));
+        if (uri.Host is "0.0.0.0" or "[::]" or "::") uri.Host = "127.0.0.1";
+        return uri.Uri.GetLeftPart(UriPartial.Authority);
     }
 
     /// <summary>

@@ -54,6 +54,7 @@ public sealed class CitusReadinessTests(TestDatabase db) : IClassFixture<TestDat
         ["cohorts"] = Catalog("cohorts are few and joined by every educator's read"),
         ["external_ids"] = Catalog("imported records' ids (OneRoster sourcedIds), unique per system, looked up before the user is known"),
         ["imports"] = Catalog("the import audit: one row per import"),
+        ["web_sign_in_links"] = Catalog("one-time sign-in codes of the embedded default: a handful of rows, found by code, naming a person through user_identities"),
         ["mastery_scales"] = Catalog(),
         ["mastery_levels"] = Catalog(),
         ["competency_frameworks"] = Catalog(),
