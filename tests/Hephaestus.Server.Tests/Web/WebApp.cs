@@ -71,6 +71,21 @@ public class WebApp : TestDatabase
         return page;
     }
 
+    /// <summary>
+    /// The screenshot of a view that docs/screenshots keeps (linked from the README): written there when the tests run
+    /// with HEPHAESTUS_UPDATE_SCREENSHOTS=1 (then commit the files), otherwise taken and checked to be an image only, so
+    /// every run still proves the view renders.
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var png = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true });
+        Assert.True(png.Length > 1000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G', $"the screenshot {name} is not a PNG image");
+        if (Environment.GetEnvironmentVariable("HEPHAESTUS_UPDATE_SCREENSHOTS") != "1") return;
+        var directory = Path.Combine(Architecture.HouseTests.Root, "docs", "screenshots");
+        Directory.CreateDirectory(directory);
+        await File.WriteAllBytesAsync(Path.Combine(directory, name + ".png"), png);
+    }
+
     /// <summary>The serious and critical accessibility violations axe finds on the page as it is now.</summary>
     public static async Task<IReadOnlyList<string>> AccessibilityViolationsAsync(IPage page)
     {
