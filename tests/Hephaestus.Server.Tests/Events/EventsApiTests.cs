@@ -171,6 +171,33 @@ public class EventsApiTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task Timeline_pages_run_across_daily_partitions_in_order_each_event_once()
+    {
+        // The timeline reads the daily partitions newest first (an ordered Append) and stops at a page: pages that straddle
+        // days, and a learner whose events are all days old, read exactly as one sorted list would.
+        var (learner, client) = await LearnerAsync();
+        var now = DateTimeOffset.UtcNow;
+        var ages = new[] { 60.0, 50, 30, 25, 23, 2, 1 }; // hours ago, over three or four UTC days
+        Assert.Equal((ages.Length, 0), await PostAsync(client, Array(ages.Select(h => Event(learner, now.AddHours(-h), $"h{h}")).ToArray())));
+        var newestFirst = ages.OrderBy(h => h).Select(h => (string?)$"h{h}").ToList();
+
+        foreach (var limit in new[] { 1, 2, 3, 4, 50 })
+        {
+            var (all, _) = await Json.AllPagesAsync(client, $"/api/v1/learners/{learner}/events?limit={limit}");
+            Assert.Equal(newestFirst, all.Select(e => e.GetProperty("clientEventId").GetString()).ToList());
+        }
+
+        var (old, oldClient) = await LearnerAsync();
+        Assert.Equal((2, 0), await PostAsync(oldClient, Array(Event(old, now.AddHours(-40), "older"), Event(old, now.AddHours(-30), "old"))));
+        var first = await Json.ReadAsync(await oldClient.GetAsync($"/api/v1/learners/{old}/events?limit=1"));
+        Assert.Equal("old", first.GetProperty("items")[0].GetProperty("clientEventId").GetString());
+        // A since bound: nothing before it comes back, on every page.
+        var since = Uri.EscapeDataString(now.AddHours(-23.5).ToString("O", CultureInfo.InvariantCulture));
+        var (recent, _) = await Json.AllPagesAsync(client, $"/api/v1/learners/{learner}/events?limit=2&since={since}");
+        Assert.Equal(["h1", "h2", "h23"], recent.Select(e => e.GetProperty("clientEventId").GetString()).ToList());
+    }
+
+    [Fact]
     public async Task Timeline_filters_narrow_it_and_bad_filters_are_field_errors()
     {
         var (learner, client) = await LearnerAsync();
