@@ -66,6 +66,8 @@ public sealed class WebOidcSignInTests(OidcWebApp web) : IClassFixture<OidcWebAp
         {
             Assert.Equal("code", a["response_type"]);
             Assert.Equal("S256", a["code_challenge_method"]);
+            // The code comes back in a form post, not in a URL that logs and Referer headers would keep.
+            Assert.Equal("form_post", a["response_mode"]);
             Assert.Contains("openid", a["scope"]!.Split(' '));
             Assert.False(string.IsNullOrEmpty(a["nonce"]));
         });
