@@ -51,6 +51,7 @@ public static class AuthHosting
         if (!string.IsNullOrEmpty(authority))
         {
             options.Authority = authority;
+            options.RequireHttpsMetadata = RequireHttpsMetadata(configuration);
         }
         else
         {
@@ -101,6 +102,14 @@ public static class AuthHosting
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, "sub", ClaimTypes.Role));
     }
+
+    /// <summary>
+    /// Whether the authority's discovery document and keys must come over HTTPS (Auth:RequireHttpsMetadata, default
+    /// true). Only a provider on this machine (a test's, a developer's) is reached over plain HTTP: the keys that decide
+    /// who a token is must not travel where anyone could replace them. The API and the web app's sign-in read the same
+    /// authority, so one setting serves both.
+    /// </summary>
+    public static bool RequireHttpsMetadata(IConfiguration configuration) => configuration.GetValue("Auth:RequireHttpsMetadata", true);
 
     /// <summary>The HMAC key: configured (base64), or the embedded installation's own.</summary>
     /// <param name="embeddedKey">Asked only when no key is configured (an external database has no embedded key).</param>

@@ -1,4 +1,5 @@
 using Hephaestus.Server.Web.Components;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace Hephaestus.Server.Web;
 
@@ -28,6 +29,10 @@ public static class WebHosting
         builder.Services.AddScoped<WebApi>();
         builder.Services.AddScoped<WebUser>();
         builder.AddWebSignIn();
+        // The session and anti-forgery cookies are encrypted with this key ring: instances behind one load balancer must
+        // share it (Web:KeysDirectory on a shared volume), or a request reaching another instance is signed out.
+        var keys = builder.Services.AddDataProtection().SetApplicationName("hephaestus");
+        if (builder.Configuration["Web:KeysDirectory"] is { Length: > 0 } directory) keys.PersistKeysToFileSystem(new DirectoryInfo(directory));
         return builder;
     }
 

@@ -68,7 +68,7 @@ public static class WebSignIn
         o.SignInScheme = CookieScheme;
         o.CallbackPath = "/sign-in/oidc/callback";
         o.SignedOutCallbackPath = "/sign-out/oidc/callback";
-        o.RequireHttpsMetadata = configuration.GetValue("Web:Oidc:RequireHttpsMetadata", true);
+        o.RequireHttpsMetadata = AuthHosting.RequireHttpsMetadata(configuration);
         o.Scope.Clear();
         foreach (var scope in (configuration["Web:Oidc:Scopes"] ?? "openid profile email").Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -85,17 +85,51 @@ public static class WebSignIn
                 return;
             }
 
-            var session = await SessionPrincipalAsync(context.HttpContext, subject, token);
+            // The provider knows the person; only this database says whether they have an account here (someone must
+            // have provisioned one with this subject). Asked first, so that refusal is told apart from a token the API
+            // will not take, which is the operator's to fix (audience, issuer), not the user's.
+            var http = context.HttpContext;
+            if (await http.RequestServices.GetRequiredService<ActorResolver>().ResolveAsync(subject, http.RequestAborted) is null)
+            {
+                context.Fail(new UnknownAccountException());
+                return;
+            }
+
+            var session = await SessionPrincipalAsync(http, subject, token);
             if (session is null)
             {
-                context.Fail("the identity provider's user has no account here");
+                context.Fail("the API refused the identity provider's access token: check that the provider issues it for Auth:Audience");
                 return;
             }
 
             context.Principal = session;
-            context.Properties!.ExpiresUtc = DateTimeOffset.UtcNow + SessionLength;
+            context.Properties!.ExpiresUtc = DateTimeOffset.UtcNow + SessionLengthFor(context.TokenEndpointResponse!.ExpiresIn);
+        };
+        // A refused or failed sign-in ends on the sign-in page saying which, not on an error page with an exception.
+        o.Events.OnRemoteFailure = context =>
+        {
+            var failure = context.Failure is UnknownAccountException ? SignInFailure.NoAccount : SignInFailure.Provider;
+            if (failure == SignInFailure.Provider)
+            {
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebSignIn))
+                    .LogWarning(context.Failure, "Signing in with the identity provider failed");
+            }
+
+            context.Response.Redirect("/sign-in?failed=" + failure.ToString().ToLowerInvariant());
+            context.HandleResponse();
+            return Task.CompletedTask;
         };
     }
+
+    /// <summary>
+    /// A session ends when the access token it holds does (the provider's expires_in, in seconds), or after
+    /// <see cref="SessionLength"/> if that is sooner: past the token's end every page's API call would be refused.
+    /// </summary>
+    public static TimeSpan SessionLengthFor(string? expiresIn) =>
+        int.TryParse(expiresIn, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds > 0 && TimeSpan.FromSeconds(seconds) < SessionLength
+            ? TimeSpan.FromSeconds(seconds)
+            : SessionLength;
 
     /// <summary>Every request: the cookie's subject resolved to the user and roles the database holds now, or the session ends.</summary>
     static async Task ResolveActorAsync(CookieValidatePrincipalContext context)
@@ -177,6 +211,16 @@ public static class WebSignIn
             CookieScheme, "sub", ClaimTypes.Role);
         return new ClaimsPrincipal(identity);
     }
+}
+
+/// <summary>Why a sign-in with the identity provider ended on the sign-in page (its <c>failed</c> query value).</summary>
+public enum SignInFailure
+{
+    /// <summary>The provider signed the person in, but no account here has their subject.</summary>
+    NoAccount,
+
+    /// <summary>Anything else: the provider refused, or its answer was not usable (logged for the operator).</summary>
+    Provider,
 }
 
 /// <summary>The parts of GET /api/v1/users/me a session keeps.</summary>

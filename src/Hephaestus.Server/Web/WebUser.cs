@@ -22,7 +22,7 @@ public sealed class WebUser(IHttpContextAccessor accessor)
 
     public TimeZoneInfo TimeZone => Zone(Principal.FindFirstValue(WebSignIn.TimeZoneClaim));
 
-    /// <summary>A time in the user's zone and culture, with the zone's abbreviation-free offset so it is unambiguous.</summary>
+    /// <summary>A time in the user's zone (their profile's, UTC when it names none this machine knows) and culture.</summary>
     public string When(DateTimeOffset? at) =>
         at is { } value ? TimeZoneInfo.ConvertTime(value, TimeZone).ToString("g", CultureInfo.CurrentCulture) : "—";
 

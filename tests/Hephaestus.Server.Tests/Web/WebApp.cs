@@ -25,10 +25,13 @@ public class WebApp : TestDatabase
     /// <summary>Where the service listens, e.g. http://127.0.0.1:41234.</summary>
     public Uri BaseUrl { get; private set; } = new("http://127.0.0.1");
 
+    /// <summary>Configuration the service of this fixture runs with, beside the test defaults (an identity provider's).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ServiceSettings => new Dictionary<string, string?>();
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        _factory = new ApiFactory(this, new Dictionary<string, string?> { ["Urls"] = "http://127.0.0.1:0" });
+        _factory = new ApiFactory(this, new Dictionary<string, string?>(ServiceSettings) { ["Urls"] = "http://127.0.0.1:0" });
         _factory.UseKestrel(0);
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
