@@ -87,9 +87,12 @@ public sealed class EducatorViewsTests(WebApp web) : IClassFixture<WebApp>
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>A learner's row (by name) of the page's heat map or gradebook.</summary>
+    static ILocator Row(IPage page, string learner) =>
+        page.Locator("table.heat tbody tr", new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = learner, Exact = true }) });
+
     /// <summary>The heat map's cell of a learner (by name) and a step (by its column, counted from the first step).</summary>
-    static ILocator Cell(IPage page, string learner, int step) =>
-        page.Locator("table.heat tbody tr", new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = learner, Exact = true }) }).Locator("td").Nth(1 + step);
+    static ILocator Cell(IPage page, string learner, int step) => Row(page, learner).Locator("td").Nth(1 + step);
 
     [Fact]
     public async Task An_educator_skips_a_step_for_a_learner_and_sees_the_heat_map_change()
@@ -132,8 +135,7 @@ public sealed class EducatorViewsTests(WebApp web) : IClassFixture<WebApp>
         await page.GetByRole(AriaRole.Link, new() { Name = "Back to the heat map" }).ClickAsync();
         Assert.Equal("skipped", (await Cell(page, $"ben-{c.Tag}", 1).InnerTextAsync()).Trim());
         Assert.Equal("heat-3", await Cell(page, $"ben-{c.Tag}", 1).GetAttributeAsync("class"));
-        Assert.Equal("1 of 3", (await page.Locator("table.heat tbody tr", new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = $"ben-{c.Tag}" }) })
-            .Locator("td").First.InnerTextAsync()).Trim());
+        Assert.Equal("1 of 3", (await Row(page, $"ben-{c.Tag}").Locator("td").First.InnerTextAsync()).Trim());
     }
 
     [Fact]
@@ -178,11 +180,10 @@ public sealed class EducatorViewsTests(WebApp web) : IClassFixture<WebApp>
         await page.GotoAsync($"/cohorts/{c.Cohort}");
         await page.GetByRole(AriaRole.Link, new() { Name = "Learning-mastery gradebook" }).ClickAsync();
 
-        var table = page.Locator("table.heat");
-        Assert.Contains($"fractions-{c.Tag}", await table.Locator("thead").InnerTextAsync(), StringComparison.Ordinal);
-        var ada = await table.Locator("tbody tr", new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = $"ada-{c.Tag}" }) }).Locator("td").First.InnerTextAsync();
-        var ben = await table.Locator("tbody tr", new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = $"ben-{c.Tag}" }) }).Locator("td").First.InnerTextAsync();
-        var cy = await table.Locator("tbody tr", new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = $"cy-{c.Tag}" }) }).Locator("td").First.InnerTextAsync();
+        Assert.Contains($"fractions-{c.Tag}", await page.Locator("table.heat thead").InnerTextAsync(), StringComparison.Ordinal);
+        var ada = await Row(page, $"ada-{c.Tag}").Locator("td").First.InnerTextAsync();
+        var ben = await Row(page, $"ben-{c.Tag}").Locator("td").First.InnerTextAsync();
+        var cy = await Row(page, $"cy-{c.Tag}").Locator("td").First.InnerTextAsync();
         Assert.Contains("mastered", ada, StringComparison.Ordinal);
         Assert.DoesNotContain("mastered", ben, StringComparison.Ordinal);
         Assert.Contains("no evidence yet", cy, StringComparison.Ordinal);
