@@ -57,11 +57,7 @@ public static class CohortProgress
     public static async Task<CohortPathProgress?> ReadAsync(NpgsqlDataSource db, Actor actor, Guid cohortId, Guid pathId, CancellationToken ct)
     {
         await using var scope = await ActorScope.BeginAsync(db, actor, ct);
-        await using (var check = scope.Command(TeachesOrAdmin))
-        {
-            check.Parameters.Add(SqlParameters.Uuid(cohortId));
-            if (await check.ExecuteScalarAsync(ct) is not true) return null;
-        }
+        if (!await TeachesOrAdminAsync(scope, cohortId, ct)) return null;
 
         var learners = new List<LearnerProgressRow>();
         var steps = new List<StepProgressRow>();
@@ -92,5 +88,13 @@ public static class CohortProgress
 
         await scope.CommitAsync(ct);
         return new CohortPathProgress(size, learners, steps);
+    }
+
+    /// <summary>Whether the actor teaches the cohort or is an admin: the views of a cohort's progress are theirs only.</summary>
+    internal static async Task<bool> TeachesOrAdminAsync(ActorScope scope, Guid cohortId, CancellationToken ct)
+    {
+        await using var check = scope.Command(TeachesOrAdmin);
+        check.Parameters.Add(SqlParameters.Uuid(cohortId));
+        return await check.ExecuteScalarAsync(ct) is true;
     }
 }

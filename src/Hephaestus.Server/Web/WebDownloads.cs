@@ -1,4 +1,5 @@
 using Hephaestus.Server.Auth;
+using Microsoft.AspNetCore.Authentication;
 
 namespace Hephaestus.Server.Web;
 
@@ -29,7 +30,10 @@ public static class WebDownloads
 
         var query = QueryString.Create(http.Request.Query.Where(q => q.Key != "format").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))))
             .Add("format", "csv");
-        using var answer = await api.GetRawAsync("/" + apiPath + query, "text/csv", http.RequestAborted);
+        // This endpoint's authorization names the cookie scheme, and the result it keeps for the request has no session
+        // properties: the token is read from the session itself (without it the API would answer 401).
+        var session = await http.AuthenticateAsync(WebSignIn.CookieScheme);
+        using var answer = await api.GetRawAsync("/" + apiPath + query, "text/csv", http.RequestAborted, session.Properties?.GetTokenValue(WebSignIn.AccessToken));
         http.Response.StatusCode = (int)answer.StatusCode;
         http.Response.ContentType = answer.Content.Headers.ContentType?.ToString() ?? "text/csv";
         if (answer.Content.Headers.ContentDisposition is { } disposition) http.Response.Headers.ContentDisposition = disposition.ToString();

@@ -91,3 +91,7 @@ public sealed record MigrationResponse(Guid PathId, Guid ToVersionId, int ToVers
 
 public sealed record CohortProgressResponse(Guid CohortId, Guid PathId, int Learners, int Enrolled, IReadOnlyList<LearnerProgressRow> LearnerProgress,
     IReadOnlyList<StepProgressRow> Steps);
+
+/// <summary>A page of a cohort's learners on a path, learner × step: the steps (the same on every page), then one row per learner.</summary>
+public sealed record CohortStepStatusesResponse(Guid CohortId, Guid PathId, string PathCode, string PathTitle, IReadOnlyList<StepColumn> Steps,
+    IReadOnlyList<LearnerStepsRow> Items, string? Next);
