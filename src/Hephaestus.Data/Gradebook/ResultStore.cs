@@ -13,17 +13,18 @@ public sealed record ResultFilter(Guid? LearnerId = null, Guid? CohortId = null,
 
 /// <summary>
 /// An attempt with its current result (the latest revision; none while the attempt is open). <see cref="Shown"/> is how
-/// much of the result the reader may see (<see cref="ResultVisibility"/>): below <c>score</c>, the figures are null.
+/// much of the result the reader may see (<see cref="ResultVisibility"/>): below <c>score</c>, the figures are null. The
+/// assessment's current title comes along so that a list of attempts needs no call per assessment to be read.
 /// </summary>
-public sealed record AttemptResultRow(Guid AttemptId, Guid LearnerId, Guid AssessmentId, int Number, AttemptStatus Status, DateTimeOffset StartedAt,
+public sealed record AttemptResultRow(Guid AttemptId, Guid LearnerId, Guid AssessmentId, string AssessmentTitle, int Number, AttemptStatus Status, DateTimeOffset StartedAt,
     DateTimeOffset? SubmittedAt, FeedbackLevel Shown, Guid? ResultId, int? Revision, double? Score, decimal? Points, decimal? MaxPoints, bool? Passed);
 
 /// <summary>One revision of an attempt's result; figures and items null where the reader may not see them.</summary>
 public sealed record ResultRevisionRow(Guid ResultId, int Revision, string Reason, DateTimeOffset CreatedAt, double? Score, decimal? Points,
     decimal? MaxPoints, bool? Passed, IReadOnlyList<ItemResult>? Items);
 
-/// <summary>An attempt's results, every revision, oldest first; the item versions answered only when items are shown.</summary>
-public sealed record AttemptResults(Guid AttemptId, Guid LearnerId, Guid AssessmentId, int Number, AttemptStatus Status, DateTimeOffset StartedAt,
+/// <summary>An attempt's results, every revision, oldest first, with the assessment's title; the item versions answered only when items are shown.</summary>
+public sealed record AttemptResults(Guid AttemptId, Guid LearnerId, Guid AssessmentId, string AssessmentTitle, int Number, AttemptStatus Status, DateTimeOffset StartedAt,
     DateTimeOffset? SubmittedAt, FeedbackLevel Shown, IReadOnlyList<Guid>? ItemVersionIds, IReadOnlyList<ResultRevisionRow> Revisions);
 
 /// <summary>A rubric assessment as recorded: who rated which criteria of which rubric, with the points given.</summary>
@@ -44,7 +45,7 @@ public static class ResultStore
     const string AttemptPage = $"""
         SELECT a.id, a.learner_id, a.assessment_id, a.number, a.status, a.started_at, a.submitted_at,
                s.settings ->> 'feedback', hephaestus.can_teach_learner(a.learner_id),
-               r.id, r.revision, r.score, r.points, r.max_points, r.passed
+               r.id, r.revision, r.score, r.points, r.max_points, r.passed, s.title
         FROM hephaestus.attempts a
         JOIN hephaestus.assessments s ON s.id = a.assessment_id
         LEFT JOIN LATERAL ({Results.Current}) r ON true
@@ -62,7 +63,7 @@ public static class ResultStore
     const string AttemptWithRevisions = """
         SELECT a.id, a.learner_id, a.assessment_id, a.number, a.status, a.started_at, a.submitted_at,
                s.settings ->> 'feedback', hephaestus.can_teach_learner(a.learner_id), a.item_version_ids,
-               r.id, r.revision, r.reason, r.created_at, r.score, r.points, r.max_points, r.passed, r.item_scores
+               r.id, r.revision, r.reason, r.created_at, r.score, r.points, r.max_points, r.passed, r.item_scores, s.title
         FROM hephaestus.attempts a
         JOIN hephaestus.assessments s ON s.id = a.assessment_id
         LEFT JOIN hephaestus.results r ON r.learner_id = a.learner_id AND r.attempt_id = a.id
@@ -123,7 +124,7 @@ public static class ResultStore
             {
                 var shown = Results.Shown(r.GetNullableString(7), r.GetBoolean(8));
                 var visible = shown.ShowsScore() && !r.IsDBNull(9);
-                rows.Add(new AttemptResultRow(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetInt32(3), AttemptStatuses.Parse(r.GetString(4)), r.GetTime(5),
+                rows.Add(new AttemptResultRow(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(15), r.GetInt32(3), AttemptStatuses.Parse(r.GetString(4)), r.GetTime(5),
                     r.GetNullableTime(6), shown, r.GetNullableGuid(9), r.GetNullableInt32(10),
                     visible ? (double)r.GetDecimal(11) : null, visible ? r.GetDecimal(12) : null, visible ? r.GetDecimal(13) : null,
                     visible && !r.IsDBNull(14) ? r.GetBoolean(14) : null));
@@ -148,7 +149,7 @@ public static class ResultStore
             while (await r.ReadAsync(ct))
             {
                 var shown = Results.Shown(r.GetNullableString(7), r.GetBoolean(8));
-                attempt ??= new AttemptResults(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetInt32(3), AttemptStatuses.Parse(r.GetString(4)), r.GetTime(5),
+                attempt ??= new AttemptResults(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(19), r.GetInt32(3), AttemptStatuses.Parse(r.GetString(4)), r.GetTime(5),
                     r.GetNullableTime(6), shown, shown.ShowsItems() ? r.GetFieldValue<Guid[]>(9) : null, revisions);
                 if (r.IsDBNull(10)) continue;
                 var score = shown.ShowsScore();

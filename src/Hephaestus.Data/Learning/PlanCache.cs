@@ -5,8 +5,11 @@ using Npgsql;
 
 namespace Hephaestus.Data.Learning;
 
-/// <summary>A published version's plan and what explanations need about its skills (codes, level names by rank).</summary>
-public sealed record VersionPlan(Guid VersionId, Guid PathId, int Version, PathPlan Plan,
+/// <summary>
+/// A published version's plan and what explanations need about its skills (codes, level names by rank), with its path's
+/// title (a path's title is set when the path is made and never changes, so caching it with the plan is safe).
+/// </summary>
+public sealed record VersionPlan(Guid VersionId, Guid PathId, string PathTitle, int Version, PathPlan Plan,
     IReadOnlyDictionary<Guid, PlanSkill> Skills, DateTime LoadedAt);
 
 /// <summary>
@@ -45,7 +48,10 @@ public sealed class PlanCache
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("SELECT path_id, version, status FROM hephaestus.path_versions WHERE id = $1") { Parameters = { SqlParameters.Uuid(versionId) } },
+                new NpgsqlBatchCommand("""
+                    SELECT v.path_id, v.version, v.status, p.title
+                    FROM hephaestus.path_versions v JOIN hephaestus.learning_paths p ON p.id = v.path_id WHERE v.id = $1
+                    """) { Parameters = { SqlParameters.Uuid(versionId) } },
                 new NpgsqlBatchCommand("""
                     SELECT s.id, s.step_key, s.kind, s.ref_id, s.title, s.position, s.target_skill_ids, s.unlock_rule,
                            coalesce((SELECT array_agg(p.step_key ORDER BY p.position)
@@ -72,7 +78,7 @@ public sealed class PlanCache
         await using var reader = await batch.ExecuteReaderAsync(ct);
         if (transaction is null) await reader.NextResultAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
-        var (pathId, version, status) = (reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2));
+        var (pathId, version, status, pathTitle) = (reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3));
 
         await reader.NextResultAsync(ct);
         var steps = new List<PlannedStep>();
@@ -97,7 +103,7 @@ public sealed class PlanCache
         }
 
         var plan = new PathPlan(steps);
-        return (new VersionPlan(versionId, pathId, version, plan, skills, DateTime.UtcNow), status);
+        return (new VersionPlan(versionId, pathId, pathTitle, version, plan, skills, DateTime.UtcNow), status);
     }
 
     /// <summary>Stored rules were validated when the draft was written; a rule that no longer parses is a bug, not input.</summary>

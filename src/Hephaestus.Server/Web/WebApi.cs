@@ -57,6 +57,31 @@ public sealed class WebApi(IHttpClientFactory clients, WebApiAddress address, IH
         return await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
+    /// <summary>
+    /// The start of a body the API streams (a content version's): its first <paramref name="maxBytes"/> bytes, asked for as
+    /// a range so a long body is not read whole, decoded as UTF-8 when its media type is text, and its media type and size.
+    /// </summary>
+    public async Task<ApiAnswer<BodyPreview>> GetBodyPreviewAsync(string path, int maxBytes, CancellationToken ct)
+    {
+        using var request = Request(HttpMethod.Get, path, token: null);
+        request.Headers.Range = new RangeHeaderValue(0, maxBytes - 1);
+        using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        // An empty body has no first byte to ask for: the API answers 416 and says its size is 0.
+        if (response.StatusCode == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable && response.Content.Headers.ContentRange?.Length == 0)
+        {
+            return new ApiAnswer<BodyPreview>(new BodyPreview("text/plain", 0, "", false), null, null);
+        }
+
+        if (!response.IsSuccessStatusCode) return new ApiAnswer<BodyPreview>(null, await ProblemAsync(response, ct), null);
+        var mediaType = response.Content.Headers.ContentType?.MediaType ?? "application/octet-stream";
+        var size = response.Content.Headers.ContentRange?.Length ?? response.Content.Headers.ContentLength;
+        if (!mediaType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)) return new ApiAnswer<BodyPreview>(new BodyPreview(mediaType, size, null, false), null, null);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        var shown = Math.Min(bytes.Length, maxBytes);
+        // A cut inside a multi-byte character decodes to one replacement character at the end, which is honest about the cut.
+        return new ApiAnswer<BodyPreview>(new BodyPreview(mediaType, size, System.Text.Encoding.UTF8.GetString(bytes, 0, shown), size > shown), null, null);
+    }
+
     HttpRequestMessage Request(HttpMethod method, string path, string? token)
     {
         if (!path.StartsWith("/api/", StringComparison.Ordinal)) throw new ArgumentException("The web app calls only the API (/api/…).", nameof(path));
@@ -96,6 +121,9 @@ public sealed record ApiAnswer<T>(T? Value, ApiProblem? Problem, string? ETag)
 {
     public bool Ok => Problem is null;
 }
+
+/// <summary>The start of a body: its media type, whole size, its text when it is text, and whether the text was cut short.</summary>
+public sealed record BodyPreview(string MediaType, long? Size, string? Text, bool Truncated);
 
 /// <summary>An RFC 9457 problem as the API writes it; <c>errors</c> names the fields (JSON pointers) a refusal is about.</summary>
 public sealed record ApiProblem(int Status, string Title, string? Detail, IReadOnlyDictionary<string, string[]>? Errors);

@@ -48,6 +48,7 @@ public static class WebHosting
         app.UseAntiforgery();
         app.MapWebSignIn();
         app.MapWebDownloads();
+        app.MapWebContentBodies();
         app.MapRazorComponents<App>();
         return app;
     }

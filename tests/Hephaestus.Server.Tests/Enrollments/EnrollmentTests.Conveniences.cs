@@ -216,4 +216,23 @@ public partial class EnrollmentTests
         Assert.True(bad.GetProperty("errors").TryGetProperty("/status", out _));
         await Json.ProblemAsync(await w.Admin.GetAsync($"/api/v1/paths/{Guid.NewGuid()}/enrollments"), 404);
     }
+
+    [Fact]
+    public async Task A_learners_enrollments_name_each_path_by_its_title_in_one_call()
+    {
+        var w = await WorldAsync();
+        var titles = new[] { "Algebra first " + w.Tag, "Geometry next " + w.Tag };
+        foreach (var title in titles)
+        {
+            var created = await Json.ReadAsync(await w.Author.PostAsJsonAsync("/api/v1/paths", new { code = "t-" + Guid.NewGuid().ToString("N")[..10], title }));
+            var pathId = created.GetProperty("id").GetGuid();
+            await PublishAsync(w, pathId, created.GetProperty("versions")[0].GetProperty("id").GetGuid(), [Content("read")]);
+            await EnrollAsync(w.Learner, w.LearnerId, pathId);
+        }
+
+        var list = await Json.ReadAsync(await w.Learner.GetAsync($"/api/v1/learners/{w.LearnerId}/enrollments"));
+        Assert.Equal(titles, list.EnumerateArray().Select(e => e.GetProperty("pathTitle").GetString()).ToArray());
+        var one = list[0];
+        Assert.Equal(titles[0], (await Json.ReadAsync(await w.Learner.GetAsync(Url(w.LearnerId, one)))).GetProperty("pathTitle").GetString());
+    }
 }

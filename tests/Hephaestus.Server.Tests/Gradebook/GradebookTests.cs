@@ -304,6 +304,8 @@ public class GradebookTests(GradebookWorld w) : IClassFixture<GradebookWorld>
         Assert.Equal(InUuidOrder([.. w.Attempts["ada"]]), Ids(mine.GetProperty("items"), "attemptId"));
         var quizB = mine.GetProperty("items").EnumerateArray().Single(r => r.GetProperty("assessmentId").GetGuid() == w.QuizB);
         Assert.Equal("none", quizB.GetProperty("shown").GetString());
+        // Each row names its assessment, so a list of attempts reads without a call per assessment.
+        Assert.Equal("Quiz B", quizB.GetProperty("assessmentTitle").GetString());
         Assert.Equal(JsonValueKind.Null, quizB.GetProperty("score").ValueKind);
         Assert.Equal(JsonValueKind.Null, quizB.GetProperty("passed").ValueKind);
         Assert.Equal("submitted", quizB.GetProperty("status").GetString());
@@ -315,6 +317,7 @@ public class GradebookTests(GradebookWorld w) : IClassFixture<GradebookWorld>
         foreach (var reader in new[] { w.Educator, w.Ada.Client })
         {
             var attempt = await OkAsync(await reader.GetAsync(first));
+            Assert.Equal("Quiz A", attempt.GetProperty("assessmentTitle").GetString());
             Assert.Equal(2, attempt.GetProperty("itemVersionIds").GetArrayLength());
             var revision = Assert.Single(attempt.GetProperty("revisions").EnumerateArray());
             Assert.Equal(1, revision.GetProperty("revision").GetInt32());

@@ -26235,7 +26235,8 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     /// <summary>
     /// An attempt with its current result (the latest revision; none while the attempt is open). FeedbackLevel AttemptResultRow.Shown is how
-    /// <br/>much of the result the reader may see (ResultVisibility): below `score`, the figures are null.
+    /// <br/>much of the result the reader may see (ResultVisibility): below `score`, the figures are null. The
+    /// <br/>assessment's current title comes along so that a list of attempts needs no call per assessment to be read.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AttemptResultRow
@@ -26249,6 +26250,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
         public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentTitle")]
+        public string AssessmentTitle { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("number")]
         public int Number { get; set; } = default!;
@@ -26286,7 +26290,7 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
     }
 
     /// <summary>
-    /// An attempt's results, every revision, oldest first; the item versions answered only when items are shown.
+    /// An attempt's results, every revision, oldest first, with the assessment's title; the item versions answered only when items are shown.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AttemptResults
@@ -26300,6 +26304,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("assessmentId")]
         public System.Guid AssessmentId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("assessmentTitle")]
+        public string AssessmentTitle { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("number")]
         public int Number { get; set; } = default!;
@@ -27079,6 +27086,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
     }
 
+    /// <summary>
+    /// An enrollment with its path's title (so a list of them needs no call per path) and every step's state.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class EnrollmentResponse
     {
@@ -27091,6 +27101,9 @@ namespace Hephaestus.Server.Tests.OpenApi.Generated
 
         [System.Text.Json.Serialization.JsonPropertyName("pathId")]
         public System.Guid PathId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("pathTitle")]
+        public string PathTitle { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("pathVersionId")]
         public System.Guid PathVersionId { get; set; } = default!;

@@ -19,10 +19,12 @@ public sealed record EnrollmentStepResponse(
     bool InsertedByEducator,
     DateTimeOffset UpdatedAt);
 
+/// <summary>An enrollment with its path's title (so a list of them needs no call per path) and every step's state.</summary>
 public sealed record EnrollmentResponse(
     Guid Id,
     Guid LearnerId,
     Guid PathId,
+    string PathTitle,
     Guid PathVersionId,
     int Version,
     EnrollmentStatus Status,

@@ -18,7 +18,7 @@ internal static class EnrollmentViews
                 string.IsNullOrEmpty(reason) ? null : reason, stored.Score, s.InsertedByEducator, updated);
         }).ToList();
         var e = state.Enrollment;
-        return new EnrollmentResponse(e.Id, e.LearnerId, e.PathId, e.VersionId, state.Version.Version, e.Status, e.Goal, e.PaceMinutesPerWeek, e.TargetDate,
+        return new EnrollmentResponse(e.Id, e.LearnerId, e.PathId, state.Version.PathTitle, e.VersionId, state.Version.Version, e.Status, e.Goal, e.PaceMinutesPerWeek, e.TargetDate,
             e.EnrolledAt, e.CompletedAt, steps.Count(s => s.Status is "completed" or "skipped"), steps.Count, steps);
     }
 }
