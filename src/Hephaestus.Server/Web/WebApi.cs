@@ -50,9 +50,9 @@ public sealed class WebApi(IHttpClientFactory clients, WebApiAddress address, IH
     }
 
     /// <summary>A response passed through as it is (CSV downloads): the caller copies it and disposes it.</summary>
-    public async Task<HttpResponseMessage> GetRawAsync(string path, string accept, CancellationToken ct, string? token = null)
+    public async Task<HttpResponseMessage> GetRawAsync(string path, string accept, CancellationToken ct)
     {
-        var request = Request(HttpMethod.Get, path, token);
+        var request = Request(HttpMethod.Get, path, token: null);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         return await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }

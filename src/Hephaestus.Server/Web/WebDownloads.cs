@@ -1,5 +1,4 @@
 using Hephaestus.Server.Auth;
-using Microsoft.AspNetCore.Authentication;
 
 namespace Hephaestus.Server.Web;
 
@@ -12,11 +11,9 @@ public static class WebDownloads
 {
     internal static WebApplication MapWebDownloads(this WebApplication app)
     {
-        app.MapGet("/download/{**apiPath}", DownloadAsync).RequireAuthorization(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute
-        {
-            AuthenticationSchemes = WebSignIn.CookieScheme,
-            Policy = Policies.Provisioned,
-        }).ExcludeFromDescription();
+        // No scheme named: the default one already picks the session cookie for web paths, and naming it would make
+        // authorization keep a result without the session's token (the API would then answer 401).
+        app.MapGet("/download/{**apiPath}", DownloadAsync).RequireAuthorization(Policies.Provisioned).ExcludeFromDescription();
         return app;
     }
 
@@ -30,10 +27,7 @@ public static class WebDownloads
 
         var query = QueryString.Create(http.Request.Query.Where(q => q.Key != "format").SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v))))
             .Add("format", "csv");
-        // This endpoint's authorization names the cookie scheme, and the result it keeps for the request has no session
-        // properties: the token is read from the session itself (without it the API would answer 401).
-        var session = await http.AuthenticateAsync(WebSignIn.CookieScheme);
-        using var answer = await api.GetRawAsync("/" + apiPath + query, "text/csv", http.RequestAborted, session.Properties?.GetTokenValue(WebSignIn.AccessToken));
+        using var answer = await api.GetRawAsync("/" + apiPath + query, "text/csv", http.RequestAborted);
         http.Response.StatusCode = (int)answer.StatusCode;
         http.Response.ContentType = answer.Content.Headers.ContentType?.ToString() ?? "text/csv";
         if (answer.Content.Headers.ContentDisposition is { } disposition) http.Response.Headers.ContentDisposition = disposition.ToString();
