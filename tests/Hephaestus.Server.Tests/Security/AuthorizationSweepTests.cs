@@ -108,4 +108,31 @@ public class AuthorizationSweepTests(MatrixWorld world, ITestOutputHelper output
         Assert.Empty(failures);
         Assert.Equal(HttpStatusCode.OK, (await world.Clients["self"].GetAsync($"/api/v1/users/{world.Learner}")).StatusCode); // the world survived
     }
+
+    [Fact]
+    public async Task A_refusal_is_a_problem_document_even_when_the_request_accepts_only_csv()
+    {
+        // CSV downloads send Accept: text/csv. The framework's problem writer declines such a request, and a 401 used to end
+        // as an empty 500; every GET, refused for want of a token or of a role, must still say why as problem JSON.
+        var failures = new List<string>();
+        foreach (var operation in (await OperationsAsync()).Where(o => o.Method == "GET"))
+        {
+            foreach (var caller in new[] { "anonymous", "other learner" })
+            {
+                int? expected = caller == "anonymous" ? 401 : operation.Roles is { } roles && !roles.Contains("learner") ? 403 : null;
+                if (expected is null) continue;
+                using var request = Request(operation);
+                request.Headers.Accept.Clear();
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+                using var response = await world.Clients[caller].SendAsync(request);
+                var type = response.Content.Headers.ContentType?.MediaType;
+                if ((int)response.StatusCode != expected || type != "application/problem+json")
+                {
+                    failures.Add($"GET {operation.Template} as {caller} accepting text/csv: {(int)response.StatusCode} {type}, expected {expected} application/problem+json");
+                }
+            }
+        }
+
+        Assert.Empty(failures);
+    }
 }
