@@ -11,11 +11,10 @@ public static class WebDownloads
 {
     internal static WebApplication MapWebDownloads(this WebApplication app)
     {
-        app.MapGet("/download/{**apiPath}", DownloadAsync).RequireAuthorization(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute
-        {
-            AuthenticationSchemes = WebSignIn.CookieScheme,
-            Policy = Policies.Provisioned,
-        }).ExcludeFromDescription();
+        // No AuthenticationSchemes of its own: the default scheme is already the session cookie on web paths, and naming a
+        // scheme makes authorization replace the authenticate result with one without the cookie's properties, so the
+        // session's access token would be lost and the API would answer 401.
+        app.MapGet("/download/{**apiPath}", DownloadAsync).RequireAuthorization(Policies.Provisioned).ExcludeFromDescription();
         return app;
     }
 
