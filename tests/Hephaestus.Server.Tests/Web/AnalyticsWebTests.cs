@@ -8,8 +8,9 @@ using Microsoft.Playwright;
 namespace Hephaestus.Server.Tests.Web;
 
 /// <summary>
-/// The web app with what the analyst views show: six learners of one cohort answer a quiz of two items through the API,
-/// A (everyone right) and B (a short text only learners 1 to 3 get right); a content item has one version.
+/// The web app with what the analyst views show: six learners of one cohort answer a quiz of three items through the API,
+/// A (everyone right), B (a short text only learners 1 to 3 get right) and C (a choice only learners 4 and 5 get right,
+/// against the rest of the test: it discriminates the wrong way and is flagged); a content item has one version.
 /// </summary>
 public sealed class AnalyticsWebApp : WebApp
 {
@@ -37,8 +38,13 @@ public sealed class AnalyticsWebApp : WebApp
         var a = await ItemAsync(new { type = "single_choice", prompt = "A", points = 1, correctOptionId = "b", options = new[] { new { id = "a", text = "Lyon" }, new { id = "b", text = "Paris" } } });
         ItemVersionA = a.GetProperty("versionId").GetGuid();
         var b = await ItemAsync(new { type = "short_text", prompt = "B", points = 1, acceptedAnswers = new[] { "paris" } });
-        var created = await author.PostAsJsonAsync("/api/v1/assessments",
-            new { title = "Capitals quiz", parts = new[] { new { itemId = a.GetProperty("itemId").GetGuid() }, new { itemId = b.GetProperty("itemId").GetGuid() } } });
+        var c = await ItemAsync(new { type = "single_choice", prompt = "C", points = 1, correctOptionId = "a", options = new[] { new { id = "a", text = "Rome" }, new { id = "b", text = "Milan" } } });
+        var versionC = c.GetProperty("versionId").GetGuid();
+        var created = await author.PostAsJsonAsync("/api/v1/assessments", new
+        {
+            title = "Capitals quiz",
+            parts = new[] { a, b, c }.Select(item => new { itemId = item.GetProperty("itemId").GetGuid() }).ToArray(),
+        });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         Quiz = (await Json.ReadAsync(created)).GetProperty("id").GetGuid();
 
@@ -54,8 +60,11 @@ public sealed class AnalyticsWebApp : WebApp
             Assert.True(started.StatusCode == HttpStatusCode.Created, await started.Content.ReadAsStringAsync());
             var attempt = await Json.ReadAsync(started);
             var versions = attempt.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("itemVersionId").GetGuid()).ToList();
-            var versionB = versions.Single(v => v != ItemVersionA);
-            var responses = new Dictionary<Guid, object> { [ItemVersionA] = new { optionId = "b" }, [versionB] = new { text = i <= 3 ? "Paris" : "Rome" } };
+            var versionB = versions.Single(v => v != ItemVersionA && v != versionC);
+            var responses = new Dictionary<Guid, object>
+            {
+                [ItemVersionA] = new { optionId = "b" }, [versionB] = new { text = i <= 3 ? "Paris" : "Rome" }, [versionC] = new { optionId = i is 4 or 5 ? "a" : "b" },
+            };
             var submitted = await client.PostAsJsonAsync($"/api/v1/learners/{learner}/attempts/{attempt.GetProperty("id").GetGuid()}/submit", new { responses });
             Assert.True(submitted.StatusCode == HttpStatusCode.Created, await submitted.Content.ReadAsStringAsync());
         }
@@ -79,7 +88,13 @@ public sealed class AnalyticsWebTests(AnalyticsWebApp web) : IClassFixture<Analy
         Assert.Equal("Item analysis: Capitals quiz", await page.Locator("h1").InnerTextAsync());
         var statistics = ContentWebTests.Panel(page, "statistics");
         Assert.Equal("6", await statistics.Locator("dl dd").Nth(1).InnerTextAsync());
-        Assert.Equal(2, await statistics.Locator("table:not(details table) tbody tr").CountAsync());
+        var items = statistics.Locator("table:not(details table) tbody tr");
+        Assert.Equal(3, await items.CountAsync());
+        // The flagged items are marked in words (not by colour alone): exactly those the API flags.
+        var analysis = await Json.ReadAsync(await web.Api.ClientFor("test|web-analyst@example.org").GetAsync($"/api/v1/analytics/assessments/{web.Quiz}/item-analysis"));
+        var flagged = analysis.GetProperty("data").GetProperty("items").EnumerateArray().Count(i => i.GetProperty("flagged").GetBoolean());
+        Assert.True(flagged > 0);
+        Assert.Equal(flagged, await items.Locator("text=Flagged: discriminates poorly").CountAsync());
         // The chart's numbers are one click away.
         await statistics.Locator("details summary").ClickAsync();
         Assert.Contains("100.0", await statistics.Locator("details table").InnerTextAsync(), StringComparison.Ordinal);
@@ -93,7 +108,7 @@ public sealed class AnalyticsWebTests(AnalyticsWebApp web) : IClassFixture<Analy
         var rowA = lines.Skip(1).Select(l => l.Split(',')).Single(cells => cells[0] == web.ItemVersionA.ToString());
         Assert.Equal("6", rowA[5]);
         Assert.Equal(100, double.Parse(rowA[6], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(4, lines.Length);
 
         // A refused download is the API's problem passed on, not a failure of the web app.
         var missing = await page.APIRequest.GetAsync($"/download/api/v1/analytics/assessments/{Guid.NewGuid()}/item-analysis");
