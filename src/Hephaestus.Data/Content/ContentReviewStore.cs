@@ -25,6 +25,19 @@ public enum TransitionOutcome
     GateRefused,
 }
 
+/// <summary>One dimension's current scores on a version: how many, and their mean normalized to 0..1 (every evaluator).</summary>
+public sealed record DimensionMean(string Dimension, int Scores, decimal MeanNormalized);
+
+/// <summary>A version waiting for review: the version (its provenance included), its item's key and title, and its quality so far.</summary>
+public sealed record ReviewQueueEntry(ContentVersion Version, string ItemKey, string ItemTitle, IReadOnlyList<DimensionMean> Quality);
+
+/// <summary>
+/// What the publish gate says of a version now, before anyone tries to publish it: the current normalized means per
+/// dimension, whether a person other than its author scored it, and the failures (none: it would pass).
+/// </summary>
+public sealed record GateVerdict(Guid VersionId, ContentStatus Status, IReadOnlyDictionary<string, decimal> Means, bool HasHumanReview,
+    IReadOnlyList<GateFailure> Failures);
+
 public sealed record Transition(TransitionOutcome Outcome, ContentReviewState? State = null, ContentStatus? From = null,
     TransitionRefusal Refusal = TransitionRefusal.None, IReadOnlyList<GateFailure>? Gate = null, uint? CurrentRowVersion = null);
 
@@ -129,9 +142,16 @@ public static class ContentReviewStore
     }
 
     /// <summary>The gate's verdict on the version's current scores (read under the version's lock, so none can arrive meanwhile).</summary>
-    static async Task<IReadOnlyList<GateFailure>> GateFailuresAsync(ActorScope scope, Guid versionId, PublishGate gate, CancellationToken ct)
+    static async Task<IReadOnlyList<GateFailure>> GateFailuresAsync(ActorScope scope, Guid versionId, PublishGate gate, CancellationToken ct) =>
+        (await GateAsync(scope, versionId, gate, ct))!.Failures;
+
+    /// <summary>The gate's verdict on a version's current scores; null when the actor cannot see the version.</summary>
+    public static async Task<GateVerdict?> GateAsync(ActorScope scope, Guid versionId, PublishGate gate, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(gate);
         await using var batch = scope.Batch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT status FROM hephaestus.content_versions WHERE id = $1") { Parameters = { Uuid(versionId) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             SELECT dimension, avg(normalized) FROM hephaestus.content_quality_scores
             WHERE content_version_id = $1 AND superseded_at IS NULL GROUP BY dimension
@@ -144,10 +164,57 @@ public static class ContentReviewStore
                   AND s.scored_by IS DISTINCT FROM v.created_by AND s.scored_by IS DISTINCT FROM v.human_author_id)
             """) { Parameters = { Uuid(versionId) } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var status = ContentStatusNames.Parse(reader.GetString(0));
+        await reader.NextResultAsync(ct);
         var means = new Dictionary<string, decimal>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct)) means[reader.GetString(0)] = reader.GetDecimal(1);
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
-        return gate.Evaluate(means, reader.GetBoolean(0));
+        var human = reader.GetBoolean(0);
+        return new GateVerdict(versionId, status, means, human, gate.Evaluate(means, human));
+    }
+
+    /// <summary>The page of versions in review, oldest first (keyset by id): $1 the cursor, $2 the rows to read.</summary>
+    const string InReviewPage = "SELECT v.id FROM hephaestus.content_versions v WHERE v.status = 'in_review' AND ($1::uuid IS NULL OR v.id > $1) ORDER BY v.id LIMIT $2";
+
+    /// <summary>
+    /// The review queue: versions in review, oldest first, each with its provenance, its item's key and title, and the mean
+    /// of its current scores per dimension, so a reviewer sees what waits and how it scored so far in one read.
+    /// </summary>
+    public static async Task<Page<ReviewQueueEntry>> QueueAsync(ActorScope scope, Guid? after, int size, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        await using var batch = scope.Batch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT {ContentStore.VersionColumns}, i.key, i.title
+            FROM hephaestus.content_versions v JOIN hephaestus.content_bodies b ON b.sha256 = v.body_sha256
+            JOIN hephaestus.content_items i ON i.id = v.content_item_id
+            WHERE v.id IN ({InReviewPage}) ORDER BY v.id
+            """) { Parameters = { NullableUuid(after), Int(Paging.Fetch(size)) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT content_version_id, dimension, count(*)::int, round(avg(normalized), 4)
+            FROM hephaestus.content_quality_scores
+            WHERE superseded_at IS NULL AND content_version_id IN ({InReviewPage})
+            GROUP BY content_version_id, dimension ORDER BY content_version_id, dimension
+            """) { Parameters = { NullableUuid(after), Int(Paging.Fetch(size)) } });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var entries = new List<ReviewQueueEntry>();
+        while (await reader.ReadAsync(ct))
+        {
+            var count = ContentStore.VersionColumnCount;
+            entries.Add(new ReviewQueueEntry(ContentStore.ReadVersion(reader), reader.GetString(count), reader.GetString(count + 1), []));
+        }
+
+        await reader.NextResultAsync(ct);
+        var quality = new Dictionary<Guid, List<DimensionMean>>();
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetGuid(0);
+            if (!quality.TryGetValue(id, out var means)) quality[id] = means = [];
+            means.Add(new DimensionMean(reader.GetString(1), reader.GetInt32(2), reader.GetDecimal(3)));
+        }
+
+        return Paging.TrimById([.. entries.Select(e => quality.TryGetValue(e.Version.Id, out var q) ? e with { Quality = q } : e)], size, e => e.Version.Id);
     }
 }

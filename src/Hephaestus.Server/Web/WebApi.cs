@@ -54,6 +54,8 @@ public sealed class WebApi(IHttpClientFactory clients, WebApiAddress address, IH
     {
         var request = Request(HttpMethod.Get, path, token: null);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
+        // A refusal comes back as a problem the caller passes on; with the file's type alone the API could not write one.
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json", 0.5));
         return await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 

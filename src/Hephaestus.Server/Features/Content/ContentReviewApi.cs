@@ -14,6 +14,19 @@ public sealed record TransitionRequest(ContentStatus? To = null, string? Reason 
 /// <summary>Why the publish gate refused: a dimension with its current normalized mean and threshold, or the missing human review.</summary>
 public sealed record GateFailureBody(string? Dimension, decimal? Value, decimal? Threshold, string Problem);
 
+/// <summary>A dimension the gate holds a minimum for: the version's current normalized mean (null without scores) and whether it reaches it.</summary>
+public sealed record GateThresholdBody(string Dimension, decimal Threshold, decimal? Value, bool Passes);
+
+/// <summary>
+/// The publish gate's verdict on a version as it stands: whether a publish would pass, each gated dimension against its
+/// threshold, the human-review rule, and the failures in the words a refused publish gives.
+/// </summary>
+public sealed record GateVerdictResponse(Guid VersionId, ContentStatus Status, bool Passes, bool RequireHumanReview, bool HasHumanReview,
+    IReadOnlyList<GateThresholdBody> Thresholds, IReadOnlyList<GateFailureBody> Failures);
+
+/// <summary>A version waiting for review, with its item's key and title and the mean of its current scores per dimension.</summary>
+public sealed record ReviewQueueEntryResponse(ContentVersionResponse Version, string ItemKey, string ItemTitle, IReadOnlyList<DimensionMean> Quality);
+
 /// <summary>
 /// Review and publishing of content versions: draft → in_review (authors submit) → approved or back to draft (reviewers;
 /// never the version's own author) → published (through the publish gate) → retired. One route, the target status in the
@@ -50,6 +63,22 @@ public static class ContentReviewApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .TakesIfMatch(required: true);
+        content.MapGet("/{versionId:guid}/gate", Gate).WithName("GetContentVersionGate").RequireAuthorization(Policies.ContentReaders)
+            .WithSummary("The publish gate's verdict on a version now")
+            .WithDescription("Whether publishing the version would pass the gate on its current scores: each gated dimension's normalized mean "
+                + "against its threshold, whether a person other than its author scored it (when the gate requires it), and the failures as a "
+                + "refused publish names them. Read only: a publish checks again under the version's lock.")
+            .Produces<GateVerdictResponse>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        routes.MapGroup("/api/v1/content").WithTags("Content review").RequireAuthorization(Policies.Provisioned)
+            .MapGet("/review-queue", Queue).WithName("ListContentReviewQueue").RequireAuthorization(Policies.ContentWorkflow)
+            .WithSummary("Versions waiting for review")
+            .WithDescription("Versions in review, oldest first, keyset-paged by version id (after, limit): each with its provenance (what "
+                + "generated it, or who wrote it), its item's key and title, and per dimension the count and normalized mean of its current scores.")
+            .Produces<Page<ReviewQueueEntryResponse>>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return routes;
     }
 
@@ -61,6 +90,37 @@ public static class ContentReviewApi
         http.Response.Headers.ETag = ETags.Format(state.RowVersion);
         return TypedResults.Ok(state);
     }
+
+    static async Task<Results<Ok<GateVerdictResponse>, ProblemHttpResult>> Gate(Guid versionId, HttpContext http, NpgsqlDataSource db, IConfiguration configuration,
+        CancellationToken ct)
+    {
+        var gate = ContentPublishGate.From(configuration);
+        await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        if (await ContentReviewStore.GateAsync(scope, versionId, gate, ct) is not { } verdict) return Problems.NotFound("content version", versionId);
+        var thresholds = gate.MinimumNormalizedMean.OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => verdict.Means.TryGetValue(t.Key, out var mean)
+                ? new GateThresholdBody(t.Key, t.Value, Math.Round(mean, 4), mean >= t.Value)
+                : new GateThresholdBody(t.Key, t.Value, null, false))
+            .ToList();
+        return TypedResults.Ok(new GateVerdictResponse(versionId, verdict.Status, verdict.Failures.Count == 0, gate.RequireHumanReview, verdict.HasHumanReview,
+            thresholds, Failures(verdict.Failures)));
+    }
+
+    static async Task<Results<Ok<Page<ReviewQueueEntryResponse>>, ValidationProblem>> Queue(HttpContext http, NpgsqlDataSource db, CancellationToken ct,
+        Guid? after = null, int? limit = null)
+    {
+        var v = new Validation();
+        var size = v.PageSize(limit);
+        if (!v.IsValid) return v.ToProblem();
+        await using var scope = await ActorScope.BeginAsync(db, http.RequireActor(), ct);
+        var page = await ContentReviewStore.QueueAsync(scope, after, size, ct);
+        return TypedResults.Ok(new Page<ReviewQueueEntryResponse>(
+            [.. page.Items.Select(e => new ReviewQueueEntryResponse(ContentVersionResponse.From(e.Version), e.ItemKey, e.ItemTitle, e.Quality))], page.Next));
+    }
+
+    /// <summary>The gate's failures as both the verdict and a refused publish report them.</summary>
+    static List<GateFailureBody> Failures(IEnumerable<GateFailure> failures) =>
+        [.. failures.Select(f => new GateFailureBody(f.Dimension, f.Value is { } value ? Math.Round(value, 4) : null, f.Threshold, f.Describe()))];
 
     static async Task<Results<Ok<ContentReviewState>, ValidationProblem, ProblemHttpResult>> Move(
         Guid versionId, TransitionRequest request, HttpContext http, NpgsqlDataSource db, IConfiguration configuration, CancellationToken ct)
@@ -85,7 +145,7 @@ public static class ContentReviewApi
             case TransitionOutcome.PreconditionFailed:
                 return Problems.PreconditionFailed("content version's review state", ETags.Format(moved.CurrentRowVersion!.Value));
             case TransitionOutcome.GateRefused:
-                var failures = moved.Gate!.Select(f => new GateFailureBody(f.Dimension, f.Value is { } value ? Math.Round(value, 4) : null, f.Threshold, f.Describe())).ToList();
+                var failures = Failures(moved.Gate!);
                 return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Publish gate refused",
                     detail: "The version cannot be published: " + string.Join("; ", failures.Select(f => f.Problem)) + ".",
                     extensions: new Dictionary<string, object?> { ["gate"] = failures });
