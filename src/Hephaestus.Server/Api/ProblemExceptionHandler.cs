@@ -61,14 +61,18 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         if (DatabaseAvailability.IsTimedOut(exception))
         {
-            // lock_timeout or statement_timeout: the rows were held by other work (or the statement ran too long); the
-            // transaction rolled back, so nothing was written.
+            // lock_timeout (55P03: the rows were held by other work) or statement_timeout (57014: the statement ran longer
+            // than the database allows, e.g. an aggregate over very many learners); either way the transaction rolled
+            // back, so nothing was written. The detail says which, so an operator is not sent looking for a lock.
             logger.LogWarning("Database busy on {Message}", exception.Message);
+            var lockHeld = exception is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable };
             return new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Busy, retry",
-                Detail = "The data this request needs is held by other work; the request changed nothing and can be retried.",
+                Detail = lockHeld
+                    ? "The data this request needs is held by other work; the request changed nothing and can be retried."
+                    : "The request took longer than the database allows (its statement timeout); it changed nothing and can be retried.",
             };
         }
 
