@@ -88,16 +88,7 @@ MEM_RATE=$(field "$(cat "$OUT/events-mem-load.txt")" rate)
 # TIMELINE_EVENTS rows spread over the learners and the last 30 days (the migration's partitions), by SQL as the superuser.
 echo "seeding $TIMELINE_EVENTS events by SQL"
 t0=$(date +%s)
-psql_super hephaestus -v n="$TIMELINE_EVENTS" -v learners="$LEARNERS" <<'SQL'
-ALTER SYSTEM SET max_wal_size = '16GB';
-SELECT pg_reload_conf() \g /dev/null
-CREATE TEMP TABLE l AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM hephaestus.users WHERE 'learner' = ANY (roles) LIMIT :learners;
-INSERT INTO hephaestus.learning_events (learner_id, occurred_at, id, source, client_event_id, verb, object_type, object_id)
-  SELECT l.id, now() - interval '29 days' + make_interval(secs => (g * 2505600.0 / :n)), gen_random_uuid(), 'native', 'seed-' || g,
-         (ARRAY['viewed', 'answered', 'completed', 'started'])[1 + g % 4], 'page', 'page-' || g % 500
-  FROM generate_series(0, :n - 1) g JOIN l ON l.k = g % (SELECT count(*) FROM l);
-ANALYZE hephaestus.learning_events;
-SQL
+seed_events "$TIMELINE_EVENTS" "$LEARNERS"
 SEED_SECONDS=$(( $(date +%s) - t0 ))
 STORED=$(psql_super hephaestus -c "SELECT count(*) FROM hephaestus.learning_events")
 TABLE_SIZE=$(psql_super hephaestus -c "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits WHERE inhparent = 'hephaestus.learning_events'::regclass")

@@ -123,6 +123,22 @@ open(path, "w").write(text)
 PY
 }
 
+# seed_events N LEARNERS: N learning events by SQL as the superuser (arranging, not measuring), spread evenly over the
+# first LEARNERS learners and the last 30 days (the migration's daily partitions), then ANALYZE. Used by events.sh and
+# timeline-plan.sh, so both measure the same data. A large seed writes much WAL: max_wal_size is raised for it.
+seed_events() {
+psql_super hephaestus -v n="$1" -v learners="$2" <<'SQL'
+ALTER SYSTEM SET max_wal_size = '16GB';
+SELECT pg_reload_conf() \g /dev/null
+CREATE TEMP TABLE l AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM hephaestus.users WHERE 'learner' = ANY (roles) LIMIT :learners;
+INSERT INTO hephaestus.learning_events (learner_id, occurred_at, id, source, client_event_id, verb, object_type, object_id)
+  SELECT l.id, now() - interval '29 days' + make_interval(secs => (g * 2505600.0 / :n)), gen_random_uuid(), 'native', 'seed-' || g,
+         (ARRAY['viewed', 'answered', 'completed', 'started'])[1 + g % 4], 'page', 'page-' || g % 500
+  FROM generate_series(0, :n - 1) g JOIN l ON l.k = g % (SELECT count(*) FROM l);
+ANALYZE hephaestus.learning_events;
+SQL
+}
+
 machine_line() {
   echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $(psql_super hephaestus -c 'SHOW server_version' | cut -d' ' -f1), .NET $(dotnet --version), $(date -u +%Y-%m-%d)"
 }

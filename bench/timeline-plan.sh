@@ -15,14 +15,7 @@ mkdir -p "$OUT"
 [ -n "${SKIP_BUILD:-}" ] || build_app
 start_service
 seed "$LEARNERS" >/dev/null
-psql_super hephaestus -v n="$EVENTS" -v learners="$LEARNERS" <<'SQL'
-CREATE TEMP TABLE l AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM hephaestus.users WHERE 'learner' = ANY (roles) LIMIT :learners;
-INSERT INTO hephaestus.learning_events (learner_id, occurred_at, id, source, client_event_id, verb, object_type, object_id)
-  SELECT l.id, now() - interval '29 days' + make_interval(secs => (g * 2505600.0 / :n)), gen_random_uuid(), 'native', 'seed-' || g,
-         (ARRAY['viewed', 'answered', 'completed', 'started'])[1 + g % 4], 'page', 'page-' || g % 500
-  FROM generate_series(0, :n - 1) g JOIN l ON l.k = g % (SELECT count(*) FROM l);
-ANALYZE hephaestus.learning_events;
-SQL
+seed_events "$EVENTS" "$LEARNERS"
 LEARNER=$(psql_super hephaestus -c "SELECT id FROM hephaestus.users WHERE 'learner' = ANY (roles) ORDER BY id LIMIT 1")
 PARTITIONS=$(psql_super hephaestus -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'hephaestus.learning_events'::regclass")
 SELECT_LIST="id, occurred_at, stored_at, source, client_event_id, verb, object_type, object_id, result, context"
