@@ -36,8 +36,9 @@ public sealed class ValidatedTokens : IDisposable
     {
         var now = _time.GetUtcNow();
         if (expiresAt <= now) return;
-        var until = expiresAt < now + CacheFor ? expiresAt : now + CacheFor;
-        _cache.Set(Key(token), new Entry(subject, expiresAt), new MemoryCacheEntryOptions { AbsoluteExpiration = until, Size = 1 });
+        // A duration, not a moment: the cache keeps its own clock, and the expiry that matters is checked by Find.
+        var lifetime = expiresAt - now < CacheFor ? expiresAt - now : CacheFor;
+        _cache.Set(Key(token), new Entry(subject, expiresAt), new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = lifetime, Size = 1 });
     }
 
     /// <summary>The token of an <c>Authorization: Bearer …</c> header, as the JWT bearer handler reads it; null without one.</summary>
