@@ -32,7 +32,10 @@ public sealed record DatabaseLimits(
         IdleInTransactionTimeout: TimeSpan.FromSeconds(60),
         MaxPoolSize: 40,
         PoolWait: TimeSpan.FromSeconds(5),
-        CommandTimeout: null);
+        CommandTimeout: null)
+    {
+        ResetOnClose = false,
+    };
 
     /// <summary>
     /// Migrations and CLI verbs (the schema owner): never cut off, whatever a DBA set as the database's or role's
@@ -48,6 +51,19 @@ public sealed record DatabaseLimits(
     /// and no reset is sent when a connection returns to Npgsql's pool (the server session was never this client's).
     /// </summary>
     public bool TransactionPooler { get; init; }
+
+    /// <summary>
+    /// Whether Npgsql resets a session when its connection returns to the pool (Npgsql's default: seven statements,
+    /// <c>SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); CLOSE ALL; DISCARD
+    /// SEQUENCES; DISCARD TEMP</c>, run before the connection's next command). The API's sessions keep nothing between
+    /// requests for a reset to clear: the actor and every other setting are transaction-local (set_config(…, true),
+    /// SET LOCAL), the application login may not make temporary tables, and nothing it runs listens, holds a cursor or
+    /// changes the session's role or settings; its one session-level advisory lock (event maintenance) is released in a
+    /// <c>finally</c>. There the reset was a third of a profile read's database time (docs/benchmarks.md, "Where a
+    /// request's time goes"), so <see cref="Interactive"/> skips it. Maintenance keeps it: the CLI verbs and migrations take
+    /// session advisory locks and make temporary tables.
+    /// </summary>
+    public bool ResetOnClose { get; init; } = true;
 
     /// <summary>
     /// The limits as the login's defaults in one database, for a DBA to run once when the service connects through a
@@ -88,13 +104,10 @@ public static class HephaestusDatabase
         if (limits.MaxPoolSize is { } poolSize && !named.Overlaps(["maxpoolsize", "maximumpoolsize"])) settings.MaxPoolSize = poolSize;
         if (limits.PoolWait is { } wait && !named.Contains("timeout")) settings.Timeout = (int)Math.Ceiling(wait.TotalSeconds);
         if (limits.CommandTimeout is { } command && !named.Contains("commandtimeout")) settings.CommandTimeout = (int)Math.Ceiling(command.TotalSeconds);
-        if (limits.TransactionPooler)
-        {
-            // The reset (DISCARD ALL or its parts) would run on whichever server session PgBouncer picks next: a wasted
-            // round trip that resets nothing of ours.
-            settings.NoResetOnClose = true;
-        }
-        else
+        // Behind a transaction pooler the reset (DISCARD ALL or its parts) would run on whichever server session PgBouncer
+        // picks next: a wasted round trip that resets nothing of ours.
+        if (limits.TransactionPooler || (!limits.ResetOnClose && !named.Contains("noresetonclose"))) settings.NoResetOnClose = true;
+        if (!limits.TransactionPooler)
         {
             settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? limits.StartupOptions : limits.StartupOptions + " " + settings.Options;
         }

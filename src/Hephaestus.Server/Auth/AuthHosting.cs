@@ -2,7 +2,9 @@ using System.Security.Claims;
 using System.Text;
 using Hephaestus.Data;
 using Hephaestus.Server.Hosting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Hephaestus.Server.Auth;
@@ -23,6 +25,7 @@ public static class AuthHosting
     {
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ActorResolver>();
+        builder.Services.AddSingleton<ValidatedTokens>();
         builder.Services.AddSingleton<XapiCredentialCache>();
         // One default scheme that picks per request: HTTP Basic (activity provider credentials) under /xapi without a
         // bearer token, JWT bearer everywhere else (XapiBasic.Select); challenges follow the same choice.
@@ -61,6 +64,15 @@ public static class AuthHosting
 
         options.Events = new JwtBearerEvents
         {
+            // A token validated before (ValidatedTokens) skips its validation, not its account: the subject is resolved
+            // to a user again, as after a validation.
+            OnMessageReceived = async context =>
+            {
+                if (ValidatedTokens.BearerToken(context.Request.Headers.Authorization) is not { } token) return;
+                var tokens = context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>();
+                if (tokens.Find(token) is not { } subject) return;
+                if (await SignInAsync(context, subject)) context.Success();
+            },
             OnTokenValidated = async context =>
             {
                 var subject = context.Principal?.FindFirstValue("sub");
@@ -70,20 +82,34 @@ public static class AuthHosting
                     return;
                 }
 
-                var resolver = context.HttpContext.RequestServices.GetRequiredService<ActorResolver>();
-                var actor = await resolver.ResolveAsync(subject, context.HttpContext.RequestAborted);
-                if (actor is null)
+                if (await SignInAsync(context, subject) && context.SecurityToken is JsonWebToken validated)
                 {
-                    // A valid token for an account that is not there (erased, or never provisioned) is not a credential:
-                    // 401 saying so (TokenChallenge), rather than a 403 that reads as a missing role.
-                    context.Fail(new UnknownAccountException());
-                    return;
+                    context.HttpContext.RequestServices.GetRequiredService<ValidatedTokens>()
+                        .Remember(validated.EncodedToken, subject, new DateTimeOffset(validated.ValidTo, TimeSpan.Zero));
                 }
-
-                context.Principal = DatabasePrincipal(subject, actor, context.Scheme.Name);
             },
             OnChallenge = TokenChallenge.WriteAsync,
         };
+    }
+
+    /// <summary>
+    /// Makes the request's principal from the database's answer for a validated token's subject; false (and a failed
+    /// authentication) when the subject is no user.
+    /// </summary>
+    static async Task<bool> SignInAsync(ResultContext<JwtBearerOptions> context, string subject)
+    {
+        var resolver = context.HttpContext.RequestServices.GetRequiredService<ActorResolver>();
+        var actor = await resolver.ResolveAsync(subject, context.HttpContext.RequestAborted);
+        if (actor is null)
+        {
+            // A valid token for an account that is not there (erased, or never provisioned) is not a credential:
+            // 401 saying so (TokenChallenge), rather than a 403 that reads as a missing role.
+            context.Fail(new UnknownAccountException());
+            return false;
+        }
+
+        context.Principal = DatabasePrincipal(subject, actor, context.Scheme.Name);
+        return true;
     }
 
     /// <summary>

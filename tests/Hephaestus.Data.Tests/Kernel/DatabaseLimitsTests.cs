@@ -47,6 +47,47 @@ public sealed class DatabaseLimitsTests(TestDatabase db) : IClassFixture<TestDat
     }
 
     [Fact]
+    public async Task An_interactive_connection_returns_to_the_pool_without_a_reset_and_without_its_actor()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = await db.CreateUserAsync($"pooled-{Guid.NewGuid():N}@limits.test", "admin");
+        // One pooled connection, so the second use is the same server session as the first.
+        await using var interactive = HephaestusDatabase.CreateDataSource(db.AppConnectionString + ";Maximum Pool Size=1", DatabaseLimits.Interactive);
+        int firstSession;
+        await using (var connection = await interactive.OpenConnectionAsync(ct))
+        {
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands = { ActorSession.BatchCommand(new Actor(id, ["admin"])), new NpgsqlBatchCommand("SELECT pg_backend_pid()") },
+            };
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            firstSession = reader.GetInt32(0);
+            // A session setting the reset would have cleared (RESET ALL): it survives, so no reset ran.
+            await reader.CloseAsync();
+            await using var set = new NpgsqlCommand("SET application_name = 'left-by-the-first-use'", connection);
+            await set.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var connection = await interactive.OpenConnectionAsync(ct))
+        {
+            await using var read = new NpgsqlCommand(
+                "SELECT pg_backend_pid(), current_setting('application_name'), coalesce(current_setting('hephaestus.user_id', true), '')", connection);
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            Assert.Equal(firstSession, reader.GetInt32(0));
+            Assert.Equal("left-by-the-first-use", reader.GetString(1));
+            // The actor was transaction-local: the next user of the session acts for no one.
+            Assert.Equal("", reader.GetString(2));
+        }
+
+        Assert.True(new NpgsqlConnectionStringBuilder(interactive.ConnectionString).NoResetOnClose);
+        await using var maintenance = HephaestusDatabase.CreateDataSource(db.OwnerConnectionString, DatabaseLimits.Maintenance);
+        Assert.False(new NpgsqlConnectionStringBuilder(maintenance.ConnectionString).NoResetOnClose);
+    }
+
+    [Fact]
     public async Task A_row_held_by_other_work_ends_an_interactive_wait_with_lock_timeout()
     {
         var ct = TestContext.Current.CancellationToken;
