@@ -15,6 +15,8 @@
 #   SECTIONS="lag performance effectiveness" (default: all three); a tiny run of one:
 #   LEARNERS=200 RUNS=5 SECTIONS=performance WRITE_DOCS=0 bench/analytics.sh
 # Writes its tables into docs/benchmarks.md unless WRITE_DOCS=0. Traffic stays on 127.0.0.1; the script stops by itself.
+# An endpoint that fails (a 503 past the statement timeout, say) is recorded in its row as its status and the problem's
+# title, the script goes on, and it exits non-zero at the end naming the failures. HOLD=1 keeps the database afterwards.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 LEARNERS=${LEARNERS:-100000}
@@ -24,6 +26,7 @@ ROWS_PER_TX=${ROWS_PER_TX:-100}
 WRITE_DOCS=${WRITE_DOCS:-1}
 SECTIONS=${SECTIONS:-"lag performance effectiveness"}
 RUNS=${RUNS:-20}
+FAILED=()   # endpoints that answered other than 200: recorded in their rows, and the script exits non-zero at the end
 
 need_tools
 mkdir -p "$OUT"
@@ -207,15 +210,22 @@ perf_table="$OUT/analytics-performance.md"
 } > "$perf_table"
 for panel in mastery steps scores time progress compare; do
   url="$BASE/api/v1/analytics/performance/${URLS[$panel]}"
-  status=$(curl -sS -o "$OUT/performance-$panel.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$url")   # warm-up, kept for a look
-  [ "$status" = 200 ] || { echo "$panel answered $status"; cat "$OUT/performance-$panel.json"; exit 1; }
+  status=$(fetch_status "$url" "$TOKEN" "$OUT/performance-$panel.json")   # warm-up, kept for a look
   api=(); naive=()
   for _ in $(seq 1 "$RUNS"); do
-    api+=("$(curl -sS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$url" | python3 -c 'import sys; print(float(sys.stdin.read()) * 1000)')")
+    # A panel that failed its warm-up is not timed (each try would wait for the statement timeout); its naive query is.
+    [ "$status" = 200 ] && api+=("$(curl -sS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "$url" | python3 -c 'import sys; print(float(sys.stdin.read()) * 1000)')")
     naive+=("$(printf '\\timing on\n%s \\g /dev/null\n' "${NAIVE_SQL[$panel]}" | psql_super hephaestus | awk '/^Time:/ {print $2}' | tail -n 1)")
   done
-  a=$(p95 "${api[@]}"); n=$(p95 "${naive[@]}")
-  echo "| $panel | $a | $n | $([ "$a" -lt 500 ] && echo yes || echo NO) |" >> "$perf_table"
+  n=$(p95 "${naive[@]}")
+  if [ "$status" = 200 ]; then
+    a=$(p95 "${api[@]}")
+    echo "| $panel | $a | $n | $([ "$a" -lt 500 ] && echo yes || echo NO) |" >> "$perf_table"
+  else
+    echo "$panel answered $status"; cat "$OUT/performance-$panel.json"; echo
+    FAILED+=("performance/$panel")
+    echo "| $panel | failed: $(failure_cell "$status" "$OUT/performance-$panel.json") | $n | NO |" >> "$perf_table"
+  fi
 done
 cat "$perf_table"
 if [ "$WRITE_DOCS" = 1 ]; then write_section analytics-performance "$perf_table"; fi
@@ -300,9 +310,11 @@ COHORT=$(psql_super hephaestus -c "SELECT cohort_id FROM hephaestus.cohort_membe
 PATH_ID=00000000-0000-7000-00e0-000000000008
 ITEM=00000000-0000-7000-00e0-000000000005
 
-# p95 URL: RUNS timed requests after one warm-up (JIT, plans); fails on a non-2xx answer.
+# p95 URL: RUNS timed requests after one warm-up (JIT, plans); a warm-up that fails prints "failed: STATUS title" instead
+# (and returns 1) and is not timed further.
 p95() {
-  curl -fsS -o /dev/null -H "Authorization: Bearer $ANALYST" "$1" || { echo "failed: $1"; exit 1; }
+  local status; status=$(fetch_status "$1" "$ANALYST" "$OUT/effectiveness-last.json")
+  if [ "$status" != 200 ]; then echo "failed: $(failure_cell "$status" "$OUT/effectiveness-last.json")"; return 1; fi
   for _ in $(seq 1 "$RUNS"); do curl -fsS -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $ANALYST" "$1"; done |
     python3 -c 'import sys; v = sorted(float(x) * 1000 for x in sys.stdin); print(f"{v[min(len(v) - 1, int(0.95 * len(v)))]:.0f}")'
 }
@@ -331,7 +343,12 @@ effect_table="$OUT/analytics-effectiveness.md"
   echo
   echo "| endpoint | group | p95 ms | naive ms | goal < 500 ms |"
   echo "|---|---|---|---|---|"
-  row() { local ms; ms=$(p95 "$3"); echo "| $1 | $2 | $ms | $4 | $([ "$ms" -lt 500 ] && echo met || echo NOT met) |"; }
+  # A failing endpoint is recorded in its row and in FAILED.
+  row() {
+    local ms
+    if ms=$(p95 "$3"); then echo "| $1 | $2 | $ms | $4 | $([ "$ms" -lt 500 ] && echo met || echo NOT met) |"
+    else echo "$1 ($2): $ms" >&2; FAILED+=("$1 ($2)"); echo "| $1 | $2 | $ms | $4 | NOT met |"; fi
+  }
   row "content effectiveness" "all learners" "$A/content/items/$ITEM/effectiveness" "$(naive "$NAIVE_EFFECT")"
   row "effectiveness recommendation" "all learners" "$A/content/items/$ITEM/effectiveness/recommendation" "(as above)"
   for panel in stuck time-to-mastery early-quits repeated-wrong-answers at-risk; do
@@ -343,3 +360,6 @@ effect_table="$OUT/analytics-effectiveness.md"
 cat "$effect_table"
 if [ "$WRITE_DOCS" = 1 ]; then write_section analytics-effectiveness "$effect_table"; fi
 fi
+
+hold_if_asked
+if [ "${#FAILED[@]}" -gt 0 ]; then echo "failed: ${FAILED[*]}"; exit 1; fi

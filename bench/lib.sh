@@ -52,12 +52,35 @@ stop_service() {
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
 }
 
+# hold_if_asked: with HOLD=1, keeps the service and its database after measuring (for EXPLAIN and profiles on the same
+# data) until the file it names is removed; prints how to connect.
+hold_if_asked() {
+  [ "${HOLD:-0}" = 1 ] || return 0
+  touch "$WORK/hold"
+  echo "holding: service $BASE (pid $SERVICE_PID), PostgreSQL 127.0.0.1:$PG_PORT, postgres password $PG_SUPER_PASSWORD," \
+       "application login hephaestus password $PG_APP_PASSWORD; rm $WORK/hold to stop"
+  while [ -e "$WORK/hold" ]; do sleep 5; done
+}
+
 # psql as the superuser (arranging) or as the application login (measuring: row-level security applies).
 psql_super() { PGPASSWORD="$PG_SUPER_PASSWORD" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${1:-hephaestus}" -Atq -v ON_ERROR_STOP=1 "${@:2}"; }
 
 seed() { (cd "$OUT/app" && "$APP" seed --learners "$1"); }
 
 token() { (cd "$OUT/app" && "$APP" token --user "$1" --role "$2" 2>/dev/null | tail -n 1); }
+
+# fetch_status URL TOKEN FILE: GETs URL with the bearer token into FILE and prints the HTTP status (000 when no answer),
+# never failing the script: the analytics benches record a failing endpoint in its row and go on to the next.
+fetch_status() { curl -sS -o "$3" -w '%{http_code}' -H "Authorization: Bearer $2" "$1" || true; }
+
+# failure_cell STATUS FILE: "STATUS title" for a table cell, the title from the problem details in FILE (if any).
+failure_cell() {
+  local title
+  title=$(python3 -c 'import json, sys
+try: print(json.load(open(sys.argv[1])).get("title", ""))
+except Exception: print("")' "$2" 2>/dev/null || true)
+  echo "$1${title:+ $title}" | tr '|' '/'
+}
 
 # wrk_run NAME CONCURRENCY LUA -> sets WRK_RPS WRK_P50 WRK_P99 (ms)
 wrk_run() {

@@ -15,7 +15,11 @@ public sealed record ProgressPerformance(long Learners, DateOnly From, DateOnly 
 
 public static partial class PerformanceStore
 {
-    /// <summary>$7 the Monday of the first week, $8 the Monday of the last; the skills are the mastery panel's.</summary>
+    /// <summary>
+    /// $7 the Monday of the first week, $8 the Monday of the last; the skills are the mastery panel's. A completed step's
+    /// key is found by position in the version's keys (positions 0..n−1), not by joining path_steps per array entry (as in
+    /// <see cref="StepsSql"/>).
+    /// </summary>
     const string ProgressSql = ScopeSql + InScopeSkillsSql + """
         , weeks AS (
             SELECT d::date AS week_start FROM generate_series($7::date, $8::date, interval '1 week') d
@@ -24,11 +28,14 @@ public static partial class PerformanceStore
             FROM population p JOIN hephaestus.learner_skill_mastery m ON m.learner_id = p.learner_id
             WHERE m.mastered AND m.skill_id IN (SELECT id FROM in_scope)
             GROUP BY 1
+        ), step_keys AS (
+            SELECT ps.path_version_id, array_agg(ps.step_key ORDER BY ps.position) AS keys
+            FROM hephaestus.path_steps ps JOIN versions v ON v.id = ps.path_version_id GROUP BY 1
         ), completed AS (
-            SELECT date_trunc('week', (e.step_notes -> ps.step_key ->> 'updatedAt')::timestamptz AT TIME ZONE 'UTC')::date AS week_start, count(*) AS n
+            SELECT date_trunc('week', (e.step_notes -> k.keys[x.ord::int] ->> 'updatedAt')::timestamptz AT TIME ZONE 'UTC')::date AS week_start, count(*) AS n
             FROM scoped_enrollments e
-            CROSS JOIN LATERAL unnest(e.step_status) WITH ORDINALITY AS x (code, ord)
-            JOIN hephaestus.path_steps ps ON ps.path_version_id = e.path_version_id AND ps.position = x.ord - 1
+            JOIN step_keys k ON k.path_version_id = e.path_version_id
+            CROSS JOIN LATERAL unnest(e.step_status[1:cardinality(k.keys)]) WITH ORDINALITY AS x (code, ord)
             WHERE x.code = 3
             GROUP BY 1
         )

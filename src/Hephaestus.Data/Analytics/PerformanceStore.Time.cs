@@ -29,6 +29,9 @@ public static partial class PerformanceStore
             SELECT ev.id, ev.learner_id, ev.object_type, ev.object_id, ev.duration_ms
             FROM population p JOIN hephaestus.learning_events ev ON ev.learner_id = p.learner_id
             WHERE ev.duration_ms IS NOT NULL AND ($7::timestamptz IS NULL OR ev.occurred_at >= $7) AND ($8::timestamptz IS NULL OR ev.occurred_at < $8)
+        ), enrolled_on AS MATERIALIZED (
+            -- Who is enrolled on which version, once: inlined, the join below probed enrollments' index once per event.
+            SELECT learner_id, path_version_id FROM scoped_enrollments
         ), per_learner AS (
             SELECT learner_id, sum(duration_ms) AS ms FROM events GROUP BY learner_id
         ), step_targets AS (
@@ -44,7 +47,7 @@ public static partial class PerformanceStore
             FROM (SELECT DISTINCT t.step_id, e.id, e.learner_id, e.duration_ms
                   FROM step_targets t
                   JOIN events e ON e.object_type = t.object_type AND e.object_id = t.object_id
-                  JOIN scoped_enrollments se ON se.learner_id = e.learner_id AND se.path_version_id = t.path_version_id) named
+                  JOIN enrolled_on se ON se.learner_id = e.learner_id AND se.path_version_id = t.path_version_id) named
             GROUP BY step_id, learner_id
         ), skill_targets AS (
             SELECT i.id AS skill_id, 'skill' AS object_type, i.id::text AS object_id FROM in_scope i

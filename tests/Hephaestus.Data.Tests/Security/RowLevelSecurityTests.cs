@@ -144,4 +144,58 @@ public class RowLevelSecurityTests(TestDatabase db) : IClassFixture<TestDatabase
         Assert.Contains("pk_users", await PlanAsync($"SELECT * FROM hephaestus.users WHERE id = '{Guid.NewGuid()}'"), StringComparison.Ordinal);
         Assert.Contains("ix_users_email_lower_lookup", await PlanAsync("SELECT id FROM hephaestus.users WHERE lower(email) = 'a@b.c'"), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Analytics read every learner's rows, millions at a time: an analyst's policy test must cost once per statement.
+    /// Written as (SELECT …) it is an InitPlan whose result each row only reads; as a plain STABLE call it ran for every
+    /// row, after can_read_learner's own tests, and took the mastery rollup at 100,000 learners past the statement
+    /// timeout (Sql/0035_analytics_at_size.sql). Whichever policy PostgreSQL evaluates first must start with the cached test.
+    /// </summary>
+    [Theory]
+    [InlineData("users")]
+    [InlineData("cohorts")]
+    [InlineData("cohort_members")]
+    [InlineData("learner_skill_mastery")]
+    [InlineData("enrollments")]
+    [InlineData("enrollment_overrides")]
+    [InlineData("attempts")]
+    [InlineData("attempt_responses")]
+    [InlineData("results")]
+    [InlineData("rubric_assessments")]
+    [InlineData("evidence")]
+    [InlineData("content_exposures")]
+    [InlineData("learning_events")]
+    [InlineData("item_analysis_attempts")]
+    public async Task An_analysts_read_is_checked_once_per_statement_not_per_row(string table)
+    {
+        var w = await WorldAsync();
+        var analyst = await db.CreateUserAsync($"a-{Guid.NewGuid():N}@rls.test", "analyst");
+        await using var connection = await db.App.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var actor = new NpgsqlCommand(
+            "SELECT set_config('hephaestus.user_id', $1, true), set_config('hephaestus.roles', '{analyst}', true), " +
+            "set_config('hephaestus.operation', 'analytics', true)", connection, transaction))
+        {
+            actor.Parameters.Add(new NpgsqlParameter { Value = analyst.ToString() });
+            await actor.ExecuteNonQueryAsync();
+        }
+
+        var plan = new List<string>();
+        await using (var explain = new NpgsqlCommand($"EXPLAIN SELECT * FROM hephaestus.{table}", connection, transaction))
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(0));
+        }
+
+        var filter = plan.Select(line => line.Trim()).First(line => line.StartsWith("Filter:", StringComparison.Ordinal));
+        Assert.Matches(@"^Filter: \(\$\d+ OR ", filter);
+        Assert.Contains(plan, line => line.TrimStart().StartsWith("InitPlan", StringComparison.Ordinal));
+        if (table == "users")
+        {
+            // Still what the policies allow: inside the analytics read the analyst sees a learner they have no other tie to.
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM hephaestus.users WHERE id = $1", connection, transaction);
+            count.Parameters.Add(new NpgsqlParameter { Value = w.Stranger });
+            Assert.Equal(1L, (long)(await count.ExecuteScalarAsync())!);
+        }
+    }
 }
