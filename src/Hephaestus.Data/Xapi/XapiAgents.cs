@@ -61,12 +61,28 @@ public static class XapiAgents
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(keys);
-        var users = new Dictionary<string, XapiAgentUser>(StringComparer.Ordinal);
-        if (keys.Count == 0) return users;
-        await using var command = scope.Command(Lookup);
+        if (keys.Count == 0) return new Dictionary<string, XapiAgentUser>(StringComparer.Ordinal);
+        await using var batch = scope.Batch();
+        batch.BatchCommands.Add(UsersCommand(keys, learnerScope));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await ReadUsersAsync(reader, ct);
+    }
+
+    /// <summary>The lookup of <see cref="UsersAsync"/> as a command, for a caller that sends it in a batch with its own.</summary>
+    public static NpgsqlBatchCommand UsersCommand(IReadOnlyCollection<string> keys, Guid? learnerScope)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var command = new NpgsqlBatchCommand(Lookup);
         command.Parameters.Add(TextArray([.. keys]));
         command.Parameters.Add(NullableUuid(learnerScope));
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        return command;
+    }
+
+    /// <summary>The users of <see cref="UsersCommand"/>'s result (the reader positioned on it).</summary>
+    public static async Task<Dictionary<string, XapiAgentUser>> ReadUsersAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var users = new Dictionary<string, XapiAgentUser>(StringComparer.Ordinal);
         while (await reader.ReadAsync(ct)) users.TryAdd(reader.GetString(0), new XapiAgentUser(reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
         return users;
     }

@@ -88,27 +88,33 @@ public static class XapiStatementStore
                       WHERE application_name = '{WriterMark}' AND datname = current_database() AND pid <> pg_backend_pid()))
         """;
 
+    // One statement writes both rows of each Statement: its LRS row (in id order: concurrent batches wait on each other's
+    // ids in one order) and, for the Statements this request stored (not those whose id was stored already), its learning
+    // event. A request refused after this (a conflict, a voiding refused, an attachment gone) rolls both back.
     const string InsertStatements = """
-        INSERT INTO hephaestus.xapi_statements (statement_id, learner_id, event_occurred_at, event_id, stored, provider_id, verb,
-            activity_id, registration, voids, agent_keys, related_agent_keys, related_activity_ids, statement)
-        SELECT s.id, s.learner, s.occurred, s.event, $5, $6, s.verb, s.activity, s.registration, s.voids,
-               ARRAY(SELECT jsonb_array_elements_text(s.agents)), ARRAY(SELECT jsonb_array_elements_text(s.related_agents)),
-               ARRAY(SELECT jsonb_array_elements_text(s.related_activities)), s.statement
-        FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $7::text[], $8::text[], $9::uuid[], $10::uuid[],
-                    $11::jsonb[], $12::jsonb[], $13::jsonb[], $14::text[])
-             AS s(id, learner, occurred, event, verb, activity, registration, voids, agents, related_agents, related_activities, statement)
-        ORDER BY s.id
-        ON CONFLICT (statement_id) DO NOTHING
-        RETURNING statement_id
-        """;
-
-    const string InsertEvents = """
-        INSERT INTO hephaestus.learning_events (learner_id, occurred_at, id, stored_at, source, client_event_id, verb, object_type, object_id,
-            result, context, score_scaled, duration_ms)
-        SELECT e.learner, e.occurred, e.id, $4, 'xapi', NULL, e.verb, e.object_type, e.object_id, e.result, e.context, e.scaled, e.duration
-        FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[],
-                    $10::float8[], $11::bigint[]) AS e(learner, occurred, id, verb, object_type, object_id, result, context, scaled, duration)
-        ORDER BY e.learner, e.occurred, e.id
+        WITH s AS MATERIALIZED (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $7::text[], $8::text[], $9::uuid[], $10::uuid[],
+                                 $11::jsonb[], $12::jsonb[], $13::jsonb[], $14::text[], $15::text[], $16::text[], $17::jsonb[], $18::jsonb[],
+                                 $19::float8[], $20::bigint[])
+                AS s(id, learner, occurred, event, verb, activity, registration, voids, agents, related_agents, related_activities, statement,
+                     object_type, object_id, result, context, scaled, duration)),
+        stored AS (
+            INSERT INTO hephaestus.xapi_statements (statement_id, learner_id, event_occurred_at, event_id, stored, provider_id, verb,
+                activity_id, registration, voids, agent_keys, related_agent_keys, related_activity_ids, statement)
+            SELECT s.id, s.learner, s.occurred, s.event, $5, $6, s.verb, s.activity, s.registration, s.voids,
+                   ARRAY(SELECT jsonb_array_elements_text(s.agents)), ARRAY(SELECT jsonb_array_elements_text(s.related_agents)),
+                   ARRAY(SELECT jsonb_array_elements_text(s.related_activities)), s.statement
+            FROM s
+            ORDER BY s.id
+            ON CONFLICT (statement_id) DO NOTHING
+            RETURNING statement_id),
+        events AS (
+            INSERT INTO hephaestus.learning_events (learner_id, occurred_at, id, stored_at, source, client_event_id, verb, object_type, object_id,
+                result, context, score_scaled, duration_ms)
+            SELECT s.learner, s.occurred, s.event, $5, 'xapi', NULL, s.verb, s.object_type, s.object_id, s.result, s.context, s.scaled, s.duration
+            FROM s JOIN stored ON stored.statement_id = s.id
+            ORDER BY s.learner, s.occurred, s.event)
+        SELECT statement_id FROM stored
         """;
 
     /// <summary>
@@ -123,17 +129,22 @@ public static class XapiStatementStore
         ArgumentNullException.ThrowIfNull(statements);
         ArgumentNullException.ThrowIfNull(objectIsStored);
         await using var scope = await ActorScope.BeginAsync(db, caller.Actor, ct);
+        // The transaction's mark and stored time, and the users the actors name (each distinct key once), in one round trip.
         DateTimeOffset stored;
-        await using (var begin = scope.Command(BeginWriteSql))
+        Dictionary<string, XapiAgentUser> users;
+        var keys = statements.Select(s => s.LearnerKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        await using (var begin = scope.Batch())
         {
-            begin.Parameters.Add(Text(caller.ProviderId?.ToString("D")));
+            var mark = new NpgsqlBatchCommand(BeginWriteSql);
+            mark.Parameters.Add(Text(caller.ProviderId?.ToString("D")));
+            begin.BatchCommands.Add(mark);
+            if (keys.Count > 0) begin.BatchCommands.Add(XapiAgents.UsersCommand(keys, caller.LearnerScope));
             await using var reader = await begin.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             stored = reader.GetTime(2);
+            users = keys.Count > 0 && await reader.NextResultAsync(ct) ? await XapiAgents.ReadUsersAsync(reader, ct) : new(StringComparer.Ordinal);
         }
 
-        var keys = statements.Select(s => s.LearnerKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var users = await XapiAgents.UsersAsync(scope, keys, caller.LearnerScope, ct);
         for (var i = 0; i < statements.Count; i++)
         {
             if (statements[i].LearnerKey is not { } key || !users.ContainsKey(key)) return new(XapiStoreOutcome.UnknownActor, [], i);
@@ -157,7 +168,6 @@ public static class XapiStatementStore
         // defines nothing, and a Statement sent again (stored before) has defined its activities already.
         await XapiActivityStore.RecordDefinitionsAsync(scope,
             [.. fresh.OrderBy(r => r.Index).SelectMany(r => r.Statement.Facts.ActivityDefinitions).Select(d => new XapiActivityDefinition(d.Id, d.Definition))], ct);
-        await InsertEventsAsync(scope, fresh, stored, ct);
         // Only the Statements this request stored become events with effects: one sent again changes nothing.
         await EventEffects.ApplyAsync(scope, learning, [.. fresh.Select(r => new StoredEvent(r.Learner, r.Occurred, r.EventId, "xapi", r.Statement.Facts.Verb,
             r.Statement.Facts.ObjectType, r.Statement.Facts.ObjectId, r.Statement.Facts.ScoreScaled, r.Statement.Facts.DurationMs, r.Statement.ResultJson,
@@ -195,6 +205,12 @@ public static class XapiStatementStore
         insert.Parameters.Add(JsonbArray(rows.Select(r => Json(r.Statement.Facts.RelatedAgentKeys))));
         insert.Parameters.Add(JsonbArray(rows.Select(r => Json(r.Statement.Facts.RelatedActivityIds))));
         insert.Parameters.Add(TextArray([.. rows.Select(r => r.Text)]));
+        insert.Parameters.Add(TextArray([.. rows.Select(r => r.Statement.Facts.ObjectType)]));
+        insert.Parameters.Add(TextArray([.. rows.Select(r => r.Statement.Facts.ObjectId)]));
+        insert.Parameters.Add(JsonbArray(rows.Select(r => r.Statement.ResultJson)));
+        insert.Parameters.Add(JsonbArray(rows.Select(r => r.Statement.ContextJson)));
+        insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => (object?)r.Statement.Facts.ScoreScaled ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
+        insert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => (object?)r.Statement.Facts.DurationMs ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         var inserted = new HashSet<Guid>();
         await using var reader = await insert.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) inserted.Add(reader.GetGuid(0));
@@ -285,24 +301,6 @@ public static class XapiStatementStore
         insert.Parameters.Add(TextArray([.. items.Select(i => i.Attachment.ObjectSha256)]));
         await insert.ExecuteNonQueryAsync(ct);
         return null;
-    }
-
-    static async Task InsertEventsAsync(ActorScope scope, List<Row> fresh, DateTimeOffset stored, CancellationToken ct)
-    {
-        if (fresh.Count == 0) return;
-        await using var insert = scope.Command(InsertEvents);
-        insert.Parameters.Add(Uuids([.. fresh.Select(r => r.Learner)]));
-        insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. fresh.Select(r => r.Occurred)] });
-        insert.Parameters.Add(Uuids([.. fresh.Select(r => r.EventId)]));
-        insert.Parameters.Add(NullableTime(stored));
-        insert.Parameters.Add(TextArray([.. fresh.Select(r => r.Statement.Facts.Verb)]));
-        insert.Parameters.Add(TextArray([.. fresh.Select(r => r.Statement.Facts.ObjectType)]));
-        insert.Parameters.Add(TextArray([.. fresh.Select(r => r.Statement.Facts.ObjectId)]));
-        insert.Parameters.Add(JsonbArray(fresh.Select(r => r.Statement.ResultJson)));
-        insert.Parameters.Add(JsonbArray(fresh.Select(r => r.Statement.ContextJson)));
-        insert.Parameters.Add(new NpgsqlParameter { Value = fresh.Select(r => (object?)r.Statement.Facts.ScoreScaled ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
-        insert.Parameters.Add(new NpgsqlParameter { Value = fresh.Select(r => (object?)r.Statement.Facts.DurationMs ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        await insert.ExecuteNonQueryAsync(ct);
     }
 
     // Reading ----------------------------------------------------------------------------------------------------------

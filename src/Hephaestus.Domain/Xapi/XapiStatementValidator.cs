@@ -55,13 +55,14 @@ public static class XapiStatementValidator
                 return null;
             }
 
-            var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            // Sized for the object at once, and a pointer made only for an error: this runs for every object of every
+            // Statement, and growing dictionaries was a tenth of the xAPI door's CPU (docs/benchmarks.md, learning events).
+            var properties = new Dictionary<string, JsonElement>(element.GetPropertyCount(), StringComparer.Ordinal);
             foreach (var property in element.EnumerateObject())
             {
-                var at = At(path, property.Name);
-                if (!allowed.Contains(property.Name)) Error(at, "is not a property allowed here (names are case-sensitive)");
-                else if (!properties.TryAdd(property.Name, property.Value)) Error(at, "appears more than once");
-                else if (property.Value.ValueKind == JsonValueKind.Null) Error(at, "must not be null");
+                if (!allowed.Contains(property.Name)) Error(At(path, property.Name), "is not a property allowed here (names are case-sensitive)");
+                else if (!properties.TryAdd(property.Name, property.Value)) Error(At(path, property.Name), "appears more than once");
+                else if (property.Value.ValueKind == JsonValueKind.Null) Error(At(path, property.Name), "must not be null");
             }
 
             return properties;

@@ -38,10 +38,15 @@ public sealed class TextInputGuard(RequestDelegate next)
         var metadata = context.GetEndpoint()?.Metadata;
         if (v.IsValid && IsJson(context.Request) && metadata?.GetMetadata<StreamedBody>() is null && metadata?.GetMetadata<OpaqueBody>() is null)
         {
-            context.Request.EnableBuffering();
-            using var body = new MemoryStream();
+            // The body is read once into memory and handed on as the request's body. EnableBuffering would also keep it,
+            // but past 30 KB in a temporary file: every larger JSON request (a batch of events or xAPI Statements) wrote
+            // and read back a file, a third of the xAPI door's CPU (docs/benchmarks.md, learning events: findings).
+            // The size is bounded before this by RequestBodyLimit, as it was when the body was copied here.
+            var body = new MemoryStream();
+            context.Response.RegisterForDispose(body);
             await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            context.Request.Body.Position = 0;
+            body.Position = 0;
+            context.Request.Body = body;
             var maxLength = metadata?.GetMetadata<BodyBoundsStrings>() is null ? MaxStringLength : int.MaxValue;
             if (FirstRefused(body.GetBuffer().AsSpan(0, (int)body.Length), maxLength) is (var pointer, var message)) v.Add(pointer, message);
         }

@@ -106,6 +106,21 @@ public class XapiStatementsTests(ApiDatabase db) : IClassFixture<ApiDatabase>
     }
 
     [Fact]
+    public async Task A_batch_resending_a_stored_Statement_beside_new_ones_adds_events_for_the_new_ones_only()
+    {
+        // The Statement's row and its event are written by one statement: the event only for a Statement this request stored.
+        var (learner, email, client) = await LearnerAsync();
+        var first = Statement(email, id: Guid.NewGuid().ToString());
+        await PostAsync(client, $"[{first}]");
+        var ids = await PostAsync(client, $"[{Statement(email, verb: "http://adlnet.gov/expapi/verbs/completed")},{first},{Statement(email, verb: "http://adlnet.gov/expapi/verbs/passed")}]");
+        Assert.Equal(3, ids.Length);
+        Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM hephaestus.learning_events WHERE learner_id = $1", learner));
+        Assert.Equal(3L, await db.ScalarAsync<long>(
+            "SELECT count(*) FROM hephaestus.learning_events e JOIN hephaestus.xapi_statements s ON s.event_id = e.id AND s.event_occurred_at = e.occurred_at "
+            + "AND s.learner_id = e.learner_id AND s.verb = e.verb WHERE s.statement_id = ANY ($1)", ids));
+    }
+
+    [Fact]
     public async Task Queries_filter_by_agent_verb_activity_registration_and_time()
     {
         var (_, email, client) = await LearnerAsync();
