@@ -106,5 +106,8 @@ public static class SchemaMigrations
         new("20261202011100_WebSignIn",
             Up: ["0034_web_sign_in.sql"],
             Down: ["20261202011100_WebSignIn.down.sql"]),
+        new("20261202120100_SubmissionCost",
+            Up: ["0036_submission_cost.sql"],
+            Down: ["20261202120100_SubmissionCost.down.sql"]),
     ];
 }
