@@ -14,7 +14,10 @@ public sealed record CombinedScore(Guid LearnerId, Guid AssessmentId, AttemptPol
 /// </summary>
 public static class AttemptScores
 {
-    /// <summary>$1 learners, $2 assessments: one row per learner and assessment with at least one result.</summary>
+    /// <summary>
+    /// $1 learner, $2 assessment: one row when the learner has a result on it. One learner and one assessment, not
+    /// arrays: with <c>= ANY ($1)</c> PostgreSQL planned the prepared statement afresh on every submission.
+    /// </summary>
     public const string Sql = """
         SELECT a.learner_id, a.assessment_id, s.attempt_policy, array_agg(r.score ORDER BY a.number)
         FROM hephaestus.attempts a
@@ -23,12 +26,12 @@ public static class AttemptScores
             SELECT r.score FROM hephaestus.results r
             WHERE r.learner_id = a.learner_id AND r.attempt_id = a.id
             ORDER BY r.revision DESC LIMIT 1) r
-        WHERE a.learner_id = ANY ($1) AND a.assessment_id = ANY ($2)
+        WHERE a.learner_id = $1 AND a.assessment_id = $2
         GROUP BY a.learner_id, a.assessment_id, s.attempt_policy
         """;
 
-    public static NpgsqlBatchCommand Command(Guid[] learnerIds, Guid[] assessmentIds) =>
-        new(Sql) { Parameters = { Uuids(learnerIds), Uuids(assessmentIds) } };
+    public static NpgsqlBatchCommand Command(Guid learnerId, Guid assessmentId) =>
+        new(Sql) { Parameters = { Uuid(learnerId), Uuid(assessmentId) } };
 
     /// <summary>
     /// A stored policy (assessments.attempt_policy) applied to stored scores (results.score of each attempt's current

@@ -13,11 +13,13 @@ internal static class ItemAnalysisContributions
     /// <summary>
     /// $1 learner, $2 assessment. Rows no longer counted (another attempt counts now, or a regrade superseded the
     /// result) go, counted ones not yet there come; an unchanged contribution is left alone, so its stripe of the sums is
-    /// not touched (a weaker retake under "highest" costs no sums lock).
+    /// not touched (a weaker retake under "highest" costs no sums lock). The counted attempts come from the view filtered
+    /// on its columns, not from item_analysis_counted($1, $2), whose "NULL means all" filters made PostgreSQL plan this
+    /// statement afresh on every submission (Sql/0036_submission_cost.sql).
     /// </summary>
-    const string Refresh = """
+    internal const string Refresh = """
         WITH counted AS (
-            SELECT * FROM hephaestus.item_analysis_counted($1, $2)
+            SELECT * FROM hephaestus.item_analysis_counted_attempts WHERE learner_id = $1 AND assessment_id = $2
         ), gone AS (
             DELETE FROM hephaestus.item_analysis_attempts c
             WHERE c.learner_id = $1 AND c.assessment_id = $2 AND NOT EXISTS (SELECT FROM counted k WHERE k.result_id = c.result_id)

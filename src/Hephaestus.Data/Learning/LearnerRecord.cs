@@ -68,8 +68,11 @@ public sealed partial class LearnerRecord(PlanCache plans)
             "item_response", result.AttemptId, result.ResultId, i.ItemVersionId))).ToList();
         // The item analysis contribution rides with the last writes (it reads the result inserted in the first round trip).
         IReadOnlyList<NpgsqlBatchCommand> after = [.. alongside ?? [], ItemAnalysisContributions.RefreshCommand(result.LearnerId, result.AssessmentId)];
-        var mastery = await MasteryRecorder.RecordAsync(scope, result.LearnerId, evidence, ct, replayAll: result.Revision > 1, before: [insert], after: after);
-        var progress = await _progress.AfterResultAsync(scope, result.LearnerId, result.AssessmentId, ct);
+        // The writes (evidence, mastery, item analysis, the caller's) lead the progress re-evaluation's round trip, which
+        // reads what they wrote: one round trip for both.
+        var (mastery, writes) = await MasteryRecorder.RecordDeferringWritesAsync(scope, result.LearnerId, evidence, ct, replayAll: result.Revision > 1,
+            before: [insert], after: after);
+        var progress = await _progress.AfterResultAsync(scope, result.LearnerId, result.AssessmentId, ct, writes);
         return new LearningChanges(mastery, progress);
     }
 

@@ -86,17 +86,24 @@ internal static class MasteryRecorder
     public static async Task<IReadOnlyList<MasteryChange>> RecordAsync(ActorScope scope, Guid learnerId, IReadOnlyList<NewEvidence> evidence, CancellationToken ct,
         bool replayAll = false, IReadOnlyList<NpgsqlBatchCommand>? before = null, IReadOnlyList<NpgsqlBatchCommand>? after = null)
     {
+        var (changes, writes) = await RecordDeferringWritesAsync(scope, learnerId, evidence, ct, replayAll, before, after);
+        await scope.ExecuteAsync(writes, ct);
+        return changes;
+    }
+
+    /// <summary>
+    /// As <see cref="RecordAsync"/>, but the last writes (evidence, mastery, <paramref name="after"/>) are returned
+    /// instead of sent, for the caller to send first in the round trip it makes next (the progress re-evaluation's), one
+    /// round trip fewer. The mastery rows are locked already; the caller must send the writes before it commits.
+    /// </summary>
+    public static async Task<(IReadOnlyList<MasteryChange> Changes, IReadOnlyList<NpgsqlBatchCommand> Writes)> RecordDeferringWritesAsync(ActorScope scope,
+        Guid learnerId, IReadOnlyList<NewEvidence> evidence, CancellationToken ct,
+        bool replayAll = false, IReadOnlyList<NpgsqlBatchCommand>? before = null, IReadOnlyList<NpgsqlBatchCommand>? after = null)
+    {
         if (evidence.Count == 0)
         {
             var rest = (before ?? []).Concat(after ?? []).ToList();
-            if (rest.Count > 0)
-            {
-                await using var only = new NpgsqlBatch(scope.Connection, scope.Transaction) { BatchCommands = { ActorSession.MarkLearnerRecord() } };
-                foreach (var command in rest) only.BatchCommands.Add(command);
-                await only.ExecuteNonQueryAsync(ct);
-            }
-
-            return [];
+            return ([], rest.Count == 0 ? [] : [ActorSession.MarkLearnerRecord(), .. rest]);
         }
 
         var skills = evidence.Select(e => e.SkillId).Distinct().Order().ToArray();
@@ -136,7 +143,7 @@ internal static class MasteryRecorder
         {
             // Exactly once per event: what an earlier recording of the same event wrote is not folded in again.
             evidence = [.. evidence.Where(e => e.EventId is not { } id || !recorded.Contains((id, e.SkillId)))];
-            if (evidence.Count == 0) return [];
+            if (evidence.Count == 0) return ([], []);
             skills = [.. evidence.Select(e => e.SkillId).Distinct().Order()];
         }
 
@@ -207,15 +214,11 @@ internal static class MasteryRecorder
         }
 
         // Evidence and mastery travel together: one round trip on the usual (append) path.
-        await using (var write = new NpgsqlBatch(scope.Connection, scope.Transaction))
-        {
-            if (insertEvidence is not null) write.BatchCommands.Add(insertEvidence);
-            write.BatchCommands.Add(update);
-            foreach (var command in after ?? []) write.BatchCommands.Add(command);
-            await write.ExecuteNonQueryAsync(ct);
-        }
-
-        return changes;
+        List<NpgsqlBatchCommand> writes = [];
+        if (insertEvidence is not null) writes.Add(insertEvidence);
+        writes.Add(update);
+        writes.AddRange(after ?? []);
+        return (changes, writes);
     }
 
     static NpgsqlBatchCommand InsertEvidenceCommand(Guid learnerId, IReadOnlyList<NewEvidence> evidence, List<int> sequence)

@@ -14,7 +14,8 @@ public sealed record EnrollmentProgressChange(Guid EnrollmentId, IReadOnlyList<S
 /// recordings for one learner re-evaluate one after the other, and the second (READ COMMITTED: each statement sees what
 /// committed before it) evaluates on top of the first's mastery and statuses. Callers lock mastery rows before calling
 /// and enrollment rows only here, and nothing locks them the other way round, so the two cannot deadlock.
-/// Cost: one round trip to lock and read (progress is on the enrollment row: two small arrays), the plans from memory,
+/// Cost: one round trip to lock and read (progress is on the enrollment row: two small arrays; after a result, the same
+/// round trip that carries the result's evidence and mastery writes), the plans from memory,
 /// one statement per changed enrollment to store them (none when nothing changed).
 /// </summary>
 internal sealed class ProgressEngine(PlanCache plans)
@@ -32,8 +33,10 @@ internal sealed class ProgressEngine(PlanCache plans)
     /// After a result: the assessment's combined score (its attempt policy over every attempt, this one included) lands
     /// on the assessment's steps (completing them), then everything is re-evaluated.
     /// </summary>
-    public Task<IReadOnlyList<EnrollmentProgressChange>> AfterResultAsync(ActorScope scope, Guid learnerId, Guid assessmentId, CancellationToken ct) =>
-        ReevaluateAsync(scope, learnerId, ct, assessmentId);
+    /// <param name="leading">Writes the re-evaluation must see (the result's evidence and mastery), sent first in its first round trip.</param>
+    public Task<IReadOnlyList<EnrollmentProgressChange>> AfterResultAsync(ActorScope scope, Guid learnerId, Guid assessmentId, CancellationToken ct,
+        IReadOnlyList<Npgsql.NpgsqlBatchCommand>? leading = null) =>
+        ReevaluateAsync(scope, learnerId, ct, assessmentId, leading: leading);
 
     /// <param name="viewedContentItems">
     /// Content items the learner viewed (content-viewed events), in the order viewed: each completes the content steps
@@ -41,29 +44,30 @@ internal sealed class ProgressEngine(PlanCache plans)
     /// evaluated after each, so a batch that views step after step walks the path. <paramref name="reached"/> gets, per
     /// item, the first active enrollment and step that point at it.
     /// </param>
+    /// <param name="leading">Writes sent first in the same round trip, which the reads below see (they return no rows).</param>
     public async Task<IReadOnlyList<EnrollmentProgressChange>> ReevaluateAsync(ActorScope scope, Guid learnerId, CancellationToken ct, Guid? assessmentId = null,
-        IReadOnlyList<Guid>? viewedContentItems = null, Dictionary<Guid, (Guid EnrollmentId, string StepKey)>? reached = null)
+        IReadOnlyList<Guid>? viewedContentItems = null, Dictionary<Guid, (Guid EnrollmentId, string StepKey)>? reached = null,
+        IReadOnlyList<Npgsql.NpgsqlBatchCommand>? leading = null)
     {
         CombinedScore? score = null;
         var enrollments = new List<EnrollmentRow>();
         Dictionary<Guid, SkillMasterySnapshot> mastery;
-        await using (var batch = new Npgsql.NpgsqlBatch(scope.Connection, scope.Transaction)
+        await using (var batch = new Npgsql.NpgsqlBatch(scope.Connection, scope.Transaction))
         {
-            BatchCommands =
+            foreach (var command in leading ?? []) batch.BatchCommands.Add(command);
+            batch.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand(LockActive) { Parameters = { SqlParameters.Uuid(learnerId) } });
+            // Most recordings are for learners on no path: then mastery is not read at all.
+            batch.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand(
+                EnrollmentSql.MasteryOfLearner + " AND EXISTS (SELECT 1 FROM hephaestus.enrollments WHERE learner_id = $1 AND status = 'active')")
             {
-                new Npgsql.NpgsqlBatchCommand(LockActive) { Parameters = { SqlParameters.Uuid(learnerId) } },
-                // Most recordings are for learners on no path: then mastery is not read at all.
-                new Npgsql.NpgsqlBatchCommand(EnrollmentSql.MasteryOfLearner + " AND EXISTS (SELECT 1 FROM hephaestus.enrollments WHERE learner_id = $1 AND status = 'active')")
-                {
-                    Parameters = { SqlParameters.Uuid(learnerId) },
-                },
-                // Last, so the results above stay first; the progress writes come in later round trips.
-                ActorSession.MarkLearnerRecord(),
-            },
-        })
-        {
-            if (assessmentId is { } assessment) batch.BatchCommands.Add(AttemptScores.Command([learnerId], [assessment]));
+                Parameters = { SqlParameters.Uuid(learnerId) },
+            });
+            // After the reads, so their results stay in place; the progress writes come in later round trips.
+            batch.BatchCommands.Add(ActorSession.MarkLearnerRecord());
+            if (assessmentId is { } assessment) batch.BatchCommands.Add(AttemptScores.Command(learnerId, assessment));
             await using var reader = await batch.ExecuteReaderAsync(ct);
+            // The leading writes return no rows; depending on the driver version each shows up as an empty result or not at all.
+            while (reader.FieldCount == 0) await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct)) enrollments.Add(EnrollmentSql.ReadEnrollment(reader));
             await reader.NextResultAsync(ct);
             mastery = await EnrollmentSql.ReadMasteryAsync(reader, ct);

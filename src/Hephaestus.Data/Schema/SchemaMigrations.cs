@@ -109,5 +109,8 @@ public static class SchemaMigrations
         new("20261202120000_AnalyticsAtSize",
             Up: ["0035_analytics_at_size.sql"],
             Down: ["20261202120000_AnalyticsAtSize.down.sql"]),
+        new("20261202120100_SubmissionCost",
+            Up: ["0036_submission_cost.sql"],
+            Down: ["20261202120100_SubmissionCost.down.sql"]),
     ];
 }
