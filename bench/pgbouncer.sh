@@ -24,7 +24,7 @@ if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
 fi
 PGBOUNCER=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 mkdir -p "$OUT"
-build_app
+[ -n "${SKIP_BUILD:-}" ] || build_app
 start_service
 
 stop_all() {

@@ -10,7 +10,7 @@ DURATION=${DURATION:-15s}
 
 need_tools
 mkdir -p "$OUT"
-build_app
+[ -n "${SKIP_BUILD:-}" ] || build_app
 start_service
 seed "$LEARNERS"
 TOKEN=$(token bench-admin@example.org admin); export TOKEN
