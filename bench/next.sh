@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Next best steps (GET …/enrollments/{id}/next) on a large generated catalog and progress, side by side with pgbench -S
-# and with pgbench running the endpoint's own SQL; and the database time of one progress re-evaluation (the
-# transaction ProgressEngine.ReevaluateAsync issues after a mastery change), at 1 and at CONCURRENCY clients.
-#   bench/next.sh     (LEARNERS=100000 NEXT_LEARNERS=3000 CONCURRENCY=8 DURATION=20s by default)
+# Next best steps (GET …/enrollments/{id}/next) on a large generated catalog and progress, side by side with the profile
+# read through the API, pgbench -S and pgbench running the endpoint's own SQL; `next` again at a constant rate of half
+# its measured peak (bench/RateLoad, open loop: latency from when each request was due); and the database time of one
+# progress re-evaluation (the transaction ProgressEngine.ReevaluateAsync issues after a mastery change), at 1 and at
+# CONCURRENCY clients.
+#   bench/next.sh     (LEARNERS=100000 NEXT_LEARNERS=3000 CONCURRENCY=8 DURATION=20s RATE_SECONDS=30 by default)
 # 100,000 learners × 200 steps: 100,000 enrollment rows each carrying its 200 step states; the seed takes minutes.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -10,10 +12,12 @@ LEARNERS=${LEARNERS:-100000}
 NEXT_LEARNERS=${NEXT_LEARNERS:-3000}
 CONCURRENCY=${CONCURRENCY:-8}
 DURATION=${DURATION:-20s}
+RATE_SECONDS=${RATE_SECONDS:-30}
 
 need_tools
 mkdir -p "$OUT"
 [ -n "${SKIP_BUILD:-}" ] || build_app
+dotnet publish "$BENCH_DIR/RateLoad" -c Release -o "$OUT/rateload" --nologo -v quiet >/dev/null
 start_service
 t0=$(date +%s)
 seed "$LEARNERS"
@@ -150,6 +154,12 @@ with open(sys.argv[3], "w") as out:
         out.write(f"{learner} {enrollment} {tokens[email]}\n")
 PY
 export NEXT_FILE="$OUT/next.txt"
+# The profile read in the same run (the cheapest read, issue 13's yardstick for `next`): an admin reading learners of the
+# sample, as bench/run.sh does.
+TOKEN=$(token bench-next-admin@example.org admin); export TOKEN
+cut -d' ' -f1 "$NEXT_FILE" > "$OUT/next-ids.txt"; export IDS_FILE="$OUT/next-ids.txt"
+# The constant-rate run's requests: "<path> <token>", shuffled.
+awk '{print "/api/v1/learners/" $1 "/enrollments/" $2 "/next " $3}' "$NEXT_FILE" | shuf > "$OUT/next-rate.txt"
 
 # One request first: the server parses every stored unlock rule and fails on an invalid one.
 read -r L E T < "$NEXT_FILE"
@@ -195,6 +205,17 @@ table="$OUT/next-table.md"
 wrk_run next "$c" "$BENCH_DIR/lua/next.lua"
 next_rps=$(printf '%.0f' "$WRK_RPS") next_p50=$(to_ms "$WRK_P50") next_p99=$(to_ms "$WRK_P99")
 next_avg=$(to_ms "$(awk '$1=="Latency" {print $2; exit}' "$OUT/next-c$c.wrk.txt")")
+wrk_run read "$c" "$BENCH_DIR/lua/read-profile.lua"
+read_rps=$(printf '%.0f' "$WRK_RPS") read_p50=$(to_ms "$WRK_P50") read_p99=$(to_ms "$WRK_P99")
+read_avg=$(to_ms "$(awk '$1=="Latency" {print $2; exit}' "$OUT/read-c$c.wrk.txt")")
+# Half of the peak just measured, held for RATE_SECONDS; the first 5 s at that rate are a discarded warm-up.
+half_rate=$(( next_rps / 2 ))
+"$OUT/rateload/RateLoad" url="$BASE" requests="$OUT/next-rate.txt" rate="$half_rate" seconds=5 >/dev/null
+"$OUT/rateload/RateLoad" url="$BASE" requests="$OUT/next-rate.txt" rate="$half_rate" seconds="$RATE_SECONDS" | tee "$OUT/next-rate-result.txt"
+rate_field() { tr ' ' '\n' < "$OUT/next-rate-result.txt" | awk -F= -v k="$1" '$1==k {print $2}'; }
+rate_achieved=$(rate_field achieved_rate) rate_failures=$(rate_field failures)
+rate_avg=$(rate_field avg) rate_p50=$(rate_field p50) rate_p99=$(rate_field p99) rate_p999=$(rate_field p999) rate_max=$(rate_field max)
+if [ "$rate_failures" != 0 ]; then echo "constant-rate run: $rate_failures requests failed"; exit 1; fi
 pgb select-only "$c" pgbench postgres "$PG_SUPER_PASSWORD" -S
 s_tps=$PGB_TPS s_avg=$PGB_AVG s_p50=$PGB_P50 s_p99=$PGB_P99
 pgb next-same-sql "$c" hephaestus hephaestus "$PG_APP_PASSWORD" -f "$OUT/next.sql"
@@ -232,7 +253,7 @@ explain_buffers=$(grep -m1 "Buffers" "$OUT/next-explain.txt" | sed 's/^ *//')
 
 read -r r1_tps r1_avg r1_p50 r1_p99 <<<"${RE[ROLLBACK-1]}"; read -r r8_tps r8_avg r8_p50 r8_p99 <<<"${RE[ROLLBACK-$c]}"
 read -r c1_tps c1_avg c1_p50 c1_p99 <<<"${RE[COMMIT-1]}"; read -r c8_tps c8_avg c8_p50 c8_p99 <<<"${RE[COMMIT-$c]}"
-ratio_s=$(ratio "$next_rps" "$s_tps"); ratio_q=$(ratio "$next_rps" "$q_tps")
+ratio_s=$(ratio "$next_rps" "$s_tps"); ratio_q=$(ratio "$next_rps" "$q_tps"); ratio_r=$(ratio "$next_rps" "$read_rps")
 verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) $2 float(sys.argv[2]) else 'NOT met')" "$1" "$3"; }
 {
   echo "### Next best steps and re-evaluation at scale (issue 3)"
@@ -249,6 +270,8 @@ measurements run one after another, same server, same run)."
   echo "| measurement | clients | req/s or tps | avg | p50 | p99 | next ÷ this |"
   echo "|---|---|---|---|---|---|---|"
   echo "| \`next\` through the API (wrk) | $c | $next_rps | $next_avg | $next_p50 | $next_p99 | |"
+  echo "| profile read through the API (wrk; an admin reading learners of the sample) | $c | $read_rps | $read_avg | $read_p50 | $read_p99 | $ratio_r |"
+  echo "| \`next\` at a constant $half_rate req/s (half its peak above; open loop, $RATE_SECONDS s; p99.9 $rate_p999, max $rate_max) | — | $rate_achieved | $rate_avg | $rate_p50 | $rate_p99 | |"
   echo "| \`pgbench -S\` (scale 10) | $c | $s_tps | $s_avg | $s_p50 | $s_p99 | $ratio_s |"
   echo "| \`next\`'s SQL via pgbench (actor + enrollment row with its 200 step states + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
   echo "| the same SQL as the superuser (diagnostic: row-level security bypassed) | $c | $u_tps | $u_avg | $u_p50 | $u_p99 | $(ratio "$next_rps" "$u_tps") |"
@@ -258,7 +281,9 @@ measurements run one after another, same server, same run)."
   echo "| re-evaluation transaction, ending in COMMIT (durable) | 1 | $c1_tps | $c1_avg | $c1_p50 | $c1_p99 | |"
   echo "| re-evaluation transaction, ending in COMMIT | $c | $c8_tps | $c8_avg | $c8_p50 | $c8_p99 | |"
   echo
-  echo "Goals: \`next\` p99 under 10 ms at $c clients: **$(verdict "$next_p99" '<' 10)** ($next_p99 ms);"
+  echo "Goals (issue 13): \`next\` at least 0.8× the profile read: **$(verdict "$ratio_r" '>=' 0.8)** ($ratio_r×); p99 under 10 ms at half its"
+  echo "peak rate under constant-rate load: **$(verdict "$rate_p99" '<' 10)** ($rate_p99 ms at $half_rate req/s)."
+  echo "Goals (issue 3): \`next\` p99 under 10 ms at $c clients: **$(verdict "$next_p99" '<' 10)** ($next_p99 ms);"
   echo "throughput at least 0.3× \`pgbench -S\`: **$(verdict "$ratio_s" '>=' 0.3)** ($ratio_s×);"
   echo "re-evaluation under 2 ms of database time (1 client, without the commit): **$(verdict "$r1_avg" '<' 2)** as the service batches it
 (average $r1_avg ms, p99 $r1_p99 ms, parse and plan included); **$(verdict "$p1_sum" '<' 2)** on the sum of the prepared statements' averages ($p1_sum ms)."

@@ -10,7 +10,7 @@ namespace Hephaestus.Data.Learning;
 /// title (a path's title is set when the path is made and never changes, so caching it with the plan is safe).
 /// </summary>
 public sealed record VersionPlan(Guid VersionId, Guid PathId, string PathTitle, int Version, PathPlan Plan,
-    IReadOnlyDictionary<Guid, PlanSkill> Skills, DateTime LoadedAt);
+    IReadOnlyDictionary<Guid, PlanSkill> Skills);
 
 /// <summary>
 /// Plans of published versions, kept in memory: a published version never changes (the database refuses it), so its
@@ -19,21 +19,51 @@ public sealed record VersionPlan(Guid VersionId, Guid PathId, string PathTitle, 
 /// Keys are version ids (UUIDv7), unique across databases, so one process serving several databases cannot mix them up.
 /// One instance per process (a singleton of the host), owned by <see cref="LearnerRecord"/>.
 /// </summary>
-public sealed class PlanCache
+/// <remarks>
+/// When an entry grows stale, one caller reloads it while the others go on with the stale plan: without that, every
+/// request for a popular version in the moment it expired would read and parse it at once (a stampede, once a minute,
+/// of as many reloads as requests in flight). A plan a minute and a reload old is as good as one a minute old.
+/// </remarks>
+public sealed class PlanCache(TimeProvider? time = null)
 {
     static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
     const int Capacity = 4096;
-    readonly ConcurrentDictionary<Guid, VersionPlan> _plans = new();
+    readonly ConcurrentDictionary<Guid, Entry> _plans = new();
+    readonly TimeProvider _time = time ?? TimeProvider.System;
+    long _loads;
+
+    /// <summary>How many times a plan was read from the database (diagnostics and tests).</summary>
+    public long Loads => Interlocked.Read(ref _loads);
 
     /// <param name="actor">Needed when there is no transaction (row-level security reads it from the transaction).</param>
     public async Task<VersionPlan?> GetAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, Guid versionId, CancellationToken ct)
     {
-        if (_plans.TryGetValue(versionId, out var cached) && DateTime.UtcNow - cached.LoadedAt < Lifetime) return cached;
-        if (await LoadAsync(connection, transaction, actor, versionId, ct) is not { } loaded) return null;
-        if (_plans.Count >= Capacity) _plans.Clear();
-        // Drafts change: only frozen versions are kept.
-        if (loaded.Status != "draft") _plans[versionId] = loaded.Plan;
-        return loaded.Plan;
+        if (_plans.TryGetValue(versionId, out var entry))
+        {
+            if (_time.GetUtcNow() - entry.LoadedAt < Lifetime) return entry.Plan;
+            // Stale: this caller reloads it unless another already is.
+            if (Interlocked.Exchange(ref entry.Reloading, 1) == 1) return entry.Plan;
+        }
+        var replaced = false;
+        try
+        {
+            Interlocked.Increment(ref _loads);
+            if (await LoadAsync(connection, transaction, actor, versionId, ct) is not { } loaded) return null;
+            if (_plans.Count >= Capacity) _plans.Clear();
+            // Drafts change: only frozen versions are kept.
+            if (loaded.Status != "draft")
+            {
+                _plans[versionId] = new Entry(loaded.Plan, _time.GetUtcNow());
+                replaced = true;
+            }
+            return loaded.Plan;
+        }
+        finally
+        {
+            // A replaced entry stays marked, so a caller still holding it serves it rather than reloading again; a reload
+            // that failed (cancelled, say) leaves the stale entry for the next caller to try.
+            if (entry is not null && !replaced) Volatile.Write(ref entry.Reloading, 0);
+        }
     }
 
     public Task<VersionPlan?> GetAsync(ActorScope scope, Guid versionId, CancellationToken ct)
@@ -103,7 +133,14 @@ public sealed class PlanCache
         }
 
         var plan = new PathPlan(steps);
-        return (new VersionPlan(versionId, pathId, pathTitle, version, plan, skills, DateTime.UtcNow), status);
+        return (new VersionPlan(versionId, pathId, pathTitle, version, plan, skills), status);
+    }
+
+    sealed class Entry(VersionPlan plan, DateTimeOffset loadedAt)
+    {
+        public VersionPlan Plan { get; } = plan;
+        public DateTimeOffset LoadedAt { get; } = loadedAt;
+        public int Reloading;
     }
 
     /// <summary>Stored rules were validated when the draft was written; a rule that no longer parses is a bug, not input.</summary>
