@@ -2,16 +2,19 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 
-// `RateLoad url=<base> requests=<file> rate=<per second> seconds=<n> [connections=<max>]`, one line of results on stdout
-// (key=value pairs). The file has one request a line: "<path and query> <bearer token>"; request i is due at
-// start + i / rate and uses line i mod count (the lines are shuffled by the caller). Each request's latency counts from
-// when it was due, not from when it was sent, so a late sender (timer, thread pool, full connections) is not forgiven
-// (coordinated omission). Connections are opened on demand up to `connections` (default 256).
+// `RateLoad url=<base> requests=<file> rate=<per second> seconds=<n> [warmup=<seconds>] [connections=<max>]`, one line of
+// results on stdout (key=value pairs). The file has one request a line: "<path and query> <bearer token>"; request i is
+// due at start + i / rate and uses line i mod count (the lines are shuffled by the caller). Each request's latency
+// counts from when it was due, not from when it was sent, so a late sender (timer, thread pool, full connections) is not
+// forgiven (coordinated omission). The first `warmup` seconds (default 5) run at the same rate in the same process and
+// are not counted: this process's own JIT and its first connections would otherwise be measured as the service's
+// latency. Connections are opened on demand up to `connections` (default 256).
 var options = args.Select(a => a.Split('=', 2)).ToDictionary(a => a[0], a => a[1]);
 var baseUrl = new Uri(options["url"]);
 var lines = File.ReadAllLines(options["requests"]).Where(l => l.Length > 0).Select(l => l.Split(' ', 2)).ToArray();
 var rate = double.Parse(options["rate"], CultureInfo.InvariantCulture);
 var seconds = double.Parse(options["seconds"], CultureInfo.InvariantCulture);
+var warmup = options.TryGetValue("warmup", out var w) ? double.Parse(w, CultureInfo.InvariantCulture) : 5;
 var maxConnections = options.TryGetValue("connections", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : 256;
 
 using var http = new HttpClient(new SocketsHttpHandler
@@ -22,7 +25,8 @@ using var http = new HttpClient(new SocketsHttpHandler
 })
 { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
 
-var total = (long)(rate * seconds);
+var skipped = (long)(rate * warmup);
+var total = skipped + (long)(rate * seconds);
 var latencies = new double[total];
 long failures = 0;
 var inFlight = new List<Task>((int)Math.Min(total, 1_000_000));
@@ -37,11 +41,11 @@ async Task Send(long i)
     try
     {
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
-        if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
+        if (!response.IsSuccessStatusCode && i >= skipped) Interlocked.Increment(ref failures);
     }
     catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
     {
-        Interlocked.Increment(ref failures);
+        if (i >= skipped) Interlocked.Increment(ref failures);
     }
     latencies[i] = (clock.Elapsed.TotalSeconds - due) * 1000;
 }
@@ -56,8 +60,9 @@ for (long next = 0; next < total;)
 var sendingEnded = clock.Elapsed.TotalSeconds;
 await Task.WhenAll(inFlight);
 
-Array.Sort(latencies);
-double Quantile(double q) => latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))];
+var measured = latencies[(int)skipped..];
+Array.Sort(measured);
+double Quantile(double q) => measured[Math.Min(measured.Length - 1, (int)(q * measured.Length))];
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"requests={total} target_rate={rate:F0} achieved_rate={total / sendingEnded:F0} failures={failures} " +
-    $"avg={latencies.Average():F2} p50={Quantile(0.50):F2} p90={Quantile(0.90):F2} p99={Quantile(0.99):F2} p999={Quantile(0.999):F2} max={latencies[^1]:F2}"));
+    $"requests={measured.Length} target_rate={rate:F0} achieved_rate={(total - skipped) / (sendingEnded - skipped / rate):F0} failures={failures} " +
+    $"avg={measured.Average():F2} p50={Quantile(0.50):F2} p90={Quantile(0.90):F2} p99={Quantile(0.99):F2} p999={Quantile(0.999):F2} max={measured[^1]:F2}"));
