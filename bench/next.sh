@@ -222,6 +222,17 @@ pgb next-same-sql "$c" hephaestus hephaestus "$PG_APP_PASSWORD" -f "$OUT/next.sq
 q_tps=$PGB_TPS q_avg=$PGB_AVG q_p50=$PGB_P50 q_p99=$PGB_P99
 pgb next-same-sql-superuser "$c" hephaestus postgres "$PG_SUPER_PASSWORD" -f "$OUT/next.sql"
 u_tps=$PGB_TPS u_avg=$PGB_AVG u_p50=$PGB_P50 u_p99=$PGB_P99
+# The same statements one round trip each inside BEGIN … COMMIT (-M prepared takes no compound statements), with the
+# simple protocol (parsed and planned every time) and prepared (as the service runs them), as the application login and
+# as the superuser: what planning costs apart from what the policies cost when they run.
+{ sed -n 1p "$OUT/next.sql"; echo "BEGIN;"; sed -n '2,$p' "$OUT/next.sql" | sed -e 's/ \\; /;\n/g'; echo "COMMIT;"; } > "$OUT/next-tx.sql"
+declare -A TX
+for mode in simple prepared; do
+  pgb "next-tx-$mode" "$c" hephaestus hephaestus "$PG_APP_PASSWORD" -M "$mode" -f "$OUT/next-tx.sql"
+  TX[app-$mode]="$PGB_TPS $PGB_AVG $PGB_P50 $PGB_P99"
+  pgb "next-tx-$mode-superuser" "$c" hephaestus postgres "$PG_SUPER_PASSWORD" -M "$mode" -f "$OUT/next-tx.sql"
+  TX[superuser-$mode]="$PGB_TPS $PGB_AVG $PGB_P50 $PGB_P99"
+done
 declare -A RE
 for end in ROLLBACK COMMIT; do
   for cc in 1 "$c"; do
@@ -275,6 +286,12 @@ measurements run one after another, same server, same run)."
   echo "| \`pgbench -S\` (scale 10) | $c | $s_tps | $s_avg | $s_p50 | $s_p99 | $ratio_s |"
   echo "| \`next\`'s SQL via pgbench (actor + enrollment row with its 200 step states + mastery, one round trip) | $c | $q_tps | $q_avg | $q_p50 | $q_p99 | $ratio_q |"
   echo "| the same SQL as the superuser (diagnostic: row-level security bypassed) | $c | $u_tps | $u_avg | $u_p50 | $u_p99 | $(ratio "$next_rps" "$u_tps") |"
+  for who in app superuser; do
+    for mode in simple prepared; do
+      read -r t_tps t_avg t_p50 t_p99 <<<"${TX[$who-$mode]}"
+      echo "| the same statements in BEGIN … COMMIT, one round trip each, $mode protocol, as $([ "$who" = app ] && echo "the application login" || echo "the superuser") | $c | $t_tps | $t_avg | $t_p50 | $t_p99 | |"
+    done
+  done
   echo "| re-evaluation transaction, ending in ROLLBACK (its own DB time) | 1 | $r1_tps | $r1_avg | $r1_p50 | $r1_p99 | |"
   echo "| re-evaluation transaction, ending in ROLLBACK | $c | $r8_tps | $r8_avg | $r8_p50 | $r8_p99 | |"
   echo "| re-evaluation, prepared statements (-M prepared, one round trip each), ROLLBACK; sum of the 3 statements' averages: $p1_sum ms | 1 | $p1_tps | $p1_avg | $p1_p50 | $p1_p99 | |"
