@@ -16,8 +16,8 @@ export NEXT_FILE="$BENCH_DIR/out/next.txt" IDS_FILE="$BENCH_DIR/out/next-ids.txt
 TOKEN=$(cd out/app && Embedded__DataDirectory="$DATA_DIRECTORY" ./hephaestus token --user bench-next-admin@example.org --role admin 2>/dev/null | tail -n 1)
 export TOKEN
 for endpoint in next read-profile; do
-  wrk -t2 -c8 -d15s -s "lua/$endpoint.lua" http://127.0.0.1:5099 > /dev/null
-  wrk -t2 -c8 -d25s -s "lua/$endpoint.lua" http://127.0.0.1:5099 > "$OUT/$endpoint.wrk.txt" &
+  wrk -t2 -c8 -d15s -s "lua/$endpoint.lua" "http://127.0.0.1:${HTTP_PORT:-5099}" > /dev/null
+  wrk -t2 -c8 -d25s -s "lua/$endpoint.lua" "http://127.0.0.1:${HTTP_PORT:-5099}" > "$OUT/$endpoint.wrk.txt" &
   load=$!
   sleep 5
   "$TRACE" collect -p "$PID" --profile dotnet-sampled-thread-time --duration 00:00:00:15 -o "$OUT/$endpoint.nettrace" > "$OUT/$endpoint.trace.log" 2>&1
